@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { loadDataset } from '../data/index.js';
+import { DigitsError } from '../errors.js';
+import { loadModelFile } from '../io/model-file.js';
+import { writeSubmission } from '../io/submission.js';
+import { DEFAULT_SCALE, predict } from '../train/evaluate.js';
+import { makeOutput } from './output.js';
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('predict labels and write a Kaggle submission CSV (ImageId,Label)')
+    .requiredOption('--model <file>', 'model file (.h5)')
+    .option('--input <path>', 'images: IDX, mnist.npz, or Kaggle test.csv (default: the MNIST test set)')
+    .option('--out <file>', 'CSV to write', 'results/submission.csv')
+    .option('--json', 'print {"out","count"} as the last line')
+    .action(async (o: { model: string; input?: string; out: string; json?: boolean }) => {
+      const out = makeOutput(Boolean(o.json));
+      const data = loadDataset(o.input);
+      const set = data.test ?? data.train;
+      if (!set) throw new DigitsError(`${data.source}: no images`, 'E_NO_DATA');
+      const { model, metadata } = await loadModelFile(o.model);
+      try {
+        const p = predict(model, set, { scale: metadata?.scale ?? DEFAULT_SCALE });
+        writeSubmission(o.out, p.labels);
+        out.info(`Wrote ${set.count} predictions to ${o.out}`);
+        out.result({ out: o.out, count: set.count });
+      } finally {
+        await model.kernels.dispose();
+      }
+    });
+}

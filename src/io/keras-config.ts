@@ -1,0 +1,122 @@
+import { ModelFormatError } from '../errors.js';
+import type { Layer } from '../nn/layer.js';
+import { ActivationLayer, type ActivationName } from '../nn/layers/activation.js';
+import { Dense } from '../nn/layers/dense.js';
+import { Dropout } from '../nn/layers/dropout.js';
+import { Flatten } from '../nn/layers/flatten.js';
+import { Sequential } from '../nn/sequential.js';
+import type { Shape } from '../nn/tensor.js';
+
+/** Keras's model_config JSON for a Sequential model (tf.keras 2.x layout, also read by Keras 3). */
+export function sequentialConfig(model: Sequential): Record<string, unknown> {
+  const inputName = `${model.layers[0].name}_input`;
+  return {
+    class_name: 'Sequential',
+    config: {
+      name: model.name,
+      layers: [
+        {
+          class_name: 'InputLayer',
+          config: {
+            batch_input_shape: [null, ...model.inputShape],
+            dtype: 'float32',
+            sparse: false,
+            ragged: false,
+            name: inputName,
+          },
+        },
+        ...model.layers.map((l) => ({ class_name: l.className, config: l.config() })),
+      ],
+    },
+  };
+}
+
+type Json = Record<string, unknown>;
+
+const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'softmax'];
+
+/** Rebuilds an (unbuilt) Sequential model from a Keras model_config; unsupported parts name the layer. */
+export function sequentialFromConfig(modelConfig: unknown, file: string): Sequential {
+  const root = modelConfig as Json;
+  const fail = (detail: string): never => {
+    throw new ModelFormatError(file, detail);
+  };
+  if (!root || typeof root !== 'object') fail('model_config is not a JSON object');
+  if (root.class_name !== 'Sequential')
+    fail(`model class ${String(root.class_name)} is not supported yet (only Sequential)`);
+  const cfg = (root.config ?? {}) as Json;
+  const layerList = (Array.isArray(cfg) ? cfg : cfg.layers) as Json[] | undefined;
+  if (!Array.isArray(layerList)) fail('model_config has no layer list');
+  let inputShape: Shape | null = null;
+  const layers: Layer[] = [];
+  for (const entry of layerList!) {
+    const cls = String(entry?.class_name);
+    const c = (entry?.config ?? {}) as Json;
+    const name = typeof c.name === 'string' ? c.name : '';
+    const where = `layer "${name}" (${cls})`;
+    const shape = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
+    if (Array.isArray(shape) && inputShape === null) {
+      const dims = shape.slice(1);
+      if (!dims.every((d) => Number.isInteger(d) && (d as number) > 0))
+        fail(`${where}: input shape ${JSON.stringify(shape)} must be fully defined`);
+      inputShape = dims as number[];
+    }
+    checkDtype(c.dtype, where, fail);
+    switch (cls) {
+      case 'InputLayer':
+        break;
+      case 'Dense':
+        layers.push(
+          new Dense(Number(c.units), {
+            activation: activation(c.activation, where, fail),
+            useBias: c.use_bias !== false,
+            name,
+          }),
+        );
+        break;
+      case 'Dropout':
+        layers.push(new Dropout(Number(c.rate), { name }));
+        break;
+      case 'Flatten':
+        if (c.data_format && c.data_format !== 'channels_last')
+          fail(`${where}: data_format ${String(c.data_format)} is not supported`);
+        layers.push(new Flatten({ name }));
+        break;
+      case 'Activation':
+        layers.push(new ActivationLayer(activation(c.activation, where, fail), 'Activation', { name }));
+        break;
+      case 'ReLU':
+        if ((c.max_value ?? null) !== null || Number(c.negative_slope ?? 0) !== 0 || Number(c.threshold ?? 0) !== 0) {
+          fail(`${where}: only the plain ReLU (no max_value, negative_slope or threshold) is supported`);
+        }
+        layers.push(new ActivationLayer('relu', 'ReLU', { name }));
+        break;
+      case 'Softmax':
+        if (c.axis !== undefined && c.axis !== -1)
+          fail(`${where}: softmax over axis ${String(c.axis)} is not supported`);
+        layers.push(new ActivationLayer('softmax', 'Softmax', { name }));
+        break;
+      default:
+        fail(`${where}: layer type ${cls} is not supported`);
+    }
+  }
+  if (!inputShape) fail('model_config does not declare an input shape');
+  if (layers.length === 0) fail('model has no layers');
+  return new Sequential(layers, {
+    inputShape: inputShape!,
+    name: typeof cfg.name === 'string' ? cfg.name : 'sequential',
+  });
+}
+
+function activation(a: unknown, where: string, fail: (d: string) => never): ActivationName {
+  const name = typeof a === 'string' ? a : typeof a === 'object' && a ? String((a as Json).class_name ?? '') : 'linear';
+  if (!(ACTIVATIONS as readonly string[]).includes(name))
+    fail(`${where}: activation "${name}" is not supported (linear, relu, softmax)`);
+  return name as ActivationName;
+}
+
+function checkDtype(d: unknown, where: string, fail: (d: string) => never): void {
+  if (d === undefined || d === null) return;
+  const name = typeof d === 'string' ? d : String(((d as Json).config as Json | undefined)?.name ?? '');
+  if (name !== 'float32') fail(`${where}: dtype ${name} is not supported (float32 only)`);
+}

@@ -1,0 +1,502 @@
+// WebAssembly SIMD kernels (AssemblyScript). Every pointer is a byte offset into the one shared memory that
+// the TypeScript side plans; nothing here allocates. Row ranges [r0, r1) let a thread pool split the work.
+// The TypeScript reference in ../reference.ts defines the semantics; tests compare the two.
+
+// Fused multiply-add when the build enables relaxed SIMD (a second artefact), plain mul+add otherwise.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** First byte the TypeScript heap may use (after this module's static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// GEMM: C[m×n] (+)= op(A)[m×k] · op(B)[k×n], row-major, contiguous. op() transposes when the flag is set
+// (A stored k×m, B stored n×k). B is packed into 8-column panels and A into 4-row panels per K block, so one
+// 4×8 register-blocked micro-kernel serves every layout. Edges are zero-padded inside the packed buffers
+// only. After the last K block an optional epilogue adds bias[n] and applies ReLU.
+// ---------------------------------------------------------------------------------------------------------
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 1024;
+
+/** Floats of workspace one gemm call (one thread) needs. */
+export function gemmWorkspaceFloats(): i32 {
+  return KC * NC + MC * KC + MR * NR;
+}
+
+function packB(transB: i32, n: i32, k: i32, b: usize, p0: i32, kc: i32, j0: i32, nc: i32, bp: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const dst = bp + <usize>(jr * kc) * 4;
+    if (!transB) {
+      const src = b + (<usize>p0 * n + j0 + jr) * 4;
+      if (cols == NR) {
+        for (let p = 0; p < kc; p++) {
+          const s = src + <usize>(p * n) * 4;
+          const d = dst + <usize>(p * NR) * 4;
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const s = src + <usize>(p * n) * 4;
+          const d = dst + <usize>(p * NR) * 4;
+          for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + (<usize>j << 2)) : 0);
+        }
+      }
+    } else {
+      for (let j = 0; j < NR; j++) {
+        const d = dst + (<usize>j << 2);
+        if (j < cols) {
+          const s = b + (<usize>(j0 + jr + j) * k + p0) * 4;
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR) * 4, load<f32>(s + (<usize>p << 2)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR) * 4, 0);
+        }
+      }
+    }
+  }
+}
+
+function packA(transA: i32, m: i32, k: i32, a: usize, i0: i32, mc: i32, p0: i32, kc: i32, ap: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const dst = ap + <usize>(ir * kc) * 4;
+    if (transA) {
+      const src = a + (<usize>p0 * m + i0 + ir) * 4;
+      if (rows == MR) {
+        for (let p = 0; p < kc; p++) v128.store(dst + <usize>(p * MR) * 4, v128.load(src + <usize>(p * m) * 4));
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const s = src + <usize>(p * m) * 4;
+          const d = dst + <usize>(p * MR) * 4;
+          for (let i = 0; i < MR; i++) store<f32>(d + (<usize>i << 2), i < rows ? load<f32>(s + (<usize>i << 2)) : 0);
+        }
+      }
+    } else {
+      for (let i = 0; i < MR; i++) {
+        const d = dst + (<usize>i << 2);
+        if (i < rows) {
+          const s = a + (<usize>(i0 + ir + i) * k + p0) * 4;
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR) * 4, load<f32>(s + (<usize>p << 2)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR) * 4, 0);
+        }
+      }
+    }
+  }
+}
+
+// 4×8 tile of op(A)·op(B) over kc, written to `tile` (32 floats).
+// @ts-ignore: decorator
+@inline function microKernel(kc: i32, ap: usize, bp: usize, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    ap += 16;
+    bp += 32;
+  }
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+}
+
+// Merge a tile into C: overwrite or add, then (last K block) bias and ReLU.
+function storeTile(
+  tile: usize, c: usize, n: i32, row: i32, rows: i32, col: i32, cols: i32,
+  add: bool, last: bool, bias: usize, relu: bool,
+): void {
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const t = tile + <usize>(i * NR) * 4;
+    const d = c + (<usize>(row + i) * n + col) * 4;
+    if (cols == NR) {
+      let v0 = v128.load(t);
+      let v1 = v128.load(t, 16);
+      if (add) {
+        v0 = f32x4.add(v0, v128.load(d));
+        v1 = f32x4.add(v1, v128.load(d, 16));
+      }
+      if (last) {
+        if (bias) {
+          const bb = bias + (<usize>col << 2);
+          v0 = f32x4.add(v0, v128.load(bb));
+          v1 = f32x4.add(v1, v128.load(bb, 16));
+        }
+        if (relu) {
+          v0 = f32x4.max(v0, zero);
+          v1 = f32x4.max(v1, zero);
+        }
+      }
+      v128.store(d, v0);
+      v128.store(d, v1, 16);
+    } else {
+      for (let j = 0; j < cols; j++) {
+        let v = load<f32>(t + (<usize>j << 2));
+        const dj = d + (<usize>j << 2);
+        if (add) v += load<f32>(dj);
+        if (last) {
+          if (bias) v += load<f32>(bias + (<usize>(col + j) << 2));
+          if (relu && !(v > 0)) v = 0;
+        }
+        store<f32>(dj, v);
+      }
+    }
+  }
+}
+
+/**
+ * Rows [r0, r1) of C = op(A)·op(B) (+ C when accumulate) (+ bias, ReLU). `work` holds gemmWorkspaceFloats().
+ */
+export function gemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize,
+  accumulate: i32, bias: usize, relu: i32, work: usize, r0: i32, r1: i32,
+): void {
+  if (r1 <= r0 || n <= 0) return;
+  const bp = work;
+  const ap = work + <usize>(KC * NC) * 4;
+  const tile = ap + <usize>(MC * KC) * 4;
+  if (k <= 0) {
+    // op(A)·op(B) is all zeros: only the epilogue remains.
+    for (let j0 = 0; j0 < n; j0 += NR) {
+      const cols = min(NR, n - j0);
+      memory.fill(tile, 0, MR * NR * 4);
+      for (let i0 = r0; i0 < r1; i0 += MR) storeTile(tile, c, n, i0, min(MR, r1 - i0), j0, cols, accumulate != 0, true, bias, relu != 0);
+    }
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0;
+      const last = pc + kc >= k;
+      packB(transB, n, k, b, pc, kc, jc, nc, bp);
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mc = min(MC, r1 - ic);
+        packA(transA, m, k, a, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const bpanel = bp + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            microKernel(kc, ap + <usize>(ir * kc) * 4, bpanel, tile);
+            storeTile(tile, c, n, ic + ir, min(MR, mc - ir), jc + jr, cols, !first || accumulate != 0, last, bias, relu != 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Elementwise and row-wise kernels. [i0, i1) are element indices (or rows for row-wise ops).
+// ---------------------------------------------------------------------------------------------------------
+
+/** y[i] = max(x[i], 0); y may alias x. */
+export function relu(x: usize, y: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  const zero = f32x4.splat(0);
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.max(v128.load(x + o), zero));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : 0);
+  }
+}
+
+/** dx[i] = y[i] > 0 ? dy[i] : 0 (ReLU backward from its output); dx may alias dy. */
+export function reluBackward(dy: usize, y: usize, dx: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  const zero = f32x4.splat(0);
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+/** out[i] = a[i] · b[i]; out may alias either. */
+export function mul(a: usize, b: usize, out: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+/** Copy `count` floats from x to y. */
+export function copy(x: usize, y: usize, count: i32): void {
+  memory.copy(y, x, <usize>count << 2);
+}
+
+// Counter-based hash (murmur3 finalizer): the dropout mask of element i depends only on (seed, i), so any
+// split across threads, and the TypeScript reference, produce the same mask.
+// @ts-ignore: decorator
+@inline function hash32(seed: u32, i: u32): u32 {
+  let h = seed ^ (i * 0x9e3779b9);
+  h ^= h >>> 16;
+  h *= 0x85ebca6b;
+  h ^= h >>> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >>> 16;
+  return h;
+}
+
+/** Inverted dropout: mask[i] = keep ? 1/(1-rate) : 0 with keep = u(seed,i) >= rate; y[i] = x[i]·mask[i]. */
+export function dropout(x: usize, y: usize, mask: usize, rate: f32, seed: u32, i0: i32, i1: i32): void {
+  const scale: f32 = 1 / (1 - rate);
+  for (let i = i0; i < i1; i++) {
+    const u = <f32>(hash32(seed, <u32>i) >>> 8) * (1.0 / 16777216.0);
+    const s: f32 = u >= rate ? scale : 0;
+    const o = <usize>i << 2;
+    store<f32>(mask + o, s);
+    store<f32>(y + o, load<f32>(x + o) * s);
+  }
+}
+
+/** out[j] (+)= Σ_r dy[r][j] over rows [r0, r1) of an m×n matrix, for columns [j0, j1). */
+export function colSum(dy: usize, m: i32, n: i32, out: usize, accumulate: i32, j0: i32, j1: i32): void {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    let s = accumulate ? v128.load(out + (<usize>j << 2)) : f32x4.splat(0);
+    for (let r = 0; r < m; r++) s = f32x4.add(s, v128.load(dy + (<usize>(r * n + j) << 2)));
+    v128.store(out + (<usize>j << 2), s);
+  }
+  for (; j < j1; j++) {
+    let s: f32 = accumulate ? load<f32>(out + (<usize>j << 2)) : 0;
+    for (let r = 0; r < m; r++) s += load<f32>(dy + (<usize>(r * n + j) << 2));
+    store<f32>(out + (<usize>j << 2), s);
+  }
+}
+
+/** Row-wise softmax of rows [r0, r1) of an m×n matrix x into y (may alias). */
+export function softmax(x: usize, y: usize, n: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const xr = x + (<usize>(r * n) << 2);
+    const yr = y + (<usize>(r * n) << 2);
+    let mx = load<f32>(xr);
+    for (let j = 1; j < n; j++) mx = max(mx, load<f32>(xr + (<usize>j << 2)));
+    let sum: f32 = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Mathf.exp(load<f32>(xr + (<usize>j << 2)) - mx);
+      store<f32>(yr + (<usize>j << 2), e);
+      sum += e;
+    }
+    const inv: f32 = 1 / sum;
+    for (let j = 0; j < n; j++) store<f32>(yr + (<usize>j << 2), load<f32>(yr + (<usize>j << 2)) * inv);
+  }
+}
+
+/**
+ * Softmax cross-entropy from logits z (rows [r0, r1) of m×n). Targets are class indices (u8 labels) when
+ * `labels` != 0, else a dense float distribution `targets`. Returns Σ rows loss; writes dz = (p·Σt − t)·scale
+ * when dz != 0.
+ */
+export function softmaxCrossEntropy(
+  z: usize, labels: usize, targets: usize, n: i32, dz: usize, scale: f32, r0: i32, r1: i32,
+): f64 {
+  let total: f64 = 0;
+  for (let r = r0; r < r1; r++) {
+    const zr = z + (<usize>(r * n) << 2);
+    let mx = load<f32>(zr);
+    for (let j = 1; j < n; j++) mx = max(mx, load<f32>(zr + (<usize>j << 2)));
+    let sum: f32 = 0;
+    for (let j = 0; j < n; j++) sum += Mathf.exp(load<f32>(zr + (<usize>j << 2)) - mx);
+    const lse = mx + Mathf.log(sum);
+    const inv: f32 = 1 / sum;
+    if (labels) {
+      const t = <i32>load<u8>(labels + <usize>r);
+      total += <f64>(lse - load<f32>(zr + (<usize>t << 2)));
+      if (dz) {
+        const dr = dz + (<usize>(r * n) << 2);
+        for (let j = 0; j < n; j++) {
+          const p = Mathf.exp(load<f32>(zr + (<usize>j << 2)) - mx) * inv;
+          store<f32>(dr + (<usize>j << 2), (j == t ? p - 1 : p) * scale);
+        }
+      }
+    } else {
+      const tr = targets + (<usize>(r * n) << 2);
+      let tsum: f32 = 0;
+      for (let j = 0; j < n; j++) {
+        const t = load<f32>(tr + (<usize>j << 2));
+        tsum += t;
+        if (t != 0) total += <f64>(t * (lse - load<f32>(zr + (<usize>j << 2))));
+      }
+      if (dz) {
+        const dr = dz + (<usize>(r * n) << 2);
+        for (let j = 0; j < n; j++) {
+          const p = Mathf.exp(load<f32>(zr + (<usize>j << 2)) - mx) * inv;
+          store<f32>(dr + (<usize>j << 2), (p * tsum - load<f32>(tr + (<usize>j << 2))) * scale);
+        }
+      }
+    }
+  }
+  return total;
+}
+
+/** out[r] = argmax_j x[r][j] (first maximum), rows [r0, r1). */
+export function argmaxRows(x: usize, n: i32, out: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const xr = x + (<usize>(r * n) << 2);
+    let best = 0;
+    let bv = load<f32>(xr);
+    for (let j = 1; j < n; j++) {
+      const v = load<f32>(xr + (<usize>j << 2));
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
+    }
+    store<i32>(out + (<usize>r << 2), best);
+  }
+}
+
+/** Number of rows in [r0, r1) whose argmax equals the u8 label. */
+export function countCorrect(x: usize, n: i32, labels: usize, r0: i32, r1: i32): i32 {
+  let correct = 0;
+  for (let r = r0; r < r1; r++) {
+    const xr = x + (<usize>(r * n) << 2);
+    let best = 0;
+    let bv = load<f32>(xr);
+    for (let j = 1; j < n; j++) {
+      const v = load<f32>(xr + (<usize>j << 2));
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
+    }
+    if (best == <i32>load<u8>(labels + <usize>r)) correct++;
+  }
+  return correct;
+}
+
+/** dst[r][c] = src[idx[r]][c] · scale for rows [r0, r1): uint8 images to a float batch. */
+export function gatherScale(src: usize, idx: usize, rowLen: i32, dst: usize, scale: f32, r0: i32, r1: i32): void {
+  const s4 = f32x4.splat(scale);
+  for (let r = r0; r < r1; r++) {
+    const s = src + <usize>load<i32>(idx + (<usize>r << 2)) * <usize>rowLen;
+    const d = dst + (<usize>(r * rowLen) << 2);
+    let c = 0;
+    for (; c + 16 <= rowLen; c += 16) {
+      const bytes = v128.load(s + <usize>c);
+      const lo = i16x8.extend_low_i8x16_u(bytes);
+      const hi = i16x8.extend_high_i8x16_u(bytes);
+      const o = d + (<usize>c << 2);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), s4));
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), s4), 16);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), s4), 32);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), s4), 48);
+    }
+    for (; c < rowLen; c++) store<f32>(d + (<usize>c << 2), <f32>load<u8>(s + <usize>c) * scale);
+  }
+}
+
+/** labels[r] = src[idx[r]] for rows [r0, r1). */
+export function gatherLabels(src: usize, idx: usize, dst: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) store<u8>(dst + <usize>r, load<u8>(src + <usize>load<i32>(idx + (<usize>r << 2))));
+}
+
+/** dst (rows [r0, r1) of m×n) = one-hot of the u8 labels. */
+export function oneHot(labels: usize, n: i32, dst: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const t = <i32>load<u8>(labels + <usize>r);
+    const d = dst + (<usize>(r * n) << 2);
+    for (let j = 0; j < n; j++) store<f32>(d + (<usize>j << 2), j == t ? 1 : 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Optimizer updates over elements [i0, i1). Formulas follow Keras 3.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Adam: m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²; p −= lrT·m / (√v + eps). lrT carries bias correction. */
+export function adam(
+  p: usize, g: usize, mo: usize, ve: usize, lrT: f32, b1: f32, b2: f32, eps: f32, i0: i32, i1: i32,
+): void {
+  const vb1 = f32x4.splat(b1), vc1 = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2), vc2 = f32x4.splat(1 - b2);
+  const vlr = f32x4.splat(lrT), veps = f32x4.splat(eps);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const m = f32x4.add(f32x4.mul(vb1, v128.load(mo + o)), f32x4.mul(vc1, gv));
+    const v = f32x4.add(f32x4.mul(vb2, v128.load(ve + o)), f32x4.mul(vc2, f32x4.mul(gv, gv)));
+    v128.store(mo + o, m);
+    v128.store(ve + o, v);
+    v128.store(p + o, f32x4.sub(v128.load(p + o), f32x4.div(f32x4.mul(vlr, m), f32x4.add(f32x4.sqrt(v), veps))));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const m = b1 * load<f32>(mo + o) + (1 - b1) * gv;
+    const v = b2 * load<f32>(ve + o) + (1 - b2) * gv * gv;
+    store<f32>(mo + o, m);
+    store<f32>(ve + o, v);
+    store<f32>(p + o, load<f32>(p + o) - (lrT * m) / (Mathf.sqrt(v) + eps));
+  }
+}
+
+/** SGD with momentum: v = mom·v − lr·g; p += nesterov ? mom·v − lr·g : v (plain SGD when mom = 0). */
+export function sgd(p: usize, g: usize, vel: usize, lr: f32, mom: f32, nesterov: i32, i0: i32, i1: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    if (mom == 0) {
+      store<f32>(p + o, load<f32>(p + o) - lr * gv);
+      continue;
+    }
+    const v = mom * load<f32>(vel + o) - lr * gv;
+    store<f32>(vel + o, v);
+    store<f32>(p + o, load<f32>(p + o) + (nesterov ? mom * v - lr * gv : v));
+  }
+}
+
+/** RMSprop: a = rho·a + (1−rho)·g²; p −= lr·g / (√a + eps). */
+export function rmsprop(p: usize, g: usize, acc: usize, lr: f32, rho: f32, eps: f32, i0: i32, i1: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const a = rho * load<f32>(acc + o) + (1 - rho) * gv * gv;
+    store<f32>(acc + o, a);
+    store<f32>(p + o, load<f32>(p + o) - (lr * gv) / (Mathf.sqrt(a) + eps));
+  }
+}

@@ -1,0 +1,27 @@
+import { Heap } from './heap.js';
+import type { Kernels } from './kernels.js';
+import { ReferenceKernels } from './reference.js';
+import { WasmKernels } from './wasm.js';
+
+export type { Kernels } from './kernels.js';
+export { Heap, type Ptr } from './heap.js';
+export { ReferenceKernels } from './reference.js';
+export { WasmKernels } from './wasm.js';
+
+export type Backend = 'wasm' | 'reference';
+
+export interface KernelOptions {
+  /** "wasm" (default): WebAssembly SIMD; "reference": plain TypeScript (slow; the test oracle). */
+  backend?: Backend;
+  /** Use relaxed-SIMD fused multiply-add when the runtime supports it (default true). */
+  relaxedSimd?: boolean;
+}
+
+/** Creates a kernel backend with its own memory. */
+export async function createKernels(options: KernelOptions = {}): Promise<Kernels> {
+  if (options.backend === 'reference') {
+    const shared = typeof SharedArrayBuffer !== 'undefined';
+    return new ReferenceKernels(new Heap(Heap.createMemory(shared), 1024));
+  }
+  return WasmKernels.create(options.relaxedSimd === false ? 'simd' : 'relaxed');
+}

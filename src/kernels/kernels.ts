@@ -1,0 +1,68 @@
+import type { Heap, Ptr } from './heap.js';
+
+/**
+ * Everything heavy the engine computes, as one interface over pointers into a Heap. Layers, losses and
+ * optimizers call only these. Two implementations: `reference.ts` (plain TypeScript, the test oracle) and
+ * `wasm.ts` (WebAssembly SIMD, optionally on worker threads). All matrices are row-major and contiguous.
+ */
+export interface Kernels {
+  /** "reference", "wasm-simd" or "wasm-relaxed-simd" (plus thread count for the WASM backend). */
+  readonly name: string;
+  readonly heap: Heap;
+  /** Worker threads used (1 = the calling thread only). */
+  readonly threads: number;
+
+  /**
+   * C[m×n] = op(A)·op(B) (+ C if accumulate) (+ bias[n] if bias ≠ 0, then ReLU if relu).
+   * op(A) is m×k (A stored k×m when transA); op(B) is k×n (B stored n×k when transB).
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Ptr,
+    b: Ptr,
+    c: Ptr,
+    accumulate: boolean,
+    bias: Ptr,
+    relu: boolean,
+  ): void;
+  /** y = max(x, 0); y may alias x. */
+  relu(x: Ptr, y: Ptr, count: number): void;
+  /** dx = y > 0 ? dy : 0; dx may alias dy. */
+  reluBackward(dy: Ptr, y: Ptr, dx: Ptr, count: number): void;
+  /** out = a · b elementwise. */
+  mul(a: Ptr, b: Ptr, out: Ptr, count: number): void;
+  copy(x: Ptr, y: Ptr, count: number): void;
+  /** Inverted dropout with a counter-based mask: mask = keep ? 1/(1−rate) : 0, y = x · mask. */
+  dropout(x: Ptr, y: Ptr, mask: Ptr, count: number, rate: number, seed: number): void;
+  /** out[j] (+)= Σ_r dy[r][j] (bias gradient). */
+  colSum(dy: Ptr, m: number, n: number, out: Ptr, accumulate: boolean): void;
+  /** Row-wise softmax; y may alias x. */
+  softmax(x: Ptr, y: Ptr, m: number, n: number): void;
+  /**
+   * Softmax cross-entropy from logits. Targets: u8 class labels (labels ≠ 0) or dense floats (targets).
+   * Returns the summed loss over the m rows; writes dz = (softmax·Σt − t)·scale when dz ≠ 0.
+   */
+  softmaxCrossEntropy(z: Ptr, labels: Ptr, targets: Ptr, m: number, n: number, dz: Ptr, scale: number): number;
+  /** out[r] (int32) = argmax of row r (first maximum). */
+  argmaxRows(x: Ptr, m: number, n: number, out: Ptr): void;
+  /** Rows whose argmax equals the u8 label. */
+  countCorrect(x: Ptr, m: number, n: number, labels: Ptr): number;
+  /** dst[r] = src[idx[r]] · scale: gathers `count` uint8 rows of rowLen bytes into floats. */
+  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number): void;
+  /** dst[r] = src[idx[r]] for u8 labels. */
+  gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void;
+  /** dst (m×n floats) = one-hot of u8 labels. */
+  oneHot(labels: Ptr, m: number, n: number, dst: Ptr): void;
+  /** Adam step; lrT = lr·√(1−β2ᵗ)/(1−β1ᵗ). */
+  adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, count: number, lrT: number, beta1: number, beta2: number, eps: number): void;
+  /** SGD (momentum = 0), momentum, or Nesterov momentum, Keras formulas. */
+  sgd(p: Ptr, g: Ptr, velocity: Ptr, count: number, lr: number, momentum: number, nesterov: boolean): void;
+  /** RMSprop, Keras formula (no centering, no momentum). */
+  rmsprop(p: Ptr, g: Ptr, acc: Ptr, count: number, lr: number, rho: number, eps: number): void;
+  /** Releases worker threads, if any. */
+  dispose(): Promise<void>;
+}

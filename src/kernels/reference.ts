@@ -1,0 +1,218 @@
+import { dropoutUniform } from './dropout-hash.js';
+import type { Heap, Ptr } from './heap.js';
+import type { Kernels } from './kernels.js';
+
+/**
+ * Plain TypeScript implementation of the kernel interface: straightforward loops, float64 accumulation.
+ * It is the oracle the WASM kernels are tested against, and a fallback where WebAssembly SIMD is missing.
+ */
+export class ReferenceKernels implements Kernels {
+  readonly name = 'reference';
+  readonly threads = 1;
+  constructor(readonly heap: Heap) {}
+
+  private f(ptr: Ptr, n: number): Float32Array {
+    return this.heap.f32(ptr, n);
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Ptr,
+    b: Ptr,
+    c: Ptr,
+    accumulate: boolean,
+    bias: Ptr,
+    relu: boolean,
+  ): void {
+    const A = this.f(a, m * k);
+    const B = this.f(b, k * n);
+    const C = this.f(c, m * n);
+    const bv = bias ? this.f(bias, n) : null;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const av = transA ? A[p * m + i] : A[i * k + p];
+          const bw = transB ? B[j * k + p] : B[p * n + j];
+          s += av * bw;
+        }
+        if (accumulate) s += C[i * n + j];
+        if (bv) s += bv[j];
+        if (relu && !(s > 0)) s = 0;
+        C[i * n + j] = s;
+      }
+    }
+  }
+
+  relu(x: Ptr, y: Ptr, count: number): void {
+    const X = this.f(x, count);
+    const Y = this.f(y, count);
+    for (let i = 0; i < count; i++) Y[i] = X[i] > 0 ? X[i] : 0;
+  }
+
+  reluBackward(dy: Ptr, y: Ptr, dx: Ptr, count: number): void {
+    const DY = this.f(dy, count);
+    const Y = this.f(y, count);
+    const DX = this.f(dx, count);
+    for (let i = 0; i < count; i++) DX[i] = Y[i] > 0 ? DY[i] : 0;
+  }
+
+  mul(a: Ptr, b: Ptr, out: Ptr, count: number): void {
+    const A = this.f(a, count);
+    const B = this.f(b, count);
+    const O = this.f(out, count);
+    for (let i = 0; i < count; i++) O[i] = A[i] * B[i];
+  }
+
+  copy(x: Ptr, y: Ptr, count: number): void {
+    this.f(y, count).set(this.f(x, count));
+  }
+
+  dropout(x: Ptr, y: Ptr, mask: Ptr, count: number, rate: number, seed: number): void {
+    const X = this.f(x, count);
+    const Y = this.f(y, count);
+    const M = this.f(mask, count);
+    const r = Math.fround(rate);
+    const scale = Math.fround(1 / Math.fround(1 - r));
+    for (let i = 0; i < count; i++) {
+      M[i] = dropoutUniform(seed >>> 0, i) >= r ? scale : 0;
+      Y[i] = X[i] * M[i];
+    }
+  }
+
+  colSum(dy: Ptr, m: number, n: number, out: Ptr, accumulate: boolean): void {
+    const D = this.f(dy, m * n);
+    const O = this.f(out, n);
+    for (let j = 0; j < n; j++) {
+      let s = accumulate ? O[j] : 0;
+      for (let r = 0; r < m; r++) s += D[r * n + j];
+      O[j] = s;
+    }
+  }
+
+  softmax(x: Ptr, y: Ptr, m: number, n: number): void {
+    const X = this.f(x, m * n);
+    const Y = this.f(y, m * n);
+    for (let r = 0; r < m; r++) {
+      const o = r * n;
+      let mx = -Infinity;
+      for (let j = 0; j < n; j++) mx = Math.max(mx, X[o + j]);
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += Math.exp(X[o + j] - mx);
+      for (let j = 0; j < n; j++) Y[o + j] = Math.exp(X[o + j] - mx) / sum;
+    }
+  }
+
+  softmaxCrossEntropy(z: Ptr, labels: Ptr, targets: Ptr, m: number, n: number, dz: Ptr, scale: number): number {
+    const Z = this.f(z, m * n);
+    const L = labels ? this.heap.u8(labels, m) : null;
+    const T = labels ? null : this.f(targets, m * n);
+    const D = dz ? this.f(dz, m * n) : null;
+    let total = 0;
+    for (let r = 0; r < m; r++) {
+      const o = r * n;
+      let mx = -Infinity;
+      for (let j = 0; j < n; j++) mx = Math.max(mx, Z[o + j]);
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += Math.exp(Z[o + j] - mx);
+      const lse = mx + Math.log(sum);
+      let tsum = 0;
+      for (let j = 0; j < n; j++) {
+        const t = L ? (L[r] === j ? 1 : 0) : T![o + j];
+        tsum += t;
+        if (t !== 0) total += t * (lse - Z[o + j]);
+      }
+      if (D) {
+        for (let j = 0; j < n; j++) {
+          const t = L ? (L[r] === j ? 1 : 0) : T![o + j];
+          D[o + j] = ((Math.exp(Z[o + j] - mx) / sum) * tsum - t) * scale;
+        }
+      }
+    }
+    return total;
+  }
+
+  argmaxRows(x: Ptr, m: number, n: number, out: Ptr): void {
+    const X = this.f(x, m * n);
+    const O = this.heap.i32(out, m);
+    for (let r = 0; r < m; r++) O[r] = argmax(X, r * n, n);
+  }
+
+  countCorrect(x: Ptr, m: number, n: number, labels: Ptr): number {
+    const X = this.f(x, m * n);
+    const L = this.heap.u8(labels, m);
+    let c = 0;
+    for (let r = 0; r < m; r++) if (argmax(X, r * n, n) === L[r]) c++;
+    return c;
+  }
+
+  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number): void {
+    const I = this.heap.i32(idx, count);
+    const D = this.f(dst, count * rowLen);
+    const s = Math.fround(scale);
+    for (let r = 0; r < count; r++) {
+      const S = this.heap.u8(src + I[r] * rowLen, rowLen);
+      for (let c = 0; c < rowLen; c++) D[r * rowLen + c] = S[c] * s;
+    }
+  }
+
+  gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void {
+    const I = this.heap.i32(idx, count);
+    const D = this.heap.u8(dst, count);
+    for (let r = 0; r < count; r++) D[r] = this.heap.u8(src + I[r], 1)[0];
+  }
+
+  oneHot(labels: Ptr, m: number, n: number, dst: Ptr): void {
+    const L = this.heap.u8(labels, m);
+    const D = this.f(dst, m * n);
+    for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) D[r * n + j] = L[r] === j ? 1 : 0;
+  }
+
+  adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, count: number, lrT: number, beta1: number, beta2: number, eps: number): void {
+    const P = this.f(p, count);
+    const G = this.f(g, count);
+    const M = this.f(m, count);
+    const V = this.f(v, count);
+    for (let i = 0; i < count; i++) {
+      M[i] = beta1 * M[i] + (1 - beta1) * G[i];
+      V[i] = beta2 * V[i] + (1 - beta2) * G[i] * G[i];
+      P[i] -= (lrT * M[i]) / (Math.sqrt(V[i]) + eps);
+    }
+  }
+
+  sgd(p: Ptr, g: Ptr, velocity: Ptr, count: number, lr: number, momentum: number, nesterov: boolean): void {
+    const P = this.f(p, count);
+    const G = this.f(g, count);
+    if (momentum === 0) {
+      for (let i = 0; i < count; i++) P[i] -= lr * G[i];
+      return;
+    }
+    const V = this.f(velocity, count);
+    for (let i = 0; i < count; i++) {
+      V[i] = momentum * V[i] - lr * G[i];
+      P[i] += nesterov ? momentum * V[i] - lr * G[i] : V[i];
+    }
+  }
+
+  rmsprop(p: Ptr, g: Ptr, acc: Ptr, count: number, lr: number, rho: number, eps: number): void {
+    const P = this.f(p, count);
+    const G = this.f(g, count);
+    const A = this.f(acc, count);
+    for (let i = 0; i < count; i++) {
+      A[i] = rho * A[i] + (1 - rho) * G[i] * G[i];
+      P[i] -= (lr * G[i]) / (Math.sqrt(A[i]) + eps);
+    }
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+function argmax(x: Float32Array, o: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (x[o + j] > x[o + best]) best = j;
+  return best;
+}

@@ -1,0 +1,68 @@
+import type { Heap, Kernels, Ptr } from '../kernels/index.js';
+import type { Rng } from './rng.js';
+import type { Shape } from './tensor.js';
+
+/** A trainable array: value and gradient live in the engine heap. */
+export interface Param {
+  /** Keras weight name within the layer: "kernel" or "bias". */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly value: Ptr;
+  readonly grad: Ptr;
+}
+
+/** Buffers a layer gets from its predecessor when a model is planned for a batch size. */
+export interface PlanInput {
+  /** Input activations (batch × input size). */
+  x: Ptr;
+  /** Gradient w.r.t. the input, written by backward; 0 when nobody needs it. */
+  dx: Ptr;
+}
+
+/** What a planned layer hands to its successor. */
+export interface PlanOutput {
+  y: Ptr;
+  /** Gradient w.r.t. the output, filled by the successor; 0 in inference plans. */
+  dy: Ptr;
+}
+
+/**
+ * One layer of a Sequential model. Lifecycle: `build` (shapes, parameters) once; `plan` per batch size
+ * (activation buffers); then any number of `forward`/`backward` calls over the first `rows` rows.
+ */
+export interface Layer {
+  /** Keras class name ("Dense", "Dropout", …). */
+  readonly className: string;
+  name: string;
+  readonly params: readonly Param[];
+  /** Per-sample output shape, known after build. */
+  readonly outputShape: Shape;
+  build(heap: Heap, rng: Rng, inputShape: Shape): Shape;
+  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput;
+  /** `seed` drives stochastic layers (dropout) in training. */
+  forward(k: Kernels, rows: number, training: boolean, seed: number): void;
+  backward(k: Kernels, rows: number): void;
+  /** The layer's Keras config (name, units, activation, …). */
+  config(): Record<string, unknown>;
+  /**
+   * When this layer's output is softmax(z): z and the buffer that receives dLoss/dz, so the loss can
+   * fuse softmax with cross-entropy. backward() then starts from dz.
+   */
+  softmaxLogits?(): SoftmaxLogits | null;
+  /** Stochastic layers need a fresh seed per step. */
+  readonly stochastic?: boolean;
+}
+
+/** A softmax output's logits z and the buffer for dLoss/dz; viaInput: z is the layer's input (backward starts below). */
+export interface SoftmaxLogits {
+  z: Ptr;
+  dz: Ptr;
+  viaInput: boolean;
+}
+
+/** Allocates a parameter (value and gradient, zeroed). */
+export function allocParam(heap: Heap, name: string, shape: number[]): Param {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return { name, shape, size, value: heap.allocF32(size), grad: heap.allocF32(size) };
+}

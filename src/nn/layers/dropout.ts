@@ -1,0 +1,67 @@
+import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
+import type { Layer, PlanInput, PlanOutput } from '../layer.js';
+import type { Shape } from '../tensor.js';
+import { sizeOf } from '../tensor.js';
+
+/** Inverted dropout: in training zeroes a `rate` fraction and scales the rest by 1/(1−rate); identity otherwise. */
+export class Dropout implements Layer {
+  readonly className = 'Dropout';
+  readonly params = [];
+  readonly stochastic = true;
+  name: string;
+  outputShape: Shape = [];
+  private size = 0;
+  private x: Ptr = 0;
+  private dx: Ptr = 0;
+  private y: Ptr = 0;
+  private dy: Ptr = 0;
+  private mask: Ptr = 0;
+
+  constructor(
+    readonly rate: number,
+    options: { name?: string } = {},
+  ) {
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`Dropout rate must be in [0, 1), got ${rate}`);
+    this.name = options.name ?? '';
+  }
+
+  build(_heap: Heap, _rng: unknown, inputShape: Shape): Shape {
+    this.outputShape = inputShape;
+    this.size = sizeOf(inputShape);
+    return inputShape;
+  }
+
+  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    this.x = input.x;
+    this.dx = input.dx;
+    if (!training) {
+      // Identity at inference: pass the input buffer through.
+      this.y = input.x;
+      this.dy = 0;
+      this.mask = 0;
+      return { y: this.y, dy: 0 };
+    }
+    this.y = heap.alloc(batch * this.size * 4);
+    this.dy = heap.alloc(batch * this.size * 4);
+    this.mask = heap.alloc(batch * this.size * 4);
+    return { y: this.y, dy: this.dy };
+  }
+
+  forward(k: Kernels, rows: number, training: boolean, seed: number): void {
+    if (this.y === this.x) return;
+    const n = rows * this.size;
+    if (training && this.rate > 0) k.dropout(this.x, this.y, this.mask, n, this.rate, seed);
+    else k.copy(this.x, this.y, n);
+  }
+
+  backward(k: Kernels, rows: number): void {
+    if (!this.dx) return;
+    const n = rows * this.size;
+    if (this.rate > 0) k.mul(this.dy, this.mask, this.dx, n);
+    else k.copy(this.dy, this.dx, n);
+  }
+
+  config(): Record<string, unknown> {
+    return { name: this.name, trainable: true, dtype: 'float32', rate: this.rate, noise_shape: null, seed: null };
+  }
+}

@@ -1,0 +1,51 @@
+import type { Heap, Kernels } from '../../kernels/index.js';
+import type { Param } from '../layer.js';
+import { allocSlots, type Optimizer, type Slot } from './optimizer.js';
+
+export interface RmspropOptions {
+  learningRate?: number;
+  rho?: number;
+  epsilon?: number;
+}
+
+/** RMSprop with Keras defaults (lr 1e-3, ρ 0.9, ε 1e-7), no momentum, not centered. */
+export class RMSprop implements Optimizer {
+  readonly className = 'RMSprop';
+  learningRate: number;
+  readonly rho: number;
+  readonly epsilon: number;
+  iterations = 0;
+  slots: Slot[] = [];
+  private params: readonly Param[] = [];
+
+  constructor(o: RmspropOptions = {}) {
+    this.learningRate = o.learningRate ?? 1e-3;
+    this.rho = o.rho ?? 0.9;
+    this.epsilon = o.epsilon ?? 1e-7;
+  }
+
+  init(heap: Heap, params: readonly Param[]): void {
+    this.params = params;
+    this.slots = allocSlots(heap, params, ['rms']);
+  }
+
+  step(k: Kernels): void {
+    this.iterations++;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i];
+      k.rmsprop(p.value, p.grad, this.slots[i].ptr, p.size, this.learningRate, this.rho, this.epsilon);
+    }
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      name: 'RMSprop',
+      learning_rate: this.learningRate,
+      decay: 0.0,
+      rho: this.rho,
+      momentum: 0.0,
+      epsilon: this.epsilon,
+      centered: false,
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import type { Heap, Kernels } from '../../kernels/index.js';
+import type { Param } from '../layer.js';
+import { allocSlots, type Optimizer, type Slot } from './optimizer.js';
+
+export interface SgdOptions {
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+/** Stochastic gradient descent with optional (Nesterov) momentum; Keras defaults lr 0.01, momentum 0. */
+export class SGD implements Optimizer {
+  readonly className = 'SGD';
+  learningRate: number;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  iterations = 0;
+  slots: Slot[] = [];
+  private params: readonly Param[] = [];
+
+  constructor(o: SgdOptions = {}) {
+    this.learningRate = o.learningRate ?? 0.01;
+    this.momentum = o.momentum ?? 0;
+    this.nesterov = o.nesterov ?? false;
+    if (!(this.momentum >= 0 && this.momentum < 1))
+      throw new RangeError(`SGD momentum must be in [0, 1), got ${this.momentum}`);
+  }
+
+  init(heap: Heap, params: readonly Param[]): void {
+    this.params = params;
+    this.slots = this.momentum > 0 ? allocSlots(heap, params, ['momentum']) : [];
+  }
+
+  step(k: Kernels): void {
+    this.iterations++;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i];
+      k.sgd(p.value, p.grad, this.slots[i]?.ptr ?? 0, p.size, this.learningRate, this.momentum, this.nesterov);
+    }
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      name: 'SGD',
+      learning_rate: this.learningRate,
+      decay: 0.0,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+    };
+  }
+}

@@ -1,0 +1,251 @@
+import type { Kernels, Ptr } from '../kernels/index.js';
+import type { Layer, Param, SoftmaxLogits } from './layer.js';
+import type { LossName } from './losses.js';
+import type { Optimizer } from './optimizers/index.js';
+import { Rng } from './rng.js';
+import { formatBatchShape, sizeOf, type Shape } from './tensor.js';
+
+export interface SequentialOptions {
+  /** Per-sample input shape, e.g. [784] or [28, 28]. */
+  inputShape: Shape;
+  name?: string;
+}
+
+/** Results of one batch: summed loss over its rows and how many rows were classified correctly (reused object). */
+export interface BatchResult {
+  lossSum: number;
+  correct: number;
+}
+
+/**
+ * A linear stack of layers, trained with fused softmax cross-entropy. Its memory lives in the kernels' heap:
+ * `build` allocates parameters, `compile` the optimizer state, `plan(batch)` every activation buffer.
+ * After planning, a step (load batch → forward → loss → backward → update) allocates nothing.
+ */
+export class Sequential {
+  readonly name: string;
+  readonly layers: Layer[];
+  readonly inputShape: Shape;
+  kernels!: Kernels;
+  rng = new Rng(0);
+  optimizer: Optimizer | null = null;
+  loss: LossName = 'categorical_crossentropy';
+
+  /** Heap top after parameters and optimizer state; plans start here. */
+  private baseMark = 0;
+  private planned = { batch: 0, training: false };
+  private inputPtr: Ptr = 0;
+  private labelsPtr: Ptr = 0;
+  private targetsPtr: Ptr = 0;
+  private outputPtr: Ptr = 0;
+  private outputGrad: Ptr = 0;
+  private logits: SoftmaxLogits | null = null;
+  /** Reused result object: steps return it instead of allocating. */
+  private readonly result: BatchResult = { lossSum: 0, correct: 0 };
+
+  constructor(layers: Layer[], options: SequentialOptions) {
+    if (layers.length === 0) throw new RangeError('a Sequential model needs at least one layer');
+    this.layers = layers;
+    this.inputShape = options.inputShape;
+    this.name = options.name ?? 'sequential';
+  }
+
+  /** Allocates and initialises parameters (Glorot-uniform kernels from `seed`) and names layers Keras-style. */
+  build(kernels: Kernels, seed = 0): this {
+    this.kernels = kernels;
+    this.rng = new Rng(seed);
+    const counts = new Map<string, number>();
+    const taken = new Set(this.layers.map((l) => l.name).filter(Boolean));
+    for (const layer of this.layers) {
+      if (layer.name) continue;
+      const base = snakeCase(layer.className);
+      let i = counts.get(base) ?? 0;
+      let name = i === 0 ? base : `${base}_${i}`;
+      while (taken.has(name)) name = `${base}_${++i}`;
+      counts.set(base, i + 1);
+      taken.add(name);
+      layer.name = name;
+    }
+    let shape = this.inputShape;
+    for (const layer of this.layers) shape = layer.build(kernels.heap, this.rng, shape);
+    this.baseMark = kernels.heap.pin();
+    return this;
+  }
+
+  /** Sets the optimizer (allocating its state) and loss. Invalidates any plan. */
+  compile(options: { optimizer: Optimizer; loss?: LossName }): this {
+    this.requireBuilt();
+    this.kernels.heap.reset(this.baseMark);
+    options.optimizer.init(this.kernels.heap, this.params);
+    this.optimizer = options.optimizer;
+    this.loss = options.loss ?? 'categorical_crossentropy';
+    this.baseMark = this.kernels.heap.pin();
+    this.planned = { batch: 0, training: false };
+    return this;
+  }
+
+  get params(): Param[] {
+    return this.layers.flatMap((l) => [...l.params]);
+  }
+
+  get paramCount(): number {
+    return this.params.reduce((a, p) => a + p.size, 0);
+  }
+
+  get outputShape(): Shape {
+    return this.layers[this.layers.length - 1].outputShape;
+  }
+
+  get inputSize(): number {
+    return sizeOf(this.inputShape);
+  }
+
+  get classes(): number {
+    return sizeOf(this.outputShape);
+  }
+
+  /** Whether the output is already a probability distribution (ends in softmax) rather than logits. */
+  get outputIsProbability(): boolean {
+    return this.logits !== null || this.lastSoftmax() !== null;
+  }
+
+  /** Batch size of the current plan (0 if none). */
+  get plannedBatch(): number {
+    return this.planned.batch;
+  }
+
+  /**
+   * Allocates every buffer for batches of up to `batch` rows. Training plans also get gradient buffers.
+   * Frees the previous plan and anything staged after it.
+   */
+  plan(batch: number, training: boolean): void {
+    this.requireBuilt();
+    const heap = this.kernels.heap;
+    heap.reset(this.baseMark);
+    this.inputPtr = heap.alloc(batch * this.inputSize * 4);
+    this.labelsPtr = heap.alloc(batch);
+    this.targetsPtr = training && this.loss === 'categorical_crossentropy' ? heap.alloc(batch * this.classes * 4) : 0;
+    let io = { y: this.inputPtr, dy: 0 };
+    for (const layer of this.layers) io = layer.plan(heap, batch, training, { x: io.y, dx: io.dy });
+    this.outputPtr = io.y;
+    this.outputGrad = io.dy;
+    this.logits = this.lastSoftmax();
+    this.planned = { batch, training };
+  }
+
+  private lastSoftmax(): SoftmaxLogits | null {
+    return this.layers[this.layers.length - 1].softmaxLogits?.() ?? null;
+  }
+
+  /** Copies uint8 data into the heap after the current plan (valid until the next plan). */
+  stage(bytes: Uint8Array): Ptr {
+    return this.kernels.heap.allocBytes(bytes);
+  }
+
+  /** Gathers rows idx[0..rows) of staged uint8 images (scaled by `scale`) and labels into the input buffers. */
+  loadBatch(images: Ptr, labels: Ptr, idx: Ptr, rows: number, scale: number): void {
+    this.requirePlan(rows);
+    this.kernels.gatherScale(images, idx, rows, this.inputSize, this.inputPtr, scale);
+    if (labels) this.kernels.gatherLabels(labels, idx, rows, this.labelsPtr);
+  }
+
+  /** The input buffer (rows × inputSize floats) for callers that fill it directly. */
+  get input(): Ptr {
+    return this.inputPtr;
+  }
+
+  /** The u8 label buffer of the current batch. */
+  get labels(): Ptr {
+    return this.labelsPtr;
+  }
+
+  /** The output buffer (rows × classes floats): probabilities if the model ends in softmax, else logits. */
+  get output(): Ptr {
+    return this.outputPtr;
+  }
+
+  forward(rows: number, training: boolean): void {
+    this.requirePlan(rows);
+    if (training && !this.planned.training) throw new Error('forward(training) needs a training plan');
+    const k = this.kernels;
+    for (const layer of this.layers)
+      layer.forward(k, rows, training, layer.stochastic && training ? this.rng.nextU32() : 0);
+  }
+
+  /** Loss over the batch (mean) with gradients w.r.t. logits written when `withGrad`; also counts correct rows. */
+  private lossAndCorrect(rows: number, withGrad: boolean): BatchResult {
+    const k = this.kernels;
+    const z = this.logits?.z ?? this.outputPtr;
+    const dz = withGrad ? (this.logits?.dz ?? this.outputGrad) : 0;
+    const sparse = this.loss === 'sparse_categorical_crossentropy' || !this.targetsPtr;
+    if (!sparse) k.oneHot(this.labelsPtr, rows, this.classes, this.targetsPtr);
+    this.result.lossSum = k.softmaxCrossEntropy(
+      z,
+      sparse ? this.labelsPtr : 0,
+      sparse ? 0 : this.targetsPtr,
+      rows,
+      this.classes,
+      dz,
+      1 / rows,
+    );
+    this.result.correct = k.countCorrect(z, rows, this.classes, this.labelsPtr);
+    return this.result;
+  }
+
+  /** Forward in training mode, loss, and backward: fills every parameter's gradient. */
+  computeGradients(rows: number): BatchResult {
+    this.forward(rows, true);
+    const result = this.lossAndCorrect(rows, true);
+    const k = this.kernels;
+    const start = this.logits?.viaInput ? this.layers.length - 2 : this.layers.length - 1;
+    for (let i = start; i >= 0; i--) this.layers[i].backward(k, rows);
+    return result;
+  }
+
+  /** One optimisation step on the loaded batch. */
+  trainStep(rows: number): BatchResult {
+    if (!this.optimizer) throw new Error('compile the model with an optimizer before training');
+    const result = this.computeGradients(rows);
+    this.optimizer.step(this.kernels);
+    return result;
+  }
+
+  /** Inference on the loaded batch: loss and correct count against its labels. */
+  evaluateStep(rows: number): BatchResult {
+    this.forward(rows, false);
+    return this.lossAndCorrect(rows, false);
+  }
+
+  /** Keras-style summary table. */
+  summary(): string {
+    const w = [29, 26, 10];
+    const line = (c: string) => c.repeat(w[0] + w[1] + w[2]);
+    const row = (a: string, b: string, c: string) => ` ${a.padEnd(w[0] - 1)}${b.padEnd(w[1])}${c}`;
+    const out = [`Model: "${this.name}"`, line('_'), row('Layer (type)', 'Output Shape', 'Param #'), line('=')];
+    this.layers.forEach((l, i) => {
+      const count = l.params.reduce((a, p) => a + p.size, 0);
+      out.push(row(`${l.name} (${l.className})`, formatBatchShape(l.outputShape), count.toString()));
+      out.push(i === this.layers.length - 1 ? line('=') : '');
+    });
+    const total = this.paramCount.toLocaleString('en-US');
+    out.push(`Total params: ${total}`, `Trainable params: ${total}`, 'Non-trainable params: 0', line('_'));
+    return out.join('\n');
+  }
+
+  private requireBuilt(): void {
+    if (!this.kernels) throw new Error('build the model before using it');
+  }
+
+  private requirePlan(rows: number): void {
+    if (rows < 1 || rows > this.planned.batch) {
+      throw new RangeError(`batch of ${rows} rows does not fit the plan (${this.planned.batch}); call plan() first`);
+    }
+  }
+}
+
+function snakeCase(s: string): string {
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
