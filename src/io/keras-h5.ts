@@ -1,5 +1,5 @@
 import h5wasm, { Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ModelFormatError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -124,9 +124,7 @@ function attrStrings(attrs: Record<string, { value: unknown }>, name: string): s
  */
 export async function loadKerasH5(file: string, kernels: Kernels, seed = 0): Promise<LoadedModel> {
   if (!existsSync(file)) throw new ModelFormatError(file, 'no such file');
-  const head = readHead(file, 8);
-  if (!HDF5_SIGNATURE.every((b, i) => head[i] === b))
-    throw new ModelFormatError(file, 'not an HDF5 model file (bad signature)');
+  checkHdf5Superblock(file);
   await h5();
   let f: InstanceType<typeof h5wasm.File>;
   try {
@@ -135,6 +133,47 @@ export async function loadKerasH5(file: string, kernels: Kernels, seed = 0): Pro
     throw new ModelFormatError(file, `cannot open HDF5 file (${(e as Error).message})`);
   }
   try {
+    return readModel(f, file, kernels, seed);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(file, `corrupt or unreadable HDF5 content (${(e as Error).message})`);
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * Checks the HDF5 signature and that the superblock's end-of-file address fits in the file, so truncated
+ * files are reported plainly instead of failing deep inside the HDF5 library.
+ */
+function checkHdf5Superblock(file: string): void {
+  const head = readHead(file, 96);
+  if (!HDF5_SIGNATURE.every((b, i) => head[i] === b))
+    throw new ModelFormatError(file, 'not an HDF5 model file (bad signature)');
+  const version = head[8];
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let offsetSize: number;
+  let eofAt: number;
+  if (version === 0 || version === 1) {
+    offsetSize = head[13];
+    eofAt = 24 + (version === 1 ? 4 : 0) + 2 * offsetSize;
+  } else if (version === 2 || version === 3) {
+    offsetSize = head[9];
+    eofAt = 12 + 2 * offsetSize;
+  } else {
+    throw new ModelFormatError(file, `unsupported HDF5 superblock version ${version}`);
+  }
+  if (offsetSize !== 8 && offsetSize !== 4)
+    throw new ModelFormatError(file, `unsupported HDF5 offset size ${offsetSize}`);
+  if (head.length < eofAt + offsetSize) throw new ModelFormatError(file, 'truncated HDF5 superblock');
+  const eof = offsetSize === 8 ? Number(view.getBigUint64(eofAt, true)) : view.getUint32(eofAt, true);
+  const size = statSync(file).size;
+  if (eof > size)
+    throw new ModelFormatError(file, `truncated HDF5 file: it declares ${eof} bytes, ${size} are present`);
+}
+
+function readModel(f: InstanceType<typeof h5wasm.File>, file: string, kernels: Kernels, seed: number): LoadedModel {
+  {
     const configText = attrString(f.attrs, 'model_config');
     if (!configText)
       throw new ModelFormatError(file, 'no model_config attribute: a weights-only file needs an architecture');
@@ -193,7 +232,5 @@ export async function loadKerasH5(file: string, kernels: Kernels, seed = 0): Pro
       }
     }
     return { model, metadata };
-  } finally {
-    f.close();
   }
 }

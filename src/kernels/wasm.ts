@@ -54,10 +54,14 @@ export type WasmVariant = 'simd' | 'relaxed';
 const moduleCache = new Map<WasmVariant, WebAssembly.Module>();
 
 async function readArtefact(variant: WasmVariant): Promise<Uint8Array<ArrayBuffer>> {
-  const url = new URL(`./kernels-${variant === 'relaxed' ? 'relaxed' : 'simd'}.wasm`, import.meta.url);
+  const name = `kernels-${variant === 'relaxed' ? 'relaxed' : 'simd'}.wasm`;
+  const url = new URL(`./${name}`, import.meta.url);
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
-    return new Uint8Array(await readFile(url));
+    const { existsSync } = await import('node:fs');
+    // Beside the compiled module in dist/kernels/; when running from src/ (tests), in ../../dist/kernels/.
+    const built = existsSync(url) ? url : new URL(`../../dist/kernels/${name}`, import.meta.url);
+    return new Uint8Array(await readFile(built));
   }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`cannot load ${url.href}: HTTP ${res.status}`);

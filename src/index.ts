@@ -1,0 +1,32 @@
+/**
+ * digits: train, evaluate and deploy handwritten-digit recognizers in TypeScript.
+ *
+ * Typical use:
+ *   const kernels = await createKernels();
+ *   const data = loadDataset();                       // embedded MNIST
+ *   const model = preset('mlp').build(kernels, 42).compile({ optimizer: new Adam() });
+ *   fit(model, data.train!, { epochs: 10, batchSize: 128, validationData: data.test });
+ *   evaluate(model, data.test!);                      // { loss, accuracy, count }
+ *   await saveModelFile(model, 'model/trained_model.h5');
+ */
+export { DataFormatError, DigitsError, ModelFormatError, UsageError } from './errors.js';
+export * from './data/index.js';
+export { createKernels, type Backend, type KernelOptions, type Kernels } from './kernels/index.js';
+export type { Layer, Param } from './nn/layer.js';
+export { ActivationLayer, type ActivationName } from './nn/layers/activation.js';
+export { Dense, type DenseActivation, type DenseOptions } from './nn/layers/dense.js';
+export { Dropout } from './nn/layers/dropout.js';
+export { Flatten } from './nn/layers/flatten.js';
+export { LOSS_NAMES, type LossName } from './nn/losses.js';
+export * from './nn/optimizers/index.js';
+export { preset, PRESET_NAMES, type PresetName } from './nn/presets.js';
+export { Rng } from './nn/rng.js';
+export { Sequential, type SequentialOptions } from './nn/sequential.js';
+export type { Shape } from './nn/tensor.js';
+export { loadKerasH5, saveKerasH5, type LoadedModel, type ModelMetadata } from './io/keras-h5.js';
+export { loadModelFile, saveModelFile } from './io/model-file.js';
+export { submissionCsv, writeSubmission } from './io/submission.js';
+export { DEFAULT_SCALE, evaluate, predict, type Evaluation, type Predictions } from './train/evaluate.js';
+export { DivergenceError, fit, type FitOptions } from './train/fit.js';
+export { historyByMetric, type EpochLogs, type History } from './train/history.js';
+export { consoleProgress, silentProgress, type ProgressReporter } from './train/progress.js';

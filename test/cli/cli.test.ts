@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/formats.js';
+import { mnistSubsetDir } from '../helpers/mnist-subset.js';
+
+const bin = fileURLToPath(new URL('../../bin/digits.js', import.meta.url));
+const run = promisify(execFile);
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function digits(...args: string[]): Promise<Result> {
+  try {
+    const r = await run(process.execPath, [bin, ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+function lastJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+/** End-to-end: the built CLI on a 3,000 / 1,000 image MNIST subset. */
+describe('digits CLI', () => {
+  const data = mnistSubsetDir(3000, 1000);
+  const dir = tempDir();
+  const model = join(dir, 'model', 'm.h5');
+  const submission = join(dir, 'results', 'submission.csv');
+  let trained: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const r = await digits(
+      'train',
+      '--data',
+      data,
+      '--epochs',
+      '3',
+      '--seed',
+      '1',
+      '--out',
+      model,
+      '--submission',
+      submission,
+      '--json',
+    );
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    trained = lastJson(r.stdout);
+  });
+
+  it('train --json reports epochs, test accuracy and writes the model and submission', () => {
+    expect(trained.model).toBe('mlp');
+    const epochs = trained.epochs as Record<string, number>[];
+    expect(epochs).toHaveLength(3);
+    for (const e of epochs)
+      expect(Object.keys(e).sort()).toEqual(['accuracy', 'loss', 'seconds', 'val_accuracy', 'val_loss']);
+    expect(epochs[2].loss).toBeLessThan(epochs[0].loss);
+    expect(trained.test_accuracy).toBeGreaterThan(0.88);
+    expect(trained.out).toBe(model);
+    expect(existsSync(model)).toBe(true);
+    const rows = readFileSync(submission, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('ImageId,Label');
+    expect(rows).toHaveLength(1001);
+    expect(rows[1]).toMatch(/^1,\d$/);
+  });
+
+  it('evaluate on the saved file reproduces the accuracy printed by train', async () => {
+    const r = await digits('evaluate', '--model', model, '--data', data, '--json');
+    expect(r.code).toBe(0);
+    const e = lastJson(r.stdout);
+    expect(e.accuracy).toBe(trained.test_accuracy);
+    expect(e.loss).toBeCloseTo(trained.test_loss as number, 6);
+    expect(e.count).toBe(1000);
+  });
+
+  it('predict writes the same Kaggle CSV as training did', async () => {
+    const out = join(dir, 'pred.csv');
+    const r = await digits('predict', '--model', model, '--input', data, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout)).toEqual({ out, count: 1000 });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(submission, 'utf8'));
+  });
+
+  it('summary prints the Keras-style table; --json gives layers and counts', async () => {
+    const text = await digits('summary', '--model', model);
+    expect(text.stdout).toContain('Total params: 669,706');
+    const j = lastJson((await digits('summary', '--model', model, '--json')).stdout);
+    expect(j.total_params).toBe(669_706);
+    expect((j.layers as { type: string }[]).map((l) => l.type)).toEqual([
+      'Dense',
+      'Dropout',
+      'Dense',
+      'Dropout',
+      'Dense',
+    ]);
+  });
+
+  it('failures exit non-zero with one "error:" line on stderr', async () => {
+    const bad = join(dir, 'bad.idx');
+    writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
+    const cases: [string[], RegExp][] = [
+      [['evaluate', '--model', join(dir, 'missing.h5')], /^error: .*missing\.h5: no such file$/],
+      [['train', '--data', bad, '--epochs', '1'], /^error: .*bad\.idx: truncated IDX header/],
+      [['evaluate', '--model', bad], /^error: .*bad\.idx: not an HDF5 model file/],
+      [['train', '--epochs', 'ten'], /^error: option '--epochs <n>' argument 'ten' is invalid/],
+      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small/],
+      [['frobnicate'], /^error: unknown command 'frobnicate'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await digits(...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+    }
+  });
+});

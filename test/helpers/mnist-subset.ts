@@ -1,0 +1,17 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMnist } from '../../src/data/index.js';
+import { idxBytes, tempDir } from './formats.js';
+
+/** Writes the first `train` / `test` MNIST images as an IDX dataset directory and returns its path. */
+export function mnistSubsetDir(train: number, test: number): string {
+  const d = loadMnist();
+  const dir = tempDir('digits-mnist-');
+  const write = (name: string, dims: number[], data: Uint8Array) =>
+    writeFileSync(join(dir, name), idxBytes(dims, data));
+  write('train-images-idx3-ubyte', [train, 28, 28], d.train!.images.subarray(0, train * 784));
+  write('train-labels-idx1-ubyte', [train], d.train!.labels!.subarray(0, train));
+  write('t10k-images-idx3-ubyte', [test, 28, 28], d.test!.images.subarray(0, test * 784));
+  write('t10k-labels-idx1-ubyte', [test], d.test!.labels!.subarray(0, test));
+  return dir;
+}

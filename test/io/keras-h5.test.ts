@@ -1,0 +1,135 @@
+import h5wasm from 'h5wasm/node';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/data/index.js';
+import { ModelFormatError } from '../../src/errors.js';
+import { loadKerasH5, saveKerasH5 } from '../../src/io/keras-h5.js';
+import { createKernels } from '../../src/kernels/index.js';
+import { Adam } from '../../src/nn/optimizers/index.js';
+import { preset } from '../../src/nn/presets.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { fixture } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/formats.js';
+
+interface Layout {
+  rootAttrs: string[];
+  weightsAttrs: string[];
+  layers: { name: string; weightNames: string[]; datasets: { path: string; shape: number[]; dtype: string }[] }[];
+  config: { class_name: string; layers: { class_name: string; keys: string[] }[] };
+}
+
+/** The structure of a Keras HDF5 model file: attribute names, layer groups, weight paths, config keys. */
+function layout(file: string): Layout {
+  const f = new h5wasm.File(file, 'r');
+  try {
+    const weights = f.get('model_weights') as InstanceType<typeof h5wasm.Group>;
+    const layerNames = weights.attrs.layer_names.value as string[];
+    const config = JSON.parse(f.attrs.model_config.value as string);
+    return {
+      rootAttrs: Object.keys(f.attrs).sort(),
+      weightsAttrs: Object.keys(weights.attrs).sort(),
+      layers: layerNames.map((name) => {
+        const g = f.get(`model_weights/${name}`) as InstanceType<typeof h5wasm.Group>;
+        const wn = g.attrs.weight_names.value;
+        const weightNames = Array.isArray(wn) ? (wn as string[]) : [];
+        return {
+          name,
+          weightNames,
+          datasets: weightNames.map((w) => {
+            const d = f.get(`model_weights/${name}/${w}`) as InstanceType<typeof h5wasm.Dataset>;
+            return { path: w, shape: d.shape ?? [], dtype: String(d.dtype) };
+          }),
+        };
+      }),
+      config: {
+        class_name: config.class_name,
+        layers: config.config.layers.map((l: { class_name: string; config: object }) => ({
+          class_name: l.class_name,
+          keys: Object.keys(l.config).sort(),
+        })),
+      },
+    };
+  } finally {
+    f.close();
+  }
+}
+
+describe('Keras HDF5 model files', () => {
+  const dir = tempDir();
+  const mnist = loadMnist();
+  beforeAll(async () => {
+    await h5wasm.ready;
+  });
+
+  it('round-trips a model bit-exactly, with metadata', async () => {
+    const k = await createKernels();
+    const m = preset('mlp').build(k, 3).compile({ optimizer: new Adam() });
+    const file = join(dir, 'rt.h5');
+    await saveKerasH5(m, file, { scale: 1 / 255, evaluation: { loss: 1, accuracy: 0.5, count: 3 } });
+    const { model, metadata } = await loadKerasH5(file, await createKernels());
+    expect(model.layers.map((l) => `${l.name}:${l.className}`)).toEqual(
+      m.layers.map((l) => `${l.name}:${l.className}`),
+    );
+    m.params.forEach((p, i) => {
+      const q = model.params[i];
+      expect(q.shape).toEqual(p.shape);
+      expect(model.kernels.heap.f32(q.value, q.size)).toEqual(k.heap.f32(p.value, p.size));
+    });
+    expect(metadata?.evaluation?.accuracy).toBe(0.5);
+    expect(model.summary()).toBe(m.summary());
+  });
+
+  it('writes the layout real Keras writes (compared with a tf.keras 2.4 file of the same layer types)', async () => {
+    const k = await createKernels();
+    const m = preset('mlp-small').build(k, 1).compile({ optimizer: new Adam() });
+    const ours = join(dir, 'layout.h5');
+    await saveKerasH5(m, ours);
+    const a = layout(ours);
+    const keras = layout(fixture('keras/dig94_keras_mnist.h5'));
+    for (const attr of keras.rootAttrs) expect(a.rootAttrs).toContain(attr);
+    expect(a.weightsAttrs).toEqual(keras.weightsAttrs);
+    // Keras 2 paths: <layer>/kernel:0 under model_weights/<layer>/.
+    const kerasDense = keras.layers.find((l) => l.weightNames.length > 0)!;
+    const ourDense = a.layers[0];
+    expect(kerasDense.weightNames.map((w) => w.replace(kerasDense.name, 'X'))).toEqual(
+      ourDense.weightNames.map((w) => w.replace(ourDense.name, 'X')),
+    );
+    expect(ourDense.datasets.map((d) => d.dtype)).toEqual(kerasDense.datasets.map((d) => d.dtype));
+    expect(ourDense.datasets[0].shape).toEqual([784, 128]);
+    expect(a.config.class_name).toBe('Sequential');
+    expect(a.config.layers[0].class_name).toBe('InputLayer');
+    const kerasDenseKeys = keras.config.layers.find((l) => l.class_name === 'Dense')!.keys;
+    expect(a.config.layers.find((l) => l.class_name === 'Dense')!.keys).toEqual(kerasDenseKeys);
+    expect(a.config.layers[0].keys).toEqual(keras.config.layers[0].keys);
+  });
+
+  it('loads real Keras files and reproduces their published accuracy', async () => {
+    for (const [file, accuracy] of [
+      ['keras/dig94_keras_mnist.h5', 0.9768], // tf.keras 2.4, logits output, fixed-length string attributes
+      ['keras/aser_mnist_model.h5', 0.9808], // Keras 3 legacy HDF5
+    ] as const) {
+      const { model } = await loadKerasH5(fixture(file), await createKernels());
+      expect(evaluate(model, mnist.test!).accuracy).toBeCloseTo(accuracy, 4);
+    }
+  });
+
+  it('rejects unusable files with errors naming the file and what is wrong', async () => {
+    const k = await createKernels();
+    const cases: [string, RegExp][] = [
+      [fixture('keras/ayush_ann.h5'), /no model_config attribute/],
+      [fixture('keras/kiljaeden_mnist.h5'), /layer "conv2d.*" \(Conv2D\): layer type Conv2D is not supported/],
+      [fixture('keras/aser_best_model.keras'), /not an HDF5 model file/],
+      ['/nonexistent.h5', /no such file/],
+    ];
+    const truncated = join(dir, 'truncated.h5');
+    writeFileSync(truncated, readFileSync(fixture('keras/dig94_keras_mnist.h5')).subarray(0, 4000));
+    cases.push([truncated, /truncated\.h5: /]);
+    for (const [file, message] of cases) {
+      const err = await loadKerasH5(file, k).catch((e: unknown) => e);
+      expect(err, file).toBeInstanceOf(ModelFormatError);
+      expect((err as Error).message.startsWith(file)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+});

@@ -1,0 +1,234 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createKernels, Heap, ReferenceKernels, WasmKernels, type Kernels, type Ptr } from '../../src/kernels/index.js';
+import { maxRelError, randomFloats } from '../helpers/random.js';
+
+/**
+ * Every WASM kernel against the TypeScript reference on random inputs. The reference runs on its own heap;
+ * inputs are copied to both, outputs compared with relative error < 1e-5.
+ */
+const variants = ['simd', 'relaxed'] as const;
+
+interface Pair {
+  wasm: Kernels;
+  ref: Kernels;
+}
+
+function put(k: Kernels, data: Float32Array | Uint8Array | Int32Array): Ptr {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return k.heap.allocBytes(bytes);
+}
+
+function both(p: Pair, data: Float32Array | Uint8Array | Int32Array): [Ptr, Ptr] {
+  return [put(p.wasm, data), put(p.ref, data)];
+}
+
+function readF32(k: Kernels, ptr: Ptr, n: number): Float32Array {
+  return k.heap.f32(ptr, n).slice();
+}
+
+for (const variant of variants) {
+  describe(`WASM kernels (${variant}) vs reference`, () => {
+    const p = {} as Pair;
+    beforeAll(async () => {
+      p.wasm = await WasmKernels.create(variant);
+      p.ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
+    });
+
+    it('loads the requested variant', () => {
+      expect(p.wasm.name).toBe(variant === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd');
+    });
+
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [7, 13, 5],
+      [4, 8, 256],
+      [33, 17, 300],
+      [129, 785, 511],
+      [128, 10, 512],
+    ];
+    for (const [m, k, n] of shapes) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ]) {
+        it(`gemm ${m}x${k}x${n} transA=${ta} transB=${tb}`, () => {
+          const a = randomFloats(m * k, 1 + m);
+          const b = randomFloats(k * n, 2 + n);
+          const c0 = randomFloats(m * n, 3);
+          const bias = randomFloats(n, 4);
+          const [aw, ar] = both(p, a);
+          const [bw, br] = both(p, b);
+          for (const [acc, useBias, relu] of [
+            [false, false, false],
+            [true, true, true],
+            [false, true, false],
+          ] as const) {
+            const [cw, cr] = both(p, c0);
+            const [biw, bir] = both(p, bias);
+            p.wasm.gemm(ta, tb, m, n, k, aw, bw, cw, acc, useBias ? biw : 0, relu);
+            p.ref.gemm(ta, tb, m, n, k, ar, br, cr, acc, useBias ? bir : 0, relu);
+            expect(maxRelError(readF32(p.wasm, cw, m * n), readF32(p.ref, cr, m * n))).toBeLessThan(1e-5);
+          }
+        });
+      }
+    }
+
+    it('gemm with k = 0 leaves only the epilogue', () => {
+      const bias = new Float32Array([1, -2, 3]);
+      const [bw] = both(p, bias);
+      const cw = put(p.wasm, new Float32Array(6).fill(9));
+      p.wasm.gemm(false, false, 2, 3, 0, 0, 0, cw, false, bw, true);
+      expect(Array.from(readF32(p.wasm, cw, 6))).toEqual([1, 0, 3, 1, 0, 3]);
+    });
+
+    it('elementwise ops: relu, reluBackward, mul, copy', () => {
+      for (const n of [1, 5, 16, 1027]) {
+        const x = randomFloats(n, n);
+        const d = randomFloats(n, n + 1);
+        const [xw, xr] = both(p, x);
+        const [dw, dr] = both(p, d);
+        const yw = p.wasm.heap.allocF32(n);
+        const yr = p.ref.heap.allocF32(n);
+        p.wasm.relu(xw, yw, n);
+        p.ref.relu(xr, yr, n);
+        expect(readF32(p.wasm, yw, n)).toEqual(readF32(p.ref, yr, n));
+        p.wasm.reluBackward(dw, xw, yw, n);
+        p.ref.reluBackward(dr, xr, yr, n);
+        expect(readF32(p.wasm, yw, n)).toEqual(readF32(p.ref, yr, n));
+        p.wasm.mul(xw, dw, yw, n);
+        p.ref.mul(xr, dr, yr, n);
+        expect(readF32(p.wasm, yw, n)).toEqual(readF32(p.ref, yr, n));
+        p.wasm.copy(dw, yw, n);
+        expect(readF32(p.wasm, yw, n)).toEqual(d);
+      }
+    });
+
+    it('dropout: identical masks, about the requested rate, inverted scaling', () => {
+      const n = 20_000;
+      const x = randomFloats(n, 9);
+      const [xw, xr] = both(p, x);
+      const yw = p.wasm.heap.allocF32(n);
+      const yr = p.ref.heap.allocF32(n);
+      const mw = p.wasm.heap.allocF32(n);
+      const mr = p.ref.heap.allocF32(n);
+      p.wasm.dropout(xw, yw, mw, n, 0.2, 12345);
+      p.ref.dropout(xr, yr, mr, n, 0.2, 12345);
+      const mask = readF32(p.wasm, mw, n);
+      expect(mask).toEqual(readF32(p.ref, mr, n));
+      expect(readF32(p.wasm, yw, n)).toEqual(readF32(p.ref, yr, n));
+      const dropped = mask.filter((v) => v === 0).length / n;
+      expect(dropped).toBeGreaterThan(0.19);
+      expect(dropped).toBeLessThan(0.21);
+      expect(mask.every((v) => v === 0 || Math.abs(v - 1.25) < 1e-6)).toBe(true);
+    });
+
+    it('colSum, softmax, argmax, countCorrect', () => {
+      for (const [m, n] of [
+        [1, 1],
+        [3, 10],
+        [129, 13],
+      ]) {
+        const x = randomFloats(m * n, m * 31 + n, -5, 5);
+        const [xw, xr] = both(p, x);
+        const ow = p.wasm.heap.allocF32(m * n);
+        const or = p.ref.heap.allocF32(m * n);
+        p.wasm.colSum(xw, m, n, ow, false);
+        p.ref.colSum(xr, m, n, or, false);
+        expect(maxRelError(readF32(p.wasm, ow, n), readF32(p.ref, or, n))).toBeLessThan(1e-5);
+        p.wasm.colSum(xw, m, n, ow, true);
+        p.ref.colSum(xr, m, n, or, true);
+        expect(maxRelError(readF32(p.wasm, ow, n), readF32(p.ref, or, n))).toBeLessThan(1e-5);
+        p.wasm.softmax(xw, ow, m, n);
+        p.ref.softmax(xr, or, m, n);
+        expect(maxRelError(readF32(p.wasm, ow, m * n), readF32(p.ref, or, m * n))).toBeLessThan(1e-5);
+        const aw = p.wasm.heap.alloc(m * 4);
+        const ar = p.ref.heap.alloc(m * 4);
+        p.wasm.argmaxRows(xw, m, n, aw);
+        p.ref.argmaxRows(xr, m, n, ar);
+        expect(p.wasm.heap.i32(aw, m).slice()).toEqual(p.ref.heap.i32(ar, m).slice());
+        const labels = Uint8Array.from({ length: m }, (_, i) => i % n);
+        const [lw, lr] = both(p, labels);
+        expect(p.wasm.countCorrect(xw, m, n, lw)).toBe(p.ref.countCorrect(xr, m, n, lr));
+      }
+    });
+
+    it('softmax cross-entropy, sparse and dense targets, with gradients', () => {
+      const m = 37;
+      const n = 10;
+      const z = randomFloats(m * n, 77, -20, 20);
+      const labels = Uint8Array.from({ length: m }, (_, i) => (i * 7) % n);
+      const [zw, zr] = both(p, z);
+      const [lw, lr] = both(p, labels);
+      const dw = p.wasm.heap.allocF32(m * n);
+      const dr = p.ref.heap.allocF32(m * n);
+      const lossW = p.wasm.softmaxCrossEntropy(zw, lw, 0, m, n, dw, 1 / m);
+      const lossR = p.ref.softmaxCrossEntropy(zr, lr, 0, m, n, dr, 1 / m);
+      expect(Math.abs(lossW - lossR) / lossR).toBeLessThan(1e-5);
+      expect(maxRelError(readF32(p.wasm, dw, m * n), readF32(p.ref, dr, m * n))).toBeLessThan(1e-5);
+      const tw = p.wasm.heap.allocF32(m * n);
+      p.wasm.oneHot(lw, m, n, tw);
+      const tr = p.ref.heap.allocF32(m * n);
+      p.ref.oneHot(lr, m, n, tr);
+      expect(readF32(p.wasm, tw, m * n)).toEqual(readF32(p.ref, tr, m * n));
+      const dense = p.wasm.softmaxCrossEntropy(zw, 0, tw, m, n, dw, 1 / m);
+      expect(Math.abs(dense - lossW) / lossW).toBeLessThan(1e-6);
+      expect(maxRelError(readF32(p.wasm, dw, m * n), readF32(p.ref, dr, m * n))).toBeLessThan(1e-5);
+    });
+
+    it('gatherScale and gatherLabels', () => {
+      const rows = 50;
+      const rowLen = 785; // not a multiple of 16: exercises the tail
+      const src = Uint8Array.from({ length: rows * rowLen }, (_, i) => (i * 37) % 256);
+      const labels = Uint8Array.from({ length: rows }, (_, i) => i % 10);
+      const idx = Int32Array.from({ length: 20 }, (_, i) => (i * 13) % rows);
+      const [sw, sr] = both(p, src);
+      const [lw, lr] = both(p, labels);
+      const [iw, ir] = both(p, idx);
+      const dw = p.wasm.heap.allocF32(20 * rowLen);
+      const dr = p.ref.heap.allocF32(20 * rowLen);
+      p.wasm.gatherScale(sw, iw, 20, rowLen, dw, 1 / 255);
+      p.ref.gatherScale(sr, ir, 20, rowLen, dr, 1 / 255);
+      expect(readF32(p.wasm, dw, 20 * rowLen)).toEqual(readF32(p.ref, dr, 20 * rowLen));
+      const ow = p.wasm.heap.alloc(20);
+      const or = p.ref.heap.alloc(20);
+      p.wasm.gatherLabels(lw, iw, 20, ow);
+      p.ref.gatherLabels(lr, ir, 20, or);
+      expect(p.wasm.heap.u8(ow, 20).slice()).toEqual(p.ref.heap.u8(or, 20).slice());
+      expect(p.wasm.heap.u8(ow, 20)[3]).toBe(labels[idx[3]]);
+    });
+
+    it('optimizer updates: adam, sgd (plain, momentum, nesterov), rmsprop', () => {
+      const n = 1031;
+      const init = randomFloats(n, 5);
+      const g = randomFloats(n, 6);
+      const slotsInit = randomFloats(n, 7, 0, 1);
+      const run = (f: (k: Kernels, pp: Ptr, gp: Ptr, s1: Ptr, s2: Ptr) => void) => {
+        const out: Float32Array[] = [];
+        for (const k of [p.wasm, p.ref]) {
+          const pp = put(k, init);
+          const gp = put(k, g);
+          const s1 = put(k, slotsInit);
+          const s2 = put(k, slotsInit);
+          f(k, pp, gp, s1, s2);
+          f(k, pp, gp, s1, s2);
+          out.push(readF32(k, pp, n), readF32(k, s1, n), readF32(k, s2, n));
+        }
+        for (let i = 0; i < 3; i++) expect(maxRelError(out[i], out[i + 3])).toBeLessThan(1e-5);
+      };
+      run((k, pp, gp, s1, s2) => k.adam(pp, gp, s1, s2, n, 0.01, 0.9, 0.999, 1e-7));
+      run((k, pp, gp) => k.sgd(pp, gp, 0, n, 0.1, 0, false));
+      run((k, pp, gp, s1) => k.sgd(pp, gp, s1, n, 0.1, 0.9, false));
+      run((k, pp, gp, s1) => k.sgd(pp, gp, s1, n, 0.1, 0.9, true));
+      run((k, pp, gp, s1) => k.rmsprop(pp, gp, s1, n, 0.01, 0.9, 1e-7));
+    });
+  });
+}
+
+describe('createKernels', () => {
+  it('gives the reference backend on request and WASM by default', async () => {
+    expect((await createKernels({ backend: 'reference' })).name).toBe('reference');
+    expect((await createKernels()).name).toMatch(/^wasm/);
+  });
+});

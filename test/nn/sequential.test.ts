@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { createKernels } from '../../src/kernels/index.js';
+import { Adam } from '../../src/nn/optimizers/index.js';
+import { preset } from '../../src/nn/presets.js';
+import { Rng } from '../../src/nn/rng.js';
+import type { Sequential } from '../../src/nn/sequential.js';
+import { randomFloats } from '../helpers/random.js';
+
+function weights(m: Sequential): Float32Array[] {
+  return m.params.map((p) => m.kernels.heap.f32(p.value, p.size).slice());
+}
+
+async function trainFew(seed: number, backend: 'wasm' | 'reference' = 'wasm'): Promise<Float32Array[]> {
+  const k = await createKernels({ backend });
+  const m = preset('mlp-small').build(k, seed).compile({ optimizer: new Adam() });
+  m.plan(16, true);
+  for (let step = 0; step < 3; step++) {
+    k.heap.f32(m.input, 16 * 784).set(randomFloats(16 * 784, step, 0, 1));
+    k.heap.u8(m.labels, 16).set(Array.from({ length: 16 }, (_, i) => (i + step) % 10));
+    m.trainStep(16);
+  }
+  return weights(m);
+}
+
+describe('Sequential', () => {
+  it('summarises the seed MLP like Keras (669,706 parameters)', async () => {
+    const m = preset('mlp').build(await createKernels(), 0);
+    expect(m.paramCount).toBe(669_706);
+    const s = m.summary();
+    expect(s).toContain(' dense (Dense)');
+    expect(s).toContain('(None, 512)');
+    expect(s).toContain('dropout_1 (Dropout)');
+    expect(s).toContain('Total params: 669,706');
+    expect(preset('mlp-small').build(await createKernels(), 0).paramCount).toBe(104_938);
+  });
+
+  it('initialises Dense kernels Glorot-uniform and biases to zero', async () => {
+    const m = preset('mlp').build(await createKernels(), 7);
+    const [kernel, bias] = weights(m);
+    const limit = Math.sqrt(6 / (784 + 512));
+    const largest = kernel.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    expect(largest).toBeLessThanOrEqual(limit);
+    expect(largest).toBeGreaterThan(0.99 * limit);
+    const mean = kernel.reduce((a, b) => a + b, 0) / kernel.length;
+    expect(Math.abs(mean)).toBeLessThan(0.001);
+    expect(bias.every((v) => v === 0)).toBe(true);
+  });
+
+  it('same seed → identical weights after training; different seed → different', async () => {
+    const a = await trainFew(1);
+    const b = await trainFew(1);
+    const c = await trainFew(2);
+    expect(a).toEqual(b);
+    expect(a[0]).not.toEqual(c[0]);
+  });
+
+  it('the WASM and reference backends train to the same weights', async () => {
+    const a = await trainFew(5, 'wasm');
+    const b = await trainFew(5, 'reference');
+    for (let i = 0; i < a.length; i++) {
+      let d = 0;
+      for (let j = 0; j < a[i].length; j++) d = Math.max(d, Math.abs(a[i][j] - b[i][j]));
+      expect(d).toBeLessThan(1e-4);
+    }
+  });
+
+  it('rejects a batch larger than the plan and training without an optimizer', async () => {
+    const m = preset('mlp-small').build(await createKernels(), 0);
+    m.plan(4, true);
+    expect(() => m.forward(5, false)).toThrow(/does not fit the plan/);
+    expect(() => m.trainStep(4)).toThrow(/compile/);
+  });
+
+  it('refuses to let one model overwrite another on shared kernels', async () => {
+    const k = await createKernels();
+    const a = preset('mlp-small').build(k, 0);
+    a.plan(4, false);
+    preset('mlp-small').build(k, 0);
+    expect(() => a.plan(4, false)).toThrow(/own kernels/);
+  });
+});
+
+describe('Rng', () => {
+  it('is deterministic, uniform and restorable', () => {
+    const r = new Rng(42);
+    const first = Array.from({ length: 5 }, () => r.nextU32());
+    expect(Array.from({ length: 5 }, () => new Rng(42)).map((x) => x.nextU32())).toEqual(Array(5).fill(first[0]));
+    const s = r.state;
+    const next = r.next();
+    r.state = s;
+    expect(r.next()).toBe(next);
+    let sum = 0;
+    for (let i = 0; i < 100_000; i++) sum += r.next();
+    expect(sum / 100_000).toBeGreaterThan(0.49);
+    expect(sum / 100_000).toBeLessThan(0.51);
+  });
+});
