@@ -3,6 +3,7 @@ import { loadDataset } from '../data/index.js';
 import { DigitsError } from '../errors.js';
 import { loadModelFile } from '../io/model-file.js';
 import { DEFAULT_SCALE, evaluate } from '../train/evaluate.js';
+import { positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
 export function registerEvaluate(program: Command): void {
@@ -11,13 +12,14 @@ export function registerEvaluate(program: Command): void {
     .description('loss and accuracy of a model on labelled data (default: the MNIST test set)')
     .requiredOption('--model <file>', 'model file (.h5)')
     .option('--data <path>', 'dataset (its test split, or its only labelled split)')
+    .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print {"loss","accuracy","count"} as the last line')
-    .action(async (o: { model: string; data?: string; json?: boolean }) => {
+    .action(async (o: { model: string; data?: string; threads?: number; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       const data = loadDataset(o.data);
       const set = data.test?.labels ? data.test : data.train?.labels ? data.train : null;
       if (!set) throw new DigitsError(`${data.source}: no labelled images to evaluate on`, 'E_NO_LABELS');
-      const { model, metadata } = await loadModelFile(o.model);
+      const { model, metadata } = await loadModelFile(o.model, { threads: o.threads });
       try {
         const r = evaluate(model, set, { scale: metadata?.scale ?? DEFAULT_SCALE });
         out.info(`${set.count} images - loss: ${r.loss.toFixed(4)} - accuracy: ${(r.accuracy * 100).toFixed(2)} %`);

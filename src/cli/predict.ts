@@ -4,6 +4,7 @@ import { DigitsError } from '../errors.js';
 import { loadModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
 import { DEFAULT_SCALE, predict } from '../train/evaluate.js';
+import { positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
 export function registerPredict(program: Command): void {
@@ -13,13 +14,14 @@ export function registerPredict(program: Command): void {
     .requiredOption('--model <file>', 'model file (.h5)')
     .option('--input <path>', 'images: IDX, mnist.npz, or Kaggle test.csv (default: the MNIST test set)')
     .option('--out <file>', 'CSV to write', 'results/submission.csv')
+    .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print {"out","count"} as the last line')
-    .action(async (o: { model: string; input?: string; out: string; json?: boolean }) => {
+    .action(async (o: { model: string; input?: string; out: string; threads?: number; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       const data = loadDataset(o.input);
       const set = data.test ?? data.train;
       if (!set) throw new DigitsError(`${data.source}: no images`, 'E_NO_DATA');
-      const { model, metadata } = await loadModelFile(o.model);
+      const { model, metadata } = await loadModelFile(o.model, { threads: o.threads });
       try {
         const p = predict(model, set, { scale: metadata?.scale ?? DEFAULT_SCALE });
         writeSubmission(o.out, p.labels);

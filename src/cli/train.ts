@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { classCount, loadDataset } from '../data/index.js';
+import { classCount, loadDataset, type ImageSet } from '../data/index.js';
 import { DigitsError } from '../errors.js';
 import { saveModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
@@ -24,10 +24,11 @@ interface TrainOptions {
   nesterov?: boolean;
   loss: LossName;
   validationSplit?: number;
-  seed?: number;
+  seed: number;
   data?: string;
   out: string;
   submission: string;
+  threads?: number;
   json?: boolean;
 }
 
@@ -52,12 +53,14 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--seed <n>',
-      'random seed for weights, shuffling and dropout (default: random, recorded in the model)',
+      'seed for weights, shuffling and dropout; runs repeat exactly (default 1, as pytorch/examples)',
       nonNegativeInt,
+      1,
     )
     .option('--data <path>', 'dataset: IDX directory/file, mnist.npz, or Kaggle CSV (default: embedded MNIST)')
     .option('--out <file>', 'model file to write', 'model/trained_model.h5')
     .option('--submission <file>', 'Kaggle submission for the test set', 'results/submission.csv')
+    .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print a JSON summary as the last line')
     .action(async (o: TrainOptions) => train(o));
 }
@@ -65,34 +68,43 @@ export function registerTrain(program: Command): void {
 async function train(o: TrainOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
   const started = performance.now();
-  const data = loadDataset(o.data);
-  if (!data.train?.labels) throw new DigitsError(`${data.source}: no labelled training data`, 'E_NO_LABELS');
-  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const classes = classCount([data.train, data.test]);
-  const kernels = await createKernels();
+  const { source, test, train: trainSet } = loadDataset(o.data);
+  // Held only until fit() has copied it into the engine, so its memory can be reclaimed before saving.
+  let train: ImageSet | null = trainSet;
+  if (!train?.labels) throw new DigitsError(`${source}: no labelled training data`, 'E_NO_LABELS');
+  const seed = o.seed;
+  const classes = classCount([train, test]);
+  const kernels = await createKernels({ threads: o.threads });
   try {
-    const model = preset(o.model, classes, data.train.height * data.train.width).build(kernels, seed);
+    const model = preset(o.model, classes, train.height * train.width).build(kernels, seed);
     const optimizer = makeOptimizer(o.optimizer, o.lr, o.momentum, o.nesterov);
     model.compile({ optimizer, loss: o.loss });
     out.info(model.summary());
-    const validationData = o.validationSplit ? null : data.test?.labels ? data.test : null;
+    const validationData = o.validationSplit ? null : test?.labels ? test : null;
     out.info(
-      `Training on ${data.source}: ${data.train.count} images` +
+      `Training on ${source}: ${train.count} images` +
         (o.validationSplit
           ? `, validating on the last ${Math.round(o.validationSplit * 100)} %`
           : validationData
             ? `, validating on the ${validationData.count} test images`
             : '') +
-        ` (seed ${seed}, ${kernels.name})`,
+        ` (seed ${seed}, ${kernels.name}, ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''})`,
     );
-    const history = fit(model, data.train, {
+    const history = fit(model, train, {
       epochs: o.epochs,
       batchSize: o.batchSize,
       validationSplit: o.validationSplit,
       validationData,
       progress: consoleProgress(out.progressStream),
     });
-    const testEval = data.test?.labels ? evaluate(model, data.test) : null;
+    train = null;
+    const testEval = test?.labels ? evaluate(model, test) : null;
+    let submission: string | null = null;
+    if (test) {
+      writeSubmission(o.submission, predict(model, test).labels);
+      submission = o.submission;
+      out.info(`Wrote ${test.count} predictions to ${o.submission}`);
+    }
     await saveModelFile(model, o.out, {
       scale: DEFAULT_SCALE,
       history,
@@ -105,20 +117,15 @@ async function train(o: TrainOptions): Promise<void> {
         loss: o.loss,
         validation_split: o.validationSplit ?? null,
         seed,
-        data: data.source,
+        data: source,
         backend: kernels.name,
+        threads: kernels.threads,
       },
       evaluation: testEval ?? undefined,
       digitsVersion: VERSION,
       createdAt: new Date().toISOString(),
     });
     out.info(`Saved model to ${o.out}`);
-    let submission: string | null = null;
-    if (data.test) {
-      writeSubmission(o.submission, predict(model, data.test).labels);
-      submission = o.submission;
-      out.info(`Wrote ${data.test.count} predictions to ${o.submission}`);
-    }
     if (testEval)
       out.info(`Test loss: ${testEval.loss.toFixed(4)} - Test accuracy: ${(testEval.accuracy * 100).toFixed(2)} %`);
     out.result({

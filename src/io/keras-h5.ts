@@ -1,4 +1,4 @@
-import h5wasm, { Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
+import type * as H5 from 'h5wasm/node';
 import { existsSync, statSync } from 'node:fs';
 import { ModelFormatError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
@@ -27,10 +27,15 @@ export const KERAS_VERSION = '2.15.0';
 const METADATA_ATTR = 'digits_metadata';
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-let ready: Promise<unknown> | null = null;
-function h5(): Promise<unknown> {
-  ready ??= h5wasm.ready;
-  return ready;
+type H5Module = typeof H5;
+let loading: Promise<H5Module> | null = null;
+/** h5wasm, loaded on first use: its WASM heap is only paid for by processes that read or write models. */
+function h5(): Promise<H5Module> {
+  loading ??= import('h5wasm/node').then(async (m) => {
+    await m.ready;
+    return m;
+  });
+  return loading;
 }
 
 /** Keras's training_config for a compiled model. */
@@ -51,7 +56,7 @@ function trainingConfig(model: Sequential): Record<string, unknown> | null {
  * with layer_names / weight_names attributes. The write is atomic.
  */
 export async function saveKerasH5(model: Sequential, file: string, metadata?: ModelMetadata): Promise<void> {
-  await h5();
+  const h5wasm = await h5();
   const heap = model.kernels.heap;
   writeAtomically(file, (temp) => {
     const f = new h5wasm.File(temp, 'w');
@@ -125,15 +130,15 @@ function attrStrings(attrs: Record<string, { value: unknown }>, name: string): s
 export async function loadKerasH5(file: string, kernels: Kernels, seed = 0): Promise<LoadedModel> {
   if (!existsSync(file)) throw new ModelFormatError(file, 'no such file');
   checkHdf5Superblock(file);
-  await h5();
-  let f: InstanceType<typeof h5wasm.File>;
+  const h5wasm = await h5();
+  let f: H5.File;
   try {
     f = new h5wasm.File(file, 'r');
   } catch (e) {
     throw new ModelFormatError(file, `cannot open HDF5 file (${(e as Error).message})`);
   }
   try {
-    return readModel(f, file, kernels, seed);
+    return readModel(h5wasm, f, file, kernels, seed);
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(file, `corrupt or unreadable HDF5 content (${(e as Error).message})`);
@@ -172,7 +177,7 @@ function checkHdf5Superblock(file: string): void {
     throw new ModelFormatError(file, `truncated HDF5 file: it declares ${eof} bytes, ${size} are present`);
 }
 
-function readModel(f: InstanceType<typeof h5wasm.File>, file: string, kernels: Kernels, seed: number): LoadedModel {
+function readModel(h5wasm: H5Module, f: H5.File, file: string, kernels: Kernels, seed: number): LoadedModel {
   {
     const configText = attrString(f.attrs, 'model_config');
     if (!configText)
@@ -190,12 +195,12 @@ function readModel(f: InstanceType<typeof h5wasm.File>, file: string, kernels: K
       throw new ModelFormatError(file, (e as Error).message);
     }
     const root = f.get('model_weights');
-    if (!(root instanceof H5Group)) throw new ModelFormatError(file, 'no model_weights group');
+    if (!(root instanceof h5wasm.Group)) throw new ModelFormatError(file, 'no model_weights group');
     const heap = kernels.heap;
     for (const layer of model.layers) {
       if (layer.params.length === 0) continue;
       const g = f.get(`model_weights/${layer.name}`);
-      if (!(g instanceof H5Group)) throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
+      if (!(g instanceof h5wasm.Group)) throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
       const names = attrStrings(g.attrs, 'weight_names');
       if (names.length !== layer.params.length) {
         throw new ModelFormatError(
@@ -205,7 +210,7 @@ function readModel(f: InstanceType<typeof h5wasm.File>, file: string, kernels: K
       }
       layer.params.forEach((p, i) => {
         const ds = f.get(`model_weights/${layer.name}/${names[i]}`);
-        if (!(ds instanceof H5Dataset))
+        if (!(ds instanceof h5wasm.Dataset))
           throw new ModelFormatError(file, `layer "${layer.name}": missing dataset ${names[i]}`);
         const dset = { shape: ds.shape ?? [], dtype: String(ds.dtype), value: ds.value };
         if (dset.shape.join(',') !== p.shape.join(',')) {

@@ -15,6 +15,15 @@ export interface KernelOptions {
   backend?: Backend;
   /** Use relaxed-SIMD fused multiply-add when the runtime supports it (default true). */
   relaxedSimd?: boolean;
+  /** Threads for the WASM backend (default: the machine's available parallelism). */
+  threads?: number;
+}
+
+/** Threads used when none are asked for: every core the runtime reports. */
+export async function defaultThreads(): Promise<number> {
+  if (typeof process !== 'undefined' && process.versions?.node) return (await import('node:os')).availableParallelism();
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  return 1;
 }
 
 /** Creates a kernel backend with its own memory. */
@@ -23,5 +32,8 @@ export async function createKernels(options: KernelOptions = {}): Promise<Kernel
     const shared = typeof SharedArrayBuffer !== 'undefined';
     return new ReferenceKernels(new Heap(Heap.createMemory(shared), 1024));
   }
-  return WasmKernels.create(options.relaxedSimd === false ? 'simd' : 'relaxed');
+  return WasmKernels.create(
+    options.relaxedSimd === false ? 'simd' : 'relaxed',
+    options.threads ?? (await defaultThreads()),
+  );
 }

@@ -1,5 +1,7 @@
 import { Heap, type Ptr } from './heap.js';
 import type { Kernels } from './kernels.js';
+import { Op, runPart } from './parallel.js';
+import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 /** The functions the AssemblyScript module exports (see assembly/kernels.ts). */
 interface KernelExports {
@@ -109,26 +111,104 @@ export async function instantiateKernels(
   return instance.exports as unknown as KernelExports;
 }
 
-/** WebAssembly SIMD kernels on the calling thread. */
+/** Smallest work worth splitting across threads (a dispatch costs microseconds). */
+const MIN_PARALLEL_MACS = 1 << 19;
+const MIN_PARALLEL_ELEMENTS = 1 << 15;
+
+/**
+ * WebAssembly SIMD kernels, optionally on a pool of worker threads sharing the memory. Large GEMMs are split by
+ * rows of C, large elementwise ops by ranges; each thread has its own GEMM workspace. Small ops run on the
+ * calling thread alone. Results are identical for a given thread count (and GEMM for any thread count).
+ */
 export class WasmKernels implements Kernels {
   readonly name: string;
-  readonly threads = 1;
-  private readonly work: Ptr;
+  readonly threads: number;
+  private readonly works: Ptr[] = [];
+  private readonly control: Ptr;
+  private readonly argsPtr: Ptr;
+  private ctrl: Int32Array;
+  private args: Float64Array;
+  private workers: { terminate(): Promise<number> }[] = [];
 
   private constructor(
     readonly heap: Heap,
     private readonly x: KernelExports,
     variant: WasmVariant,
+    threads: number,
   ) {
     this.name = variant === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd';
-    this.work = heap.alloc(x.gemmWorkspaceFloats() * 4);
+    this.threads = threads;
+    for (let i = 0; i < threads; i++) this.works.push(heap.alloc(x.gemmWorkspaceFloats() * 4));
+    this.control = heap.alloc(CONTROL_INTS * 4);
+    this.argsPtr = heap.alloc(ARG_SLOTS * 8);
+    this.ctrl = new Int32Array(heap.memory.buffer, this.control, CONTROL_INTS);
+    this.args = new Float64Array(heap.memory.buffer, this.argsPtr, ARG_SLOTS);
   }
 
-  static async create(prefer: WasmVariant = 'relaxed'): Promise<WasmKernels> {
+  /**
+   * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers (Node worker_threads); it needs
+   * SharedArrayBuffer, and falls back to one thread without it.
+   */
+  static async create(prefer: WasmVariant = 'relaxed', threads = 1): Promise<WasmKernels> {
     const { module, variant } = await loadKernelModule(prefer);
-    const memory = Heap.createMemory(true);
+    const shared = typeof SharedArrayBuffer !== 'undefined';
+    const memory = Heap.createMemory(shared);
     const x = await instantiateKernels(module, memory);
-    return new WasmKernels(new Heap(memory, x.heapBase()), x, variant);
+    const n = shared && isNode() ? Math.max(1, Math.floor(threads)) : 1;
+    const k = new WasmKernels(new Heap(memory, x.heapBase()), x, variant, n);
+    if (n > 1) await k.startWorkers(module);
+    return k;
+  }
+
+  private async startWorkers(module: WebAssembly.Module): Promise<void> {
+    const { Worker } = await import('node:worker_threads');
+    const { existsSync } = await import('node:fs');
+    let url = new URL('./kernel-worker.js', import.meta.url);
+    if (!existsSync(url)) url = new URL('../../dist/kernels/kernel-worker.js', import.meta.url);
+    const ready: Promise<void>[] = [];
+    for (let i = 1; i < this.threads; i++) {
+      const w = new Worker(url, {
+        workerData: {
+          module,
+          memory: this.heap.memory,
+          control: this.control,
+          args: this.argsPtr,
+          work: this.works[i],
+          index: i,
+        },
+      });
+      w.unref();
+      ready.push(
+        new Promise((resolve, reject) => {
+          w.once('message', () => resolve());
+          w.once('error', reject);
+        }),
+      );
+      this.workers.push(w);
+    }
+    await Promise.all(ready);
+  }
+
+  /** Runs an op whose arguments are in `this.args` on every thread and waits for all. */
+  private dispatch(op: Op): void {
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, OP, op);
+    Atomics.store(ctrl, PARTS, this.threads);
+    const seq = Atomics.add(ctrl, SEQ, 1) + 1;
+    Atomics.notify(ctrl, SEQ);
+    runPart(this.x, op, this.args, 0, this.threads, this.works[0]);
+    for (let w = 0; w < this.workers.length; w++) {
+      while (Atomics.load(ctrl, DONE + w) !== seq) waitChange(ctrl, DONE + w, seq - 1);
+    }
+  }
+
+  /** Argument block for the next dispatch (re-viewed if the memory grew). */
+  private argBlock(): Float64Array {
+    if (this.args.buffer.byteLength !== this.heap.memory.buffer.byteLength) {
+      this.args = new Float64Array(this.heap.memory.buffer, this.argsPtr, ARG_SLOTS);
+      this.ctrl = new Int32Array(this.heap.memory.buffer, this.control, CONTROL_INTS);
+    }
+    return this.args;
   }
 
   gemm(
@@ -144,28 +224,88 @@ export class WasmKernels implements Kernels {
     bias: Ptr,
     relu: boolean,
   ): void {
-    this.x.gemm(+transA, +transB, m, n, k, a, b, c, +accumulate, bias, +relu, this.work, 0, m);
+    if (this.threads > 1 && m >= 8 && m * n * k >= MIN_PARALLEL_MACS) {
+      const g = this.argBlock();
+      g[0] = +transA;
+      g[1] = +transB;
+      g[2] = m;
+      g[3] = n;
+      g[4] = k;
+      g[5] = a;
+      g[6] = b;
+      g[7] = c;
+      g[8] = +accumulate;
+      g[9] = bias;
+      g[10] = +relu;
+      this.dispatch(Op.Gemm);
+      return;
+    }
+    this.x.gemm(+transA, +transB, m, n, k, a, b, c, +accumulate, bias, +relu, this.works[0], 0, m);
   }
   relu(x: Ptr, y: Ptr, count: number): void {
-    this.x.relu(x, y, 0, count);
+    if (this.split(count)) {
+      const g = this.argBlock();
+      g[0] = x;
+      g[1] = y;
+      g[2] = count;
+      this.dispatch(Op.Relu);
+    } else this.x.relu(x, y, 0, count);
   }
   reluBackward(dy: Ptr, y: Ptr, dx: Ptr, count: number): void {
-    this.x.reluBackward(dy, y, dx, 0, count);
+    if (this.split(count)) {
+      const g = this.argBlock();
+      g[0] = dy;
+      g[1] = y;
+      g[2] = dx;
+      g[3] = count;
+      this.dispatch(Op.ReluBackward);
+    } else this.x.reluBackward(dy, y, dx, 0, count);
   }
   mul(a: Ptr, b: Ptr, out: Ptr, count: number): void {
-    this.x.mul(a, b, out, 0, count);
+    if (this.split(count)) {
+      const g = this.argBlock();
+      g[0] = a;
+      g[1] = b;
+      g[2] = out;
+      g[3] = count;
+      this.dispatch(Op.Mul);
+    } else this.x.mul(a, b, out, 0, count);
   }
   copy(x: Ptr, y: Ptr, count: number): void {
     this.x.copy(x, y, count);
   }
   dropout(x: Ptr, y: Ptr, mask: Ptr, count: number, rate: number, seed: number): void {
-    this.x.dropout(x, y, mask, rate, seed >>> 0, 0, count);
+    if (this.split(count)) {
+      const g = this.argBlock();
+      g[0] = x;
+      g[1] = y;
+      g[2] = mask;
+      g[3] = rate;
+      g[4] = seed >>> 0;
+      g[5] = count;
+      this.dispatch(Op.Dropout);
+    } else this.x.dropout(x, y, mask, rate, seed >>> 0, 0, count);
   }
   colSum(dy: Ptr, m: number, n: number, out: Ptr, accumulate: boolean): void {
-    this.x.colSum(dy, m, n, out, +accumulate, 0, n);
+    if (this.split(m * n) && n >= 64) {
+      const g = this.argBlock();
+      g[0] = dy;
+      g[1] = m;
+      g[2] = n;
+      g[3] = out;
+      g[4] = +accumulate;
+      this.dispatch(Op.ColSum);
+    } else this.x.colSum(dy, m, n, out, +accumulate, 0, n);
   }
   softmax(x: Ptr, y: Ptr, m: number, n: number): void {
-    this.x.softmax(x, y, n, 0, m);
+    if (this.split(m * n * 8)) {
+      const g = this.argBlock();
+      g[0] = x;
+      g[1] = y;
+      g[2] = n;
+      g[3] = m;
+      this.dispatch(Op.Softmax);
+    } else this.x.softmax(x, y, n, 0, m);
   }
   softmaxCrossEntropy(z: Ptr, labels: Ptr, targets: Ptr, m: number, n: number, dz: Ptr, scale: number): number {
     return this.x.softmaxCrossEntropy(z, labels, targets, n, dz, scale, 0, m);
@@ -177,7 +317,16 @@ export class WasmKernels implements Kernels {
     return this.x.countCorrect(x, n, labels, 0, m);
   }
   gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number): void {
-    this.x.gatherScale(src, idx, rowLen, dst, scale, 0, count);
+    if (this.split(count * rowLen)) {
+      const g = this.argBlock();
+      g[0] = src;
+      g[1] = idx;
+      g[2] = rowLen;
+      g[3] = dst;
+      g[4] = scale;
+      g[5] = count;
+      this.dispatch(Op.GatherScale);
+    } else this.x.gatherScale(src, idx, rowLen, dst, scale, 0, count);
   }
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void {
     this.x.gatherLabels(src, idx, dst, 0, count);
@@ -186,13 +335,61 @@ export class WasmKernels implements Kernels {
     this.x.oneHot(labels, n, dst, 0, m);
   }
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, count: number, lrT: number, beta1: number, beta2: number, eps: number): void {
-    this.x.adam(p, g, m, v, lrT, beta1, beta2, eps, 0, count);
+    if (this.split(count)) {
+      const a = this.argBlock();
+      a[0] = p;
+      a[1] = g;
+      a[2] = m;
+      a[3] = v;
+      a[4] = lrT;
+      a[5] = beta1;
+      a[6] = beta2;
+      a[7] = eps;
+      a[8] = count;
+      this.dispatch(Op.Adam);
+    } else this.x.adam(p, g, m, v, lrT, beta1, beta2, eps, 0, count);
   }
   sgd(p: Ptr, g: Ptr, velocity: Ptr, count: number, lr: number, momentum: number, nesterov: boolean): void {
-    this.x.sgd(p, g, velocity, lr, momentum, +nesterov, 0, count);
+    if (this.split(count)) {
+      const a = this.argBlock();
+      a[0] = p;
+      a[1] = g;
+      a[2] = velocity;
+      a[3] = lr;
+      a[4] = momentum;
+      a[5] = +nesterov;
+      a[7] = count;
+      this.dispatch(Op.Sgd);
+    } else this.x.sgd(p, g, velocity, lr, momentum, +nesterov, 0, count);
   }
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, count: number, lr: number, rho: number, eps: number): void {
-    this.x.rmsprop(p, g, acc, lr, rho, eps, 0, count);
+    if (this.split(count)) {
+      const a = this.argBlock();
+      a[0] = p;
+      a[1] = g;
+      a[2] = acc;
+      a[3] = lr;
+      a[4] = rho;
+      a[5] = eps;
+      a[7] = count;
+      this.dispatch(Op.Rmsprop);
+    } else this.x.rmsprop(p, g, acc, lr, rho, eps, 0, count);
   }
-  async dispose(): Promise<void> {}
+
+  private split(elements: number): boolean {
+    return this.threads > 1 && elements >= MIN_PARALLEL_ELEMENTS;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.workers.length === 0) return;
+    Atomics.store(this.ctrl, OP, Op.Exit);
+    Atomics.add(this.ctrl, SEQ, 1);
+    Atomics.notify(this.ctrl, SEQ);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers = [];
+  }
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && Boolean(process.versions?.node);
 }

@@ -232,3 +232,66 @@ describe('createKernels', () => {
     expect((await createKernels()).name).toMatch(/^wasm/);
   });
 });
+
+describe('WASM kernels on 2 threads', () => {
+  it('split large ops across workers with results identical to 1 thread and close to the reference', async () => {
+    const one = await WasmKernels.create('relaxed', 1);
+    const two = await WasmKernels.create('relaxed', 2);
+    const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
+    expect(two.threads).toBe(2);
+    try {
+      const all = [one, two, ref];
+      const put3 = (d: Float32Array | Uint8Array | Int32Array) => all.map((k) => put(k, d));
+      const read3 = (ptrs: Ptr[], n: number) => all.map((k, i) => readF32(k, ptrs[i], n));
+      const expectSame = (ptrs: Ptr[], n: number) => {
+        const [a, b, r] = read3(ptrs, n);
+        expect(b).toEqual(a);
+        expect(maxRelError(b, r)).toBeLessThan(1e-5);
+      };
+      for (const [m, k, n, ta, tb] of [
+        [129, 785, 511, false, false],
+        [784, 128, 512, true, false],
+        [128, 512, 784, false, true],
+      ] as const) {
+        const a = put3(randomFloats(m * k, 1));
+        const b = put3(randomFloats(k * n, 2));
+        const bias = put3(randomFloats(n, 3));
+        const c = put3(new Float32Array(m * n));
+        all.forEach((kk, i) => kk.gemm(ta, tb, m, n, k, a[i], b[i], c[i], false, bias[i], true));
+        expectSame(c, m * n);
+      }
+      const n = 100_003;
+      const x = put3(randomFloats(n, 4));
+      const g = put3(randomFloats(n, 5));
+      const s1 = put3(randomFloats(n, 6, 0, 1));
+      const s2 = put3(randomFloats(n, 7, 0, 1));
+      const y = put3(new Float32Array(n));
+      all.forEach((kk, i) => kk.relu(x[i], y[i], n));
+      expectSame(y, n);
+      all.forEach((kk, i) => kk.reluBackward(g[i], x[i], y[i], n));
+      expectSame(y, n);
+      all.forEach((kk, i) => kk.mul(x[i], g[i], y[i], n));
+      expectSame(y, n);
+      all.forEach((kk, i) => kk.dropout(x[i], y[i], s2[i], n, 0.3, 99));
+      expectSame(y, n);
+      all.forEach((kk, i) => kk.colSum(x[i], 131, 763, y[i], false));
+      expectSame(y, 763);
+      all.forEach((kk, i) => kk.softmax(x[i], y[i], 1000, 100));
+      expectSame(y, n - 3);
+      all.forEach((kk, i) => kk.adam(x[i], g[i], s1[i], s2[i], n, 0.01, 0.9, 0.999, 1e-7));
+      expectSame(x, n);
+      all.forEach((kk, i) => kk.sgd(x[i], g[i], s1[i], n, 0.1, 0.9, true));
+      expectSame(x, n);
+      all.forEach((kk, i) => kk.rmsprop(x[i], g[i], s1[i], n, 0.01, 0.9, 1e-7));
+      expectSame(x, n);
+      const rows = 300;
+      const src = put3(Uint8Array.from({ length: rows * 784 }, (_, i) => (i * 31) % 256));
+      const idx = put3(Int32Array.from({ length: rows }, (_, i) => (i * 7) % rows));
+      const dst = put3(new Float32Array(rows * 784));
+      all.forEach((kk, i) => kk.gatherScale(src[i], idx[i], rows, 784, dst[i], 1 / 255));
+      expectSame(dst, rows * 784);
+    } finally {
+      await two.dispose();
+    }
+  });
+});

@@ -10,8 +10,8 @@ function weights(m: Sequential): Float32Array[] {
   return m.params.map((p) => m.kernels.heap.f32(p.value, p.size).slice());
 }
 
-async function trainFew(seed: number, backend: 'wasm' | 'reference' = 'wasm'): Promise<Float32Array[]> {
-  const k = await createKernels({ backend });
+async function trainFew(seed: number, backend: 'wasm' | 'reference' = 'wasm', threads = 1): Promise<Float32Array[]> {
+  const k = await createKernels({ backend, threads });
   const m = preset('mlp-small').build(k, seed).compile({ optimizer: new Adam() });
   m.plan(16, true);
   for (let step = 0; step < 3; step++) {
@@ -19,6 +19,7 @@ async function trainFew(seed: number, backend: 'wasm' | 'reference' = 'wasm'): P
     k.heap.u8(m.labels, 16).set(Array.from({ length: 16 }, (_, i) => (i + step) % 10));
     m.trainStep(16);
   }
+  await k.dispose();
   return weights(m);
 }
 
@@ -52,6 +53,10 @@ describe('Sequential', () => {
     const c = await trainFew(2);
     expect(a).toEqual(b);
     expect(a[0]).not.toEqual(c[0]);
+  });
+
+  it('1 and 2 threads train to bit-identical weights', async () => {
+    expect(await trainFew(4, 'wasm', 2)).toEqual(await trainFew(4, 'wasm', 1));
   });
 
   it('the WASM and reference backends train to the same weights', async () => {

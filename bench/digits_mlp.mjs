@@ -1,0 +1,51 @@
+// The seed MLP on digits in a process of its own (so peak RSS is this run's): trains `epochs` epochs, then
+// measures inference of the 10k test set and single-image latency. Prints one JSON object.
+import { createKernels, loadMnist, preset, Adam, fit, evaluate } from '../dist/index.js';
+
+const epochs = Number(process.argv[2] ?? 1);
+const threads = Number(process.argv[3] ?? 2);
+const data = loadMnist();
+const kernels = await createKernels({ threads });
+const model = preset('mlp').build(kernels, 1).compile({ optimizer: new Adam() });
+const history = fit(model, data.train, { epochs, batchSize: 128 });
+const test = data.test;
+model.plan(10_000, false);
+const images = model.stage(test.images);
+const idx = kernels.heap.alloc(10_000 * 4);
+kernels.heap.i32(idx, 10_000).set(Int32Array.from({ length: 10_000 }, (_, i) => i));
+const runAll = () => {
+  model.loadBatch(images, 0, idx, 10_000, 1 / 255);
+  model.forward(10_000, false);
+};
+runAll();
+let t0 = performance.now();
+const reps = 5;
+for (let i = 0; i < reps; i++) runAll();
+const inferenceMs = (performance.now() - t0) / reps;
+model.plan(1, false);
+const one = model.stage(test.images.subarray(0, 784));
+const idx1 = kernels.heap.alloc(4);
+kernels.heap.i32(idx1, 1)[0] = 0;
+for (let i = 0; i < 100; i++) {
+  model.loadBatch(one, 0, idx1, 1, 1 / 255);
+  model.forward(1, false);
+}
+t0 = performance.now();
+for (let i = 0; i < 2000; i++) {
+  model.loadBatch(one, 0, idx1, 1, 1 / 255);
+  model.forward(1, false);
+}
+const singleUs = ((performance.now() - t0) / 2000) * 1000;
+const accuracy = evaluate(model, test).accuracy;
+await kernels.dispose();
+console.log(
+  JSON.stringify({
+    epoch_seconds: history.epochs.map((e) => e.seconds),
+    test_accuracy: accuracy,
+    inference_10k_ms: inferenceMs,
+    single_image_us: singleUs,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    backend: kernels.name,
+    threads: kernels.threads,
+  }),
+);

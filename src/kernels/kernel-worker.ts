@@ -1,0 +1,30 @@
+// A kernel pool worker: instantiates the kernel module on the shared memory and runs its part of each op.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Op, runPart, type PartKernels } from './parallel.js';
+import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
+
+interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  args: number;
+  work: number;
+  index: number;
+}
+
+const init = workerData as WorkerInit;
+const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+const x = instance.exports as unknown as PartKernels;
+const ctrl = new Int32Array(init.memory.buffer, init.control, CONTROL_INTS);
+let seq = Atomics.load(ctrl, SEQ);
+parentPort?.postMessage('ready');
+for (;;) {
+  seq = waitChange(ctrl, SEQ, seq);
+  const op = Atomics.load(ctrl, OP) as Op;
+  if (op === Op.Exit) break;
+  // The memory may have grown since the last op: take a fresh view of the arguments.
+  const args = new Float64Array(init.memory.buffer, init.args, ARG_SLOTS);
+  runPart(x, op, args, init.index, Atomics.load(ctrl, PARTS), init.work);
+  Atomics.store(ctrl, DONE + init.index - 1, seq);
+  Atomics.notify(ctrl, DONE + init.index - 1);
+}

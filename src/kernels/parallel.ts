@@ -1,0 +1,123 @@
+import type { Ptr } from './heap.js';
+
+/**
+ * Work that the kernel thread pool splits. Every thread (the caller and each worker) runs `runPart` on the
+ * same op and arguments with its own index; the partition depends only on the sizes and the thread count, and
+ * every element is computed by exactly one thread with the same instructions, so results do not depend on
+ * scheduling (and GEMM results do not even depend on the thread count).
+ */
+export const enum Op {
+  Exit = 0,
+  Gemm = 1,
+  Adam = 2,
+  Sgd = 3,
+  Rmsprop = 4,
+  Relu = 5,
+  ReluBackward = 6,
+  Mul = 7,
+  Dropout = 8,
+  ColSum = 9,
+  GatherScale = 10,
+  Softmax = 11,
+}
+
+/** The exported kernel functions runPart calls (a subset of the module's exports). */
+export interface PartKernels {
+  gemm(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    a: Ptr,
+    b: Ptr,
+    c: Ptr,
+    acc: number,
+    bias: Ptr,
+    relu: number,
+    work: Ptr,
+    r0: number,
+    r1: number,
+  ): void;
+  relu(x: Ptr, y: Ptr, i0: number, i1: number): void;
+  reluBackward(dy: Ptr, y: Ptr, dx: Ptr, i0: number, i1: number): void;
+  mul(a: Ptr, b: Ptr, out: Ptr, i0: number, i1: number): void;
+  dropout(x: Ptr, y: Ptr, mask: Ptr, rate: number, seed: number, i0: number, i1: number): void;
+  colSum(dy: Ptr, m: number, n: number, out: Ptr, acc: number, j0: number, j1: number): void;
+  softmax(x: Ptr, y: Ptr, n: number, r0: number, r1: number): void;
+  gatherScale(src: Ptr, idx: Ptr, rowLen: number, dst: Ptr, scale: number, r0: number, r1: number): void;
+  adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
+  sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;
+  rmsprop(p: Ptr, g: Ptr, acc: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
+}
+
+/** [start, end) of part `index` of `total` items split in `parts`, boundaries multiples of `align`. */
+export function partRange(total: number, parts: number, index: number, align: number): [number, number] {
+  const chunks = Math.ceil(total / align);
+  const start = Math.min(total, Math.floor((chunks * index) / parts) * align);
+  const end = Math.min(total, Math.floor((chunks * (index + 1)) / parts) * align);
+  return [start, end];
+}
+
+/** Runs this thread's share of an op. `a` holds the op's arguments (see the WasmKernels methods). */
+export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, parts: number, work: Ptr): void {
+  switch (op) {
+    case Op.Gemm: {
+      const [r0, r1] = partRange(a[2], parts, index, 4);
+      if (r1 > r0) x.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], work, r0, r1);
+      return;
+    }
+    case Op.Adam: {
+      const [i0, i1] = partRange(a[8], parts, index, 16);
+      x.adam(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], i0, i1);
+      return;
+    }
+    case Op.Sgd: {
+      const [i0, i1] = partRange(a[7], parts, index, 16);
+      x.sgd(a[0], a[1], a[2], a[3], a[4], a[5], i0, i1);
+      return;
+    }
+    case Op.Rmsprop: {
+      const [i0, i1] = partRange(a[7], parts, index, 16);
+      x.rmsprop(a[0], a[1], a[2], a[3], a[4], a[5], i0, i1);
+      return;
+    }
+    case Op.Relu: {
+      const [i0, i1] = partRange(a[2], parts, index, 16);
+      x.relu(a[0], a[1], i0, i1);
+      return;
+    }
+    case Op.ReluBackward: {
+      const [i0, i1] = partRange(a[3], parts, index, 16);
+      x.reluBackward(a[0], a[1], a[2], i0, i1);
+      return;
+    }
+    case Op.Mul: {
+      const [i0, i1] = partRange(a[3], parts, index, 16);
+      x.mul(a[0], a[1], a[2], i0, i1);
+      return;
+    }
+    case Op.Dropout: {
+      const [i0, i1] = partRange(a[5], parts, index, 16);
+      x.dropout(a[0], a[1], a[2], a[3], a[4], i0, i1);
+      return;
+    }
+    case Op.ColSum: {
+      const [j0, j1] = partRange(a[2], parts, index, 4);
+      x.colSum(a[0], a[1], a[2], a[3], a[4], j0, j1);
+      return;
+    }
+    case Op.GatherScale: {
+      const [r0, r1] = partRange(a[5], parts, index, 1);
+      x.gatherScale(a[0], a[1], a[2], a[3], a[4], r0, r1);
+      return;
+    }
+    case Op.Softmax: {
+      const [r0, r1] = partRange(a[3], parts, index, 1);
+      x.softmax(a[0], a[1], a[2], r0, r1);
+      return;
+    }
+    case Op.Exit:
+      return;
+  }
+}
