@@ -53,10 +53,13 @@ interface KernelExports {
 export type WasmVariant = 'simd' | 'relaxed';
 
 /** The compiled kernel modules, read once per process. */
-const moduleCache = new Map<WasmVariant, WebAssembly.Module>();
+const moduleCache = new Map<string, WebAssembly.Module>();
 
-async function readArtefact(variant: WasmVariant): Promise<Uint8Array<ArrayBuffer>> {
-  const name = `kernels-${variant === 'relaxed' ? 'relaxed' : 'simd'}.wasm`;
+function artefactName(variant: WasmVariant, shared: boolean): string {
+  return `kernels-${variant}${shared ? '' : '-unshared'}.wasm`;
+}
+
+async function readArtefact(name: string): Promise<Uint8Array<ArrayBuffer>> {
   const url = new URL(`./${name}`, import.meta.url);
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
@@ -72,23 +75,26 @@ async function readArtefact(variant: WasmVariant): Promise<Uint8Array<ArrayBuffe
 
 /**
  * Loads the compiled kernel module: the relaxed-SIMD build when this runtime validates it (fused
- * multiply-add), otherwise plain SIMD. Throws if WebAssembly SIMD itself is unavailable.
+ * multiply-add), otherwise plain SIMD; the shared-memory build where SharedArrayBuffer exists, otherwise the
+ * unshared one. Throws if WebAssembly SIMD itself is unavailable.
  */
 export async function loadKernelModule(
   prefer: WasmVariant = 'relaxed',
+  shared = typeof SharedArrayBuffer !== 'undefined',
 ): Promise<{ module: WebAssembly.Module; variant: WasmVariant }> {
   if (prefer === 'relaxed') await enableRelaxedSimdInNode();
   const order: WasmVariant[] = prefer === 'relaxed' ? ['relaxed', 'simd'] : ['simd'];
   for (const variant of order) {
-    const cached = moduleCache.get(variant);
+    const name = artefactName(variant, shared);
+    const cached = moduleCache.get(name);
     if (cached) return { module: cached, variant };
-    const bytes = await readArtefact(variant);
+    const bytes = await readArtefact(name);
     if (!WebAssembly.validate(bytes)) continue;
     const module = await WebAssembly.compile(bytes);
-    moduleCache.set(variant, module);
+    moduleCache.set(name, module);
     return { module, variant };
   }
-  throw new Error('this JavaScript runtime lacks WebAssembly SIMD (and threads); use the reference backend');
+  throw new Error('this JavaScript runtime lacks WebAssembly SIMD; use the reference backend');
 }
 
 /**
@@ -149,9 +155,12 @@ export class WasmKernels implements Kernels {
    * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers (Node worker_threads); it needs
    * SharedArrayBuffer, and falls back to one thread without it.
    */
-  static async create(prefer: WasmVariant = 'relaxed', threads = 1): Promise<WasmKernels> {
-    const { module, variant } = await loadKernelModule(prefer);
-    const shared = typeof SharedArrayBuffer !== 'undefined';
+  static async create(
+    prefer: WasmVariant = 'relaxed',
+    threads = 1,
+    shared = typeof SharedArrayBuffer !== 'undefined',
+  ): Promise<WasmKernels> {
+    const { module, variant } = await loadKernelModule(prefer, shared);
     const memory = Heap.createMemory(shared);
     const x = await instantiateKernels(module, memory);
     const n = shared && isNode() ? Math.max(1, Math.floor(threads)) : 1;

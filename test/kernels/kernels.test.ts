@@ -295,3 +295,21 @@ describe('WASM kernels on 2 threads', () => {
     }
   });
 });
+
+describe('without SharedArrayBuffer', () => {
+  it('falls back to the unshared build on one thread, with the same results', async () => {
+    const k = await WasmKernels.create('relaxed', 2, false);
+    expect(k.threads).toBe(1);
+    expect(k.heap.memory.buffer).toBeInstanceOf(ArrayBuffer);
+    const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
+    const [m, kk, n] = [33, 70, 45];
+    const a = randomFloats(m * kk, 1);
+    const b = randomFloats(kk * n, 2);
+    const pa = [put(k, a), put(ref, a)];
+    const pb = [put(k, b), put(ref, b)];
+    const pc = [k.heap.allocF32(m * n), ref.heap.allocF32(m * n)];
+    k.gemm(false, false, m, n, kk, pa[0], pb[0], pc[0], false, 0, true);
+    ref.gemm(false, false, m, n, kk, pa[1], pb[1], pc[1], false, 0, true);
+    expect(maxRelError(readF32(k, pc[0], m * n), readF32(ref, pc[1], m * n))).toBeLessThan(1e-5);
+  });
+});
