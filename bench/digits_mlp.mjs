@@ -7,7 +7,7 @@ const threads = Number(process.argv[3] ?? 2);
 const data = loadMnist();
 const kernels = await createKernels({ threads });
 const model = preset('mlp').build(kernels, 1).compile({ optimizer: new Adam() });
-const history = fit(model, data.train, { epochs, batchSize: 128 });
+const history = await fit(model, data.train, { epochs, batchSize: 128 });
 const test = data.test;
 model.plan(10_000, false);
 const images = model.stage(test.images);

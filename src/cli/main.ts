@@ -31,6 +31,6 @@ export async function main(argv: string[]): Promise<void> {
     const message = e instanceof DigitsError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     process.stderr.write(`error: ${message.split('\n')[0]}\n`);
     if (process.env.DIGITS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = 1;
+    process.exitCode = e instanceof DigitsError && e.code === 'E_INTERRUPTED' ? 130 : 1;
   }
 }

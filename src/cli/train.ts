@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { classCount, loadDataset, type ImageSet } from '../data/index.js';
-import { DigitsError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { DigitsError, UsageError } from '../errors.js';
+import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { saveModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
 import { createKernels } from '../kernels/index.js';
@@ -8,7 +10,8 @@ import { LOSS_NAMES, type LossName } from '../nn/losses.js';
 import { makeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
 import { preset, PRESET_NAMES, type PresetName } from '../nn/presets.js';
 import { DEFAULT_SCALE, evaluate, predict } from '../train/evaluate.js';
-import { fit } from '../train/fit.js';
+import { DivergenceError, fit, TrainingInterrupted, type TrainingState } from '../train/fit.js';
+import type { Sequential } from '../nn/sequential.js';
 import { consoleProgress } from '../train/progress.js';
 import { VERSION } from '../version.js';
 import { makeOutput } from './output.js';
@@ -29,6 +32,8 @@ interface TrainOptions {
   out: string;
   submission: string;
   threads?: number;
+  checkpointDir?: string;
+  resume?: boolean;
   json?: boolean;
 }
 
@@ -61,42 +66,116 @@ export function registerTrain(program: Command): void {
     .option('--out <file>', 'model file to write', 'model/trained_model.h5')
     .option('--submission <file>', 'Kaggle submission for the test set', 'results/submission.csv')
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
+    .option(
+      '--checkpoint-dir <dir>',
+      'save a checkpoint (model, optimizer, RNG, epoch) after every epoch and on Ctrl-C',
+    )
+    .option('--resume', 'continue the run saved in --checkpoint-dir (its recipe is reused; --epochs may extend it)')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (o: TrainOptions) => train(o));
+}
+
+/** What a run is made of; saved in checkpoints and model files, reused by --resume. */
+interface Recipe {
+  model: PresetName;
+  batch_size: number;
+  optimizer: OptimizerName;
+  learning_rate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  loss: LossName;
+  validation_split: number | null;
+  seed: number;
+  data: string;
 }
 
 async function train(o: TrainOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
   const started = performance.now();
+  if (o.resume && !o.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
   const { source, test, train: trainSet } = loadDataset(o.data);
   // Held only until fit() has copied it into the engine, so its memory can be reclaimed before saving.
   let train: ImageSet | null = trainSet;
   if (!train?.labels) throw new DigitsError(`${source}: no labelled training data`, 'E_NO_LABELS');
-  const seed = o.seed;
   const classes = classCount([train, test]);
   const kernels = await createKernels({ threads: o.threads });
   try {
-    const model = preset(o.model, classes, train.height * train.width).build(kernels, seed);
-    const optimizer = makeOptimizer(o.optimizer, o.lr, o.momentum, o.nesterov);
-    model.compile({ optimizer, loss: o.loss });
+    let model: Sequential;
+    let recipe: Recipe;
+    let resume: TrainingState | undefined;
+    if (o.resume) {
+      const c = await loadCheckpoint(o.checkpointDir!, kernels);
+      recipe = c.recipe as unknown as Recipe;
+      if (recipe.data !== source) {
+        throw new UsageError(`the checkpoint was trained on ${recipe.data}, but --data gives ${source}`);
+      }
+      model = c.model;
+      resume = c.state as TrainingState;
+      out.info(`Resuming from ${checkpointPath(o.checkpointDir!)} at epoch ${resume.epoch + 1}, step ${resume.step}`);
+    } else {
+      recipe = {
+        model: o.model,
+        batch_size: o.batchSize,
+        optimizer: o.optimizer,
+        learning_rate: o.lr,
+        momentum: o.momentum,
+        nesterov: o.nesterov,
+        loss: o.loss,
+        validation_split: o.validationSplit ?? null,
+        seed: o.seed,
+        data: source,
+      };
+      model = preset(recipe.model, classes, train.height * train.width).build(kernels, recipe.seed);
+      const optimizer = makeOptimizer(recipe.optimizer, recipe.learning_rate, recipe.momentum, recipe.nesterov);
+      model.compile({ optimizer, loss: recipe.loss });
+      recipe.learning_rate = optimizer.learningRate;
+    }
     out.info(model.summary());
-    const validationData = o.validationSplit ? null : test?.labels ? test : null;
+    const split = recipe.validation_split ?? undefined;
+    const validationData = split ? null : test?.labels ? test : null;
     out.info(
       `Training on ${source}: ${train.count} images` +
-        (o.validationSplit
-          ? `, validating on the last ${Math.round(o.validationSplit * 100)} %`
+        (split
+          ? `, validating on the last ${Math.round(split * 100)} %`
           : validationData
             ? `, validating on the ${validationData.count} test images`
             : '') +
-        ` (seed ${seed}, ${kernels.name}, ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''})`,
+        ` (seed ${recipe.seed}, ${kernels.name}, ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''})`,
     );
-    const history = fit(model, train, {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      validationSplit: o.validationSplit,
-      validationData,
-      progress: consoleProgress(out.progressStream),
-    });
+    const stop = new AbortController();
+    const onSigint = () => {
+      if (stop.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+      stop.abort();
+    };
+    if (o.checkpointDir) process.on('SIGINT', onSigint);
+    let history;
+    try {
+      history = await fit(model, train, {
+        epochs: o.epochs,
+        batchSize: recipe.batch_size,
+        validationSplit: split,
+        validationData,
+        progress: consoleProgress(out.progressStream),
+        resume,
+        signal: stop.signal,
+        onEpochEnd: o.checkpointDir
+          ? async (_epoch, _logs, state) =>
+              void (await saveCheckpoint(model, o.checkpointDir!, { state, recipe: { ...recipe } }))
+          : undefined,
+      });
+    } catch (e) {
+      if (e instanceof TrainingInterrupted && o.checkpointDir) {
+        const file = await saveCheckpoint(model, o.checkpointDir, { state: e.state, recipe: { ...recipe } });
+        throw new DigitsError(`${e.message}; checkpoint saved to ${file} (continue with --resume)`, 'E_INTERRUPTED');
+      }
+      if (e instanceof DivergenceError && o.checkpointDir && existsSync(checkpointPath(o.checkpointDir))) {
+        throw new DigitsError(`${e.message}; the last good checkpoint is ${checkpointPath(o.checkpointDir)}`, e.code);
+      }
+      throw e;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const seed = recipe.seed;
     train = null;
     const testEval = test?.labels ? evaluate(model, test) : null;
     let submission: string | null = null;
@@ -108,19 +187,7 @@ async function train(o: TrainOptions): Promise<void> {
     await saveModelFile(model, o.out, {
       scale: DEFAULT_SCALE,
       history,
-      recipe: {
-        model: o.model,
-        epochs: o.epochs,
-        batch_size: o.batchSize,
-        optimizer: o.optimizer,
-        learning_rate: optimizer.learningRate,
-        loss: o.loss,
-        validation_split: o.validationSplit ?? null,
-        seed,
-        data: source,
-        backend: kernels.name,
-        threads: kernels.threads,
-      },
+      recipe: { ...recipe, epochs: o.epochs, backend: kernels.name, threads: kernels.threads },
       evaluation: testEval ?? undefined,
       digitsVersion: VERSION,
       createdAt: new Date().toISOString(),
@@ -129,7 +196,7 @@ async function train(o: TrainOptions): Promise<void> {
     if (testEval)
       out.info(`Test loss: ${testEval.loss.toFixed(4)} - Test accuracy: ${(testEval.accuracy * 100).toFixed(2)} %`);
     out.result({
-      model: o.model,
+      model: recipe.model,
       epochs: history.epochs,
       test_loss: testEval?.loss ?? null,
       test_accuracy: testEval?.accuracy ?? null,

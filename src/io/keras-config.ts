@@ -50,8 +50,11 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
   let inputShape: Shape | null = null;
   const layers: Layer[] = [];
   for (const entry of layerList!) {
-    const cls = String(entry?.class_name);
-    const c = (entry?.config ?? {}) as Json;
+    if (!entry || typeof entry !== 'object' || typeof entry.class_name !== 'string') {
+      fail(`layer entry ${JSON.stringify(entry)?.slice(0, 80)} has no class_name`);
+    }
+    const cls = entry.class_name as string;
+    const c = (entry.config ?? {}) as Json;
     const name = typeof c.name === 'string' ? c.name : '';
     const where = `layer "${name}" (${cls})`;
     const shape = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
@@ -66,6 +69,8 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
       case 'InputLayer':
         break;
       case 'Dense':
+        if (!Number.isInteger(c.units) || (c.units as number) < 1)
+          fail(`${where}: units must be a positive integer, got ${String(c.units)}`);
         layers.push(
           new Dense(Number(c.units), {
             activation: activation(c.activation, where, fail),
@@ -75,6 +80,8 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
         );
         break;
       case 'Dropout':
+        if (typeof c.rate !== 'number' || !(c.rate >= 0 && c.rate < 1))
+          fail(`${where}: rate must be in [0, 1), got ${String(c.rate)}`);
         layers.push(new Dropout(Number(c.rate), { name }));
         break;
       case 'Flatten':

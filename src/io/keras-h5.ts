@@ -1,7 +1,10 @@
 import type * as H5 from 'h5wasm/node';
 import { existsSync, statSync } from 'node:fs';
+import { hdf5Get, readHdf5Tree, type Hdf5Group } from './hdf5-tree.js';
 import { ModelFormatError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
+import { isLossName } from '../nn/losses.js';
+import { optimizerFromKeras } from '../nn/optimizers/index.js';
 import type { Sequential } from '../nn/sequential.js';
 import { writeAtomically } from './atomic.js';
 import { sequentialConfig, sequentialFromConfig } from './keras-config.js';
@@ -55,7 +58,30 @@ function trainingConfig(model: Sequential): Record<string, unknown> | null {
  * keras_version, backend, model_config, training_config; weights at model_weights/<layer>/<layer>/kernel:0
  * with layer_names / weight_names attributes. The write is atomic.
  */
-export async function saveKerasH5(model: Sequential, file: string, metadata?: ModelMetadata): Promise<void> {
+export interface SaveOptions {
+  /** Also write the optimizer's state (Keras's optimizer_weights group), as checkpoints need. */
+  includeOptimizer?: boolean;
+  /** Extra JSON root attributes (e.g. a checkpoint's training state). */
+  attributes?: Record<string, unknown>;
+}
+
+/** Where a parameter's optimizer slot lives in the file (Keras 2 style). */
+function slotPath(optimizer: string, layer: string, param: string, slot: string): string {
+  return `${optimizer}/${layer}/${param}/${slot}:0`;
+}
+
+function layerOfParam(model: Sequential): Map<unknown, string> {
+  const m = new Map<unknown, string>();
+  for (const l of model.layers) for (const p of l.params) m.set(p, l.name);
+  return m;
+}
+
+export async function saveKerasH5(
+  model: Sequential,
+  file: string,
+  metadata?: ModelMetadata,
+  options: SaveOptions = {},
+): Promise<void> {
   const h5wasm = await h5();
   const heap = model.kernels.heap;
   writeAtomically(file, (temp) => {
@@ -67,6 +93,27 @@ export async function saveKerasH5(model: Sequential, file: string, metadata?: Mo
       const tc = trainingConfig(model);
       if (tc) f.create_attribute('training_config', JSON.stringify(tc));
       if (metadata) f.create_attribute(METADATA_ATTR, JSON.stringify(metadata));
+      for (const [name, value] of Object.entries(options.attributes ?? {}))
+        f.create_attribute(name, JSON.stringify(value));
+      const opt = model.optimizer;
+      if (options.includeOptimizer && opt) {
+        const owners = layerOfParam(model);
+        const og = f.create_group('optimizer_weights');
+        const paths = opt.slots.map((s) => slotPath(opt.className, owners.get(s.param)!, s.param.name, s.name));
+        if (paths.length) og.create_attribute('weight_names', paths);
+        else og.create_attribute('weight_names', new Float64Array(0), [0], '<d');
+        opt.slots.forEach((s, i) => {
+          const parts = paths[i].split('/');
+          let g = og;
+          for (const part of parts.slice(0, -1)) g = (g.get(part) as typeof og | null) ?? g.create_group(part);
+          g.create_dataset({
+            name: parts[parts.length - 1],
+            data: heap.f32(s.ptr, s.param.size).slice(),
+            shape: [...s.param.shape],
+            dtype: '<f',
+          });
+        });
+      }
       const weights = f.create_group('model_weights');
       weights.create_attribute('keras_version', KERAS_VERSION);
       weights.create_attribute('backend', 'tensorflow');
@@ -103,19 +150,30 @@ export async function saveKerasH5(model: Sequential, file: string, metadata?: Mo
 export interface LoadedModel {
   model: Sequential;
   metadata: ModelMetadata | null;
+  /** Root attributes holding JSON that digits wrote (e.g. a checkpoint's state), parsed. */
+  attributes: Record<string, unknown>;
+}
+
+export interface LoadOptions {
+  /** Rebuild the optimizer from training_config, compile, and restore its saved state (checkpoints). */
+  withOptimizer?: boolean;
+  /** Root attributes to read as JSON. */
+  attributes?: string[];
+  /** Give up on a file the HDF5 library has not finished reading after this long (default 30 s). */
+  timeoutMs?: number;
 }
 
 /** Attribute value as a string (HDF5 strings may come back as fixed- or variable-length). */
-function attrString(attrs: Record<string, { value: unknown }>, name: string): string | null {
-  const v = attrs[name]?.value;
+function attrString(attrs: Record<string, unknown>, name: string): string | null {
+  const v = attrs[name];
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v;
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
   return String(v);
 }
 
-function attrStrings(attrs: Record<string, { value: unknown }>, name: string): string[] {
-  const v = attrs[name]?.value;
+function attrStrings(attrs: Record<string, unknown>, name: string): string[] {
+  const v = attrs[name];
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) return v.map(String);
@@ -127,23 +185,15 @@ function attrStrings(attrs: Record<string, { value: unknown }>, name: string): s
  * Loads a Sequential model saved by digits or by Keras (tf.keras 2.x or Keras 3 legacy HDF5): architecture
  * from model_config, weights by each layer's weight_names. Errors name the file and the layer.
  */
-export async function loadKerasH5(file: string, kernels: Kernels, seed = 0): Promise<LoadedModel> {
+export async function loadKerasH5(file: string, kernels: Kernels, options: LoadOptions = {}): Promise<LoadedModel> {
   if (!existsSync(file)) throw new ModelFormatError(file, 'no such file');
   checkHdf5Superblock(file);
-  const h5wasm = await h5();
-  let f: H5.File;
+  const root = await readHdf5Tree(file, options.timeoutMs);
   try {
-    f = new h5wasm.File(file, 'r');
-  } catch (e) {
-    throw new ModelFormatError(file, `cannot open HDF5 file (${(e as Error).message})`);
-  }
-  try {
-    return readModel(h5wasm, f, file, kernels, seed);
+    return readModel(root, file, kernels, options);
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(file, `corrupt or unreadable HDF5 content (${(e as Error).message})`);
-  } finally {
-    f.close();
   }
 }
 
@@ -177,7 +227,7 @@ function checkHdf5Superblock(file: string): void {
     throw new ModelFormatError(file, `truncated HDF5 file: it declares ${eof} bytes, ${size} are present`);
 }
 
-function readModel(h5wasm: H5Module, f: H5.File, file: string, kernels: Kernels, seed: number): LoadedModel {
+function readModel(f: Hdf5Group, file: string, kernels: Kernels, options: LoadOptions): LoadedModel {
   {
     const configText = attrString(f.attrs, 'model_config');
     if (!configText)
@@ -190,17 +240,16 @@ function readModel(h5wasm: H5Module, f: H5.File, file: string, kernels: Kernels,
     }
     const model = sequentialFromConfig(config, file);
     try {
-      model.build(kernels, seed);
+      model.build(kernels, 0);
     } catch (e) {
       throw new ModelFormatError(file, (e as Error).message);
     }
-    const root = f.get('model_weights');
-    if (!(root instanceof h5wasm.Group)) throw new ModelFormatError(file, 'no model_weights group');
+    if (hdf5Get(f, 'model_weights')?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
     const heap = kernels.heap;
     for (const layer of model.layers) {
       if (layer.params.length === 0) continue;
-      const g = f.get(`model_weights/${layer.name}`);
-      if (!(g instanceof h5wasm.Group)) throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
+      const g = hdf5Get(f, `model_weights/${layer.name}`);
+      if (g?.kind !== 'group') throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
       const names = attrStrings(g.attrs, 'weight_names');
       if (names.length !== layer.params.length) {
         throw new ModelFormatError(
@@ -209,8 +258,8 @@ function readModel(h5wasm: H5Module, f: H5.File, file: string, kernels: Kernels,
         );
       }
       layer.params.forEach((p, i) => {
-        const ds = f.get(`model_weights/${layer.name}/${names[i]}`);
-        if (!(ds instanceof h5wasm.Dataset))
+        const ds = hdf5Get(f, `model_weights/${layer.name}/${names[i]}`);
+        if (ds?.kind !== 'dataset')
           throw new ModelFormatError(file, `layer "${layer.name}": missing dataset ${names[i]}`);
         const dset = { shape: ds.shape ?? [], dtype: String(ds.dtype), value: ds.value };
         if (dset.shape.join(',') !== p.shape.join(',')) {
@@ -236,6 +285,48 @@ function readModel(h5wasm: H5Module, f: H5.File, file: string, kernels: Kernels,
         metadata = null;
       }
     }
-    return { model, metadata };
+    const attributes: Record<string, unknown> = {};
+    for (const name of options.attributes ?? []) {
+      const text = attrString(f.attrs, name);
+      if (text === null) continue;
+      try {
+        attributes[name] = JSON.parse(text);
+      } catch {
+        throw new ModelFormatError(file, `attribute ${name} is not valid JSON`);
+      }
+    }
+    if (options.withOptimizer) restoreOptimizer(f, file, model);
+    return { model, metadata, attributes };
+  }
+}
+
+/** Compiles the model with the optimizer of training_config and loads its slots from optimizer_weights. */
+function restoreOptimizer(f: Hdf5Group, file: string, model: Sequential): void {
+  const text = attrString(f.attrs, 'training_config');
+  if (!text) throw new ModelFormatError(file, 'no training_config: the file holds no optimizer');
+  let tc: { loss?: unknown; optimizer_config?: { class_name?: unknown; config?: Record<string, unknown> } };
+  try {
+    tc = JSON.parse(text);
+  } catch {
+    throw new ModelFormatError(file, 'training_config is not valid JSON');
+  }
+  const oc = tc.optimizer_config;
+  let optimizer;
+  try {
+    optimizer = optimizerFromKeras(String(oc?.class_name), oc?.config ?? {});
+  } catch (e) {
+    throw new ModelFormatError(file, (e as Error).message);
+  }
+  const loss = typeof tc.loss === 'string' && isLossName(tc.loss) ? tc.loss : 'categorical_crossentropy';
+  model.compile({ optimizer, loss });
+  const owners = layerOfParam(model);
+  const heap = model.kernels.heap;
+  for (const s of optimizer.slots) {
+    const path = `optimizer_weights/${slotPath(optimizer.className, owners.get(s.param)!, s.param.name, s.name)}`;
+    const ds = hdf5Get(f, path);
+    if (ds?.kind !== 'dataset') throw new ModelFormatError(file, `missing optimizer state ${path}`);
+    if ((ds.shape ?? []).join(',') !== s.param.shape.join(','))
+      throw new ModelFormatError(file, `${path} has the wrong shape`);
+    heap.f32(s.ptr, s.param.size).set(ds.value as Float32Array);
   }
 }

@@ -17,8 +17,37 @@ export interface FitOptions {
   /** Pixel scale (default 1/255). */
   scale?: number;
   progress?: ProgressReporter;
-  /** Called after every epoch, e.g. to save a checkpoint. */
-  onEpochEnd?: (epoch: number, logs: EpochLogs) => void;
+  /** Called after every epoch with the state a checkpoint needs. May be async (awaited). */
+  onEpochEnd?: (epoch: number, logs: EpochLogs, state: TrainingState) => void | Promise<void>;
+  /** Continue from a checkpointed state (model weights and optimizer state must already be restored). */
+  resume?: TrainingState;
+  /** Aborting stops training between two steps with a TrainingInterrupted error carrying the state. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Where training stands, enough to continue bit-identically: each epoch's order is a fresh shuffle of
+ * 0..n−1 drawn from the model RNG (as Keras does), so the RNG state before the shuffle regenerates it.
+ */
+export interface TrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Steps completed within the next epoch (0 at an epoch boundary). */
+  step: number;
+  /** Model RNG state before the current epoch's shuffle (mid-epoch only). */
+  rngAtEpochStart: number[] | null;
+  /** Model RNG state now. */
+  rng: number[];
+  /** Running sums of the epoch in progress. */
+  partial: { lossSum: number; correct: number; seen: number; seconds: number };
+  history: EpochLogs[];
+}
+
+/** Training was stopped by its AbortSignal (e.g. Ctrl-C); `state` says where. */
+export class TrainingInterrupted extends DigitsError {
+  constructor(readonly state: TrainingState) {
+    super(`training interrupted at epoch ${state.epoch + 1}, step ${state.step}`, 'E_INTERRUPTED');
+  }
 }
 
 /** Training diverged: the loss became NaN or infinite. */
@@ -31,8 +60,11 @@ export class DivergenceError extends DigitsError {
   }
 }
 
+/** How often the step loop yields to the event loop when it has an AbortSignal to watch. */
+const YIELD_MS = 50;
+
 /** Trains a compiled model on a labelled set (Keras's model.fit). */
-export function fit(model: Sequential, train: ImageSet, options: FitOptions): History {
+export async function fit(model: Sequential, train: ImageSet, options: FitOptions): Promise<History> {
   if (!train.labels) throw new DigitsError('cannot train: the training data has no labels', 'E_NO_LABELS');
   const { epochs, batchSize } = options;
   if (!Number.isInteger(epochs) || epochs < 0)
@@ -57,19 +89,42 @@ export function fit(model: Sequential, train: ImageSet, options: FitOptions): Hi
 
   const heap = model.kernels.heap;
   const order = new Int32Array(trainCount);
-  for (let i = 0; i < trainCount; i++) order[i] = i;
   const steps = Math.ceil(trainCount / batchSize);
-  const history: History = { epochs: [] };
+  const resume = options.resume;
+  const history: History = { epochs: resume ? resume.history.map((e) => ({ ...e })) : [] };
+  const shuffle = options.shuffle ?? true;
+  let lastYield = performance.now();
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const t0 = performance.now();
-      if (options.shuffle ?? true) model.rng.shuffle(order);
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
+      const midEpoch = resume && epoch === resume.epoch + 1 && resume.step > 0 ? resume : null;
+      if (resume && epoch === resume.epoch + 1) model.rng.state = midEpoch?.rngAtEpochStart ?? resume.rng;
+      const rngAtEpochStart = model.rng.state;
+      for (let i = 0; i < trainCount; i++) order[i] = i;
+      if (shuffle) model.rng.shuffle(order);
+      if (midEpoch) model.rng.state = midEpoch.rng;
       heap.i32(staged.index, trainCount).set(order);
+      const t0 = performance.now() - (midEpoch?.partial.seconds ?? 0) * 1000;
       progress.epochBegin(epoch, epochs, steps);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let step = 0; step < steps; step++) {
+      let lossSum = midEpoch?.partial.lossSum ?? 0;
+      let correct = midEpoch?.partial.correct ?? 0;
+      let seen = midEpoch?.partial.seen ?? 0;
+      for (let step = midEpoch?.step ?? 0; step < steps; step++) {
+        // Steps run synchronously; let signal handlers (Ctrl-C) run every so often so an abort lands mid-epoch.
+        if (options.signal && performance.now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+        if (options.signal?.aborted) {
+          // At step 0 nothing of this epoch has happened yet: record it as a boundary (pre-shuffle RNG).
+          throw new TrainingInterrupted({
+            epoch: epoch - 1,
+            step,
+            rngAtEpochStart: step > 0 ? rngAtEpochStart : null,
+            rng: step > 0 ? model.rng.state : rngAtEpochStart,
+            partial: { lossSum, correct, seen, seconds: (performance.now() - t0) / 1000 },
+            history: history.epochs.map((e) => ({ ...e })),
+          });
+        }
         const start = step * batchSize;
         const rows = Math.min(batchSize, trainCount - start);
         model.loadBatch(staged.images, staged.labels, staged.index + start * 4, rows, scale);
@@ -89,7 +144,14 @@ export function fit(model: Sequential, train: ImageSet, options: FitOptions): Hi
       logs.seconds = (performance.now() - t0) / 1000;
       history.epochs.push(logs);
       progress.epochEnd(epoch, epochs, logs);
-      options.onEpochEnd?.(epoch, logs);
+      await options.onEpochEnd?.(epoch, logs, {
+        epoch,
+        step: 0,
+        rngAtEpochStart: null,
+        rng: model.rng.state,
+        partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+        history: history.epochs.map((e) => ({ ...e })),
+      });
     }
   } finally {
     progress.close();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, parseIdx } from '../../src/data/index.js';
+import { gunzipLimited } from '../../src/data/gzip.js';
 import { DataFormatError } from '../../src/errors.js';
 import { idxBytes, tempDir } from '../helpers/formats.js';
 
@@ -102,5 +103,14 @@ describe('IDX datasets', () => {
 
   it('reports a missing path', () => {
     expect(() => loadDataset('/nonexistent/data')).toThrow(/^\/nonexistent\/data: no such file or directory/);
+  });
+});
+
+describe('gzip bombs', () => {
+  it('stop at the output limit with a typed error', () => {
+    const bomb = new Uint8Array(gzipSync(new Uint8Array(8 << 20)));
+    expect(bomb.length).toBeLessThan(20_000);
+    expect(() => gunzipLimited(bomb, 'bomb.gz', 1 << 20)).toThrow(/bomb\.gz: gzip data expands beyond 1048576 bytes/);
+    expect(gunzipLimited(bomb, 'bomb.gz', 16 << 20).length).toBe(8 << 20);
   });
 });

@@ -78,3 +78,28 @@ describe('mnist.npz reader', () => {
     expect(() => parseMnistNpz(wrongRank, 'm.npz')).toThrow(/shape \(count, rows, cols\)/);
   });
 });
+
+describe('zip bombs', () => {
+  it('refuses members that declare more than the limit before inflating them', () => {
+    const z = npzBytes({ 'x_train.npy': npyBytes('|u1', [2, 3, 3], x) });
+    const dv = new DataView(z.buffer, z.byteOffset, z.byteLength);
+    for (let i = 0; i + 4 <= z.length; i++) {
+      const sig = dv.getUint32(i, true);
+      if (sig === 0x02014b50) dv.setUint32(i + 24, 0xfffffff0, true); // central directory: uncompressed size
+      if (sig === 0x04034b50) dv.setUint32(i + 22, 0xfffffff0, true); // local header
+    }
+    expect(() => parseMnistNpz(z, 'bomb.npz')).toThrow(/x_train.npy declares 4294967280 bytes uncompressed/);
+  });
+
+  it('never inflates past the declared size (a lying small size gives a parse error, not a blow-up)', () => {
+    const big = npyBytes('|u1', [1000, 100, 100], new Uint8Array(10_000_000));
+    const z = npzBytes({ 'x_train.npy': big }, true);
+    const dv = new DataView(z.buffer, z.byteOffset, z.byteLength);
+    for (let i = 0; i + 4 <= z.length; i++) {
+      const sig = dv.getUint32(i, true);
+      if (sig === 0x02014b50) dv.setUint32(i + 24, 200, true);
+      if (sig === 0x04034b50) dv.setUint32(i + 22, 200, true);
+    }
+    expect(() => parseMnistNpz(z, 'liar.npz')).toThrow(DataFormatError);
+  });
+});

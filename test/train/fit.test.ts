@@ -17,7 +17,7 @@ describe('fit / evaluate / predict', () => {
     const m = preset('mlp')
       .build(await createKernels(), 1)
       .compile({ optimizer: new Adam() });
-    const h = fit(m, mnist.train!, { epochs: 1, batchSize: 128, validationData: mnist.test });
+    const h = await fit(m, mnist.train!, { epochs: 1, batchSize: 128, validationData: mnist.test });
     const e = evaluate(m, mnist.test!);
     expect(e.count).toBe(10_000);
     expect(e.accuracy).toBeGreaterThan(0.965);
@@ -38,7 +38,7 @@ describe('fit / evaluate / predict', () => {
       .build(await createKernels(), 2)
       .compile({ optimizer: new Adam() });
     const train = subset(mnist.train!, 1000);
-    const h = fit(m, train, { epochs: 2, batchSize: 100, validationSplit: 0.2 });
+    const h = await fit(m, train, { epochs: 2, batchSize: 100, validationSplit: 0.2 });
     expect(h.epochs).toHaveLength(2);
     // The held-out rows are exactly images 800..999.
     const held = {
@@ -56,7 +56,7 @@ describe('fit / evaluate / predict', () => {
       .compile({ optimizer: new SGD({ learningRate: 1e12 }) });
     let err: unknown;
     try {
-      fit(m, subset(mnist.train!, 2000), { epochs: 3, batchSize: 100 });
+      await fit(m, subset(mnist.train!, 2000), { epochs: 3, batchSize: 100 });
     } catch (e) {
       err = e;
     }
@@ -68,9 +68,9 @@ describe('fit / evaluate / predict', () => {
     const m = preset('mlp-small', 3)
       .build(await createKernels(), 0)
       .compile({ optimizer: new Adam() });
-    expect(() => fit(m, subset(mnist.train!, 50), { epochs: 1, batchSize: 10 })).toThrow(
+    await expect(fit(m, subset(mnist.train!, 50), { epochs: 1, batchSize: 10 })).rejects.toThrow(
       /label 9, but the model has only 3 classes/,
     );
-    expect(() => fit(m, subset(mnist.train!, 50), { epochs: 1, batchSize: 0 })).toThrow(/batch size/);
+    await expect(fit(m, subset(mnist.train!, 50), { epochs: 1, batchSize: 0 })).rejects.toThrow(/batch size/);
   });
 });

@@ -27,3 +27,27 @@ export function makeOptimizer(
       return new RMSprop({ learningRate });
   }
 }
+
+/** Rebuilds an optimizer from a Keras optimizer config (class name + config), e.g. from training_config. */
+export function optimizerFromKeras(className: string, config: Record<string, unknown>): Optimizer {
+  const num = (k: string): number | undefined => (typeof config[k] === 'number' ? (config[k] as number) : undefined);
+  switch (className) {
+    case 'Adam':
+      return new Adam({
+        learningRate: num('learning_rate'),
+        beta1: num('beta_1'),
+        beta2: num('beta_2'),
+        epsilon: num('epsilon'),
+      });
+    case 'SGD':
+      return new SGD({
+        learningRate: num('learning_rate'),
+        momentum: num('momentum'),
+        nesterov: config.nesterov === true,
+      });
+    case 'RMSprop':
+      return new RMSprop({ learningRate: num('learning_rate'), rho: num('rho'), epsilon: num('epsilon') });
+    default:
+      throw new RangeError(`optimizer ${className} is not supported (Adam, SGD, RMSprop)`);
+  }
+}

@@ -1,0 +1,90 @@
+/** Worker thread behind readHdf5Tree: opens a file with h5wasm and posts back its whole tree as plain data. */
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { Hdf5Group, Hdf5Node, Hdf5ReadReply } from './hdf5-tree.js';
+
+const h5wasm = await import('h5wasm/node');
+await h5wasm.ready;
+
+/** Damaged files could declare absurd nesting; models have a handful of levels. */
+const MAX_DEPTH = 32;
+const MAX_NODES = 100_000;
+
+type H5Group = InstanceType<typeof h5wasm.Group>;
+
+function readAttrs(obj: { attrs: Record<string, { value: unknown }> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, a] of Object.entries(obj.attrs)) out[name] = a.value;
+  return out;
+}
+
+function readGroup(g: H5Group, depth: number, count: { nodes: number }): Hdf5Group {
+  if (depth > MAX_DEPTH) throw new Error(`groups nested deeper than ${MAX_DEPTH} levels`);
+  const children: Record<string, Hdf5Node> = {};
+  for (const name of g.keys()) {
+    if (++count.nodes > MAX_NODES) throw new Error(`more than ${MAX_NODES} objects`);
+    const child = g.get(name);
+    if (child instanceof h5wasm.Group) children[name] = readGroup(child, depth + 1, count);
+    else if (child instanceof h5wasm.Dataset)
+      children[name] = {
+        kind: 'dataset',
+        attrs: readAttrs(child),
+        shape: child.shape ?? [],
+        dtype: String(child.dtype),
+        value: child.value,
+      };
+  }
+  return { kind: 'group', attrs: readAttrs(g), children };
+}
+
+/**
+ * Keeps the HDF5 library's diagnostic stack dumps ("HDF5-DIAG: …", written to file descriptor 2 on damaged
+ * files) off stderr: the caller reports a one-line error instead.
+ */
+const writeSync = fs.writeSync;
+let inDiag = false;
+fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]): number {
+  if (fd === 2) {
+    // Emscripten calls writeSync(fd, heapView, offset, length, position).
+    let text = '';
+    let length = 0;
+    if (typeof data === 'string') {
+      text = data;
+      length = Buffer.byteLength(data);
+    } else if (ArrayBuffer.isView(data)) {
+      const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+      length = typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
+      text = Buffer.from(data.buffer, data.byteOffset + offset, Math.min(length, 200)).toString();
+    }
+    if (text.startsWith('HDF5-DIAG')) inDiag = true;
+    else if (!/^\s+(#\d|major|minor)/.test(text)) inDiag = false;
+    if (inDiag) return length;
+  }
+  return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+} as typeof fs.writeSync;
+
+parentPort!.on('message', (file: string) => {
+  let reply: Hdf5ReadReply;
+  let f: InstanceType<typeof h5wasm.File> | null = null;
+  try {
+    try {
+      f = new h5wasm.File(file, 'r');
+    } catch (e) {
+      throw new Error(`cannot open HDF5 file (${(e as Error).message})`, { cause: e });
+    }
+    reply = { ok: true, root: readGroup(f, 0, { nodes: 0 }) };
+  } catch (e) {
+    const message = (e as Error).message;
+    reply = {
+      ok: false,
+      message: message.startsWith('cannot open') ? message : `corrupt or unreadable HDF5 content (${message})`,
+    };
+  } finally {
+    try {
+      f?.close();
+    } catch {
+      // A file the library could not parse may also fail to close; the reply says why.
+    }
+  }
+  parentPort!.postMessage(reply);
+});
