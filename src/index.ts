@@ -23,10 +23,24 @@ export { preset, PRESET_NAMES, type PresetName } from './nn/presets.js';
 export { Rng } from './nn/rng.js';
 export { Sequential, type SequentialOptions } from './nn/sequential.js';
 export type { Shape } from './nn/tensor.js';
-export { loadKerasH5, saveKerasH5, type LoadedModel, type ModelMetadata } from './io/keras-h5.js';
+export {
+  loadKerasH5,
+  saveKerasH5,
+  type LoadedModel,
+  type LoadOptions,
+  type ModelMetadata,
+  type SaveOptions,
+} from './io/keras-h5.js';
 export { loadModelFile, saveModelFile } from './io/model-file.js';
 export { submissionCsv, writeSubmission } from './io/submission.js';
 export { DEFAULT_SCALE, evaluate, predict, type Evaluation, type Predictions } from './train/evaluate.js';
-export { DivergenceError, fit, type FitOptions } from './train/fit.js';
+export { DivergenceError, fit, TrainingInterrupted, type FitOptions, type TrainingState } from './train/fit.js';
+export {
+  checkpointPath,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointData,
+  type LoadedCheckpoint,
+} from './io/checkpoint.js';
 export { historyByMetric, type EpochLogs, type History } from './train/history.js';
 export { consoleProgress, silentProgress, type ProgressReporter } from './train/progress.js';

@@ -38,31 +38,25 @@ function readGroup(g: H5Group, depth: number, count: { nodes: number }): Hdf5Gro
 }
 
 /**
- * Keeps the HDF5 library's diagnostic stack dumps ("HDF5-DIAG: …", written to file descriptor 2 on damaged
- * files) off stderr: the caller reports a one-line error instead.
+ * The HDF5 library writes diagnostic stack dumps ("HDF5-DIAG: …") and abort notices to stderr on damaged files.
+ * This thread only reads files and reports failures in its reply, so everything it would print there is dropped.
  */
 const writeSync = fs.writeSync;
-let inDiag = false;
 fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]): number {
   if (fd === 2) {
     // Emscripten calls writeSync(fd, heapView, offset, length, position).
-    let text = '';
-    let length = 0;
-    if (typeof data === 'string') {
-      text = data;
-      length = Buffer.byteLength(data);
-    } else if (ArrayBuffer.isView(data)) {
+    if (typeof data === 'string') return Buffer.byteLength(data);
+    if (ArrayBuffer.isView(data)) {
       const offset = typeof rest[0] === 'number' ? rest[0] : 0;
-      length = typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
-      text = Buffer.from(data.buffer, data.byteOffset + offset, Math.min(length, 200)).toString();
+      return typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
     }
-    if (text.startsWith('HDF5-DIAG')) inDiag = true;
-    else if (!/^\s+(#\d|major|minor)/.test(text)) inDiag = false;
-    if (inDiag) return length;
   }
   return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
 } as typeof fs.writeSync;
+console.error = () => {};
+console.warn = () => {};
 
+let aborted = false;
 parentPort!.on('message', (file: string) => {
   let reply: Hdf5ReadReply;
   let f: InstanceType<typeof h5wasm.File> | null = null;
@@ -75,6 +69,7 @@ parentPort!.on('message', (file: string) => {
     reply = { ok: true, root: readGroup(f, 0, { nodes: 0 }) };
   } catch (e) {
     const message = (e as Error).message;
+    aborted = e instanceof WebAssembly.RuntimeError || /abort/i.test(message);
     reply = {
       ok: false,
       message: message.startsWith('cannot open') ? message : `corrupt or unreadable HDF5 content (${message})`,
@@ -87,4 +82,6 @@ parentPort!.on('message', (file: string) => {
     }
   }
   parentPort!.postMessage(reply);
+  // After an abort or a trap the library's state is undefined: end this thread; the next read starts a fresh one.
+  if (!reply.ok && aborted) process.exit(1);
 });

@@ -53,6 +53,9 @@ async function startWorker(): Promise<Worker> {
   if (!existsSync(url)) url = new URL('../../dist/io/hdf5-read-worker.js', import.meta.url);
   const w = new Worker(url);
   w.unref(); // an idle reader never keeps the process alive
+  w.once('exit', () => {
+    if (worker === w) worker = null;
+  });
   return w;
 }
 
@@ -70,11 +73,13 @@ export function readHdf5Tree(file: string, timeoutMs = HDF5_READ_TIMEOUT_MS): Pr
 async function readOnce(file: string, timeoutMs: number): Promise<Hdf5Group> {
   worker ??= await startWorker();
   const w = worker;
+
   return new Promise<Hdf5Group>((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);
       w.off('message', onMessage);
       w.off('error', onError);
+      w.off('exit', onExit);
       w.unref();
     };
     const onMessage = (reply: Hdf5ReadReply) => {
@@ -86,6 +91,11 @@ async function readOnce(file: string, timeoutMs: number): Promise<Hdf5Group> {
       done();
       worker = null;
       reject(new ModelFormatError(file, `the HDF5 reader failed (${e.message})`));
+    };
+    // The thread died without answering (e.g. out of memory on a file declaring a huge dataset).
+    const onExit = () => {
+      done();
+      reject(new ModelFormatError(file, 'the HDF5 reader stopped on this file (damaged file?)'));
     };
     const timer = setTimeout(() => {
       done();
@@ -101,6 +111,7 @@ async function readOnce(file: string, timeoutMs: number): Promise<Hdf5Group> {
     w.ref(); // keep the process alive while a read is pending
     w.on('message', onMessage);
     w.on('error', onError);
+    w.on('exit', onExit);
     w.postMessage(file);
   });
 }
