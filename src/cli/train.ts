@@ -35,6 +35,8 @@ interface TrainOptions {
   checkpointDir?: string;
   resume?: boolean;
   json?: boolean;
+  /** Whether --epochs was given (on --resume, the checkpoint's epoch count applies otherwise). */
+  epochsGiven?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -72,7 +74,9 @@ export function registerTrain(program: Command): void {
     )
     .option('--resume', 'continue the run saved in --checkpoint-dir (its recipe is reused; --epochs may extend it)')
     .option('--json', 'print a JSON summary as the last line')
-    .action(async (o: TrainOptions) => train(o));
+    .action(async (o: TrainOptions, command: Command) =>
+      train({ ...o, epochsGiven: command.getOptionValueSource('epochs') === 'cli' }),
+    );
 }
 
 /** What a run is made of; saved in checkpoints and model files, reused by --resume. */
@@ -87,6 +91,7 @@ interface Recipe {
   validation_split: number | null;
   seed: number;
   data: string;
+  epochs: number;
 }
 
 async function train(o: TrainOptions): Promise<void> {
@@ -109,6 +114,7 @@ async function train(o: TrainOptions): Promise<void> {
       if (recipe.data !== source) {
         throw new UsageError(`the checkpoint was trained on ${recipe.data}, but --data gives ${source}`);
       }
+      if (o.epochsGiven || typeof recipe.epochs !== 'number') recipe.epochs = o.epochs;
       model = c.model;
       resume = c.state as TrainingState;
       out.info(`Resuming from ${checkpointPath(o.checkpointDir!)} at epoch ${resume.epoch + 1}, step ${resume.step}`);
@@ -124,6 +130,7 @@ async function train(o: TrainOptions): Promise<void> {
         validation_split: o.validationSplit ?? null,
         seed: o.seed,
         data: source,
+        epochs: o.epochs,
       };
       model = preset(recipe.model, classes, train.height * train.width).build(kernels, recipe.seed);
       const optimizer = makeOptimizer(recipe.optimizer, recipe.learning_rate, recipe.momentum, recipe.nesterov);
@@ -151,7 +158,7 @@ async function train(o: TrainOptions): Promise<void> {
     let history;
     try {
       history = await fit(model, train, {
-        epochs: o.epochs,
+        epochs: recipe.epochs,
         batchSize: recipe.batch_size,
         validationSplit: split,
         validationData,
@@ -187,7 +194,7 @@ async function train(o: TrainOptions): Promise<void> {
     await saveModelFile(model, o.out, {
       scale: DEFAULT_SCALE,
       history,
-      recipe: { ...recipe, epochs: o.epochs, backend: kernels.name, threads: kernels.threads },
+      recipe: { ...recipe, backend: kernels.name, threads: kernels.threads },
       evaluation: testEval ?? undefined,
       digitsVersion: VERSION,
       createdAt: new Date().toISOString(),

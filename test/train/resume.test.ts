@@ -130,9 +130,11 @@ describe('digits train --checkpoint-dir / --resume (CLI)', () => {
       /^error: training interrupted at epoch \d, step \d+; checkpoint saved to .*checkpoint\.h5 \(continue with --resume\)$/,
     );
 
+    // Without --epochs, --resume keeps the checkpoint's 5 epochs (not the default 10).
     const c = await digits([
       'train',
-      ...common,
+      '--data',
+      data,
       '--checkpoint-dir',
       ckpt,
       '--resume',
@@ -144,6 +146,7 @@ describe('digits train --checkpoint-dir / --resume (CLI)', () => {
     ]);
     expect(c.code).toBe(0);
     expect(c.stderr).toMatch(/Resuming from .* at epoch \d, step \d+/);
+    expect(JSON.parse(c.stdout.trim().split('\n').pop()!).epochs).toHaveLength(5);
     const ma = (await loadKerasH5(join(dir, 'a.h5'), await createKernels())).model;
     const mb = (await loadKerasH5(join(dir, 'b.h5'), await createKernels())).model;
     expect(firstDifference(weights(mb), weights(ma))).toBe(-1);
