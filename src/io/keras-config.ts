@@ -1,4 +1,6 @@
 import { ModelFormatError } from '../errors.js';
+import { AllocationLimitError } from '../kernels/heap.js';
+import type { Kernels } from '../kernels/index.js';
 import type { Layer } from '../nn/layer.js';
 import { ActivationLayer, type ActivationName } from '../nn/layers/activation.js';
 import { Dense } from '../nn/layers/dense.js';
@@ -126,4 +128,30 @@ function checkDtype(d: unknown, where: string, fail: (d: string) => never): void
   if (d === undefined || d === null) return;
   const name = typeof d === 'string' ? d : String(((d as Json).config as Json | undefined)?.name ?? '');
   if (name !== 'float32') fail(`${where}: dtype ${name} is not supported (float32 only)`);
+}
+
+/**
+ * Parses a model_config JSON text and builds the model. Its parameters (value + gradient) may not outgrow the
+ * `storedWeights` values the file actually holds, so a damaged config cannot make us allocate gigabytes.
+ */
+export function buildFromConfigJson(text: string, file: string, kernels: Kernels, storedWeights: number): Sequential {
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw new ModelFormatError(file, 'model_config is not valid JSON');
+  }
+  const model = sequentialFromConfig(config, file);
+  try {
+    const slack = 64 * 1024 * (model.layers.length + 1);
+    kernels.heap.withLimit(2 * 4 * storedWeights + slack, () => model.build(kernels, 0));
+  } catch (e) {
+    if (e instanceof AllocationLimitError)
+      throw new ModelFormatError(
+        file,
+        `model_config declares far more parameters than the ${storedWeights} weights stored`,
+      );
+    throw new ModelFormatError(file, (e as Error).message);
+  }
+  return model;
 }

@@ -1,13 +1,13 @@
 import type * as H5 from 'h5wasm/node';
 import { existsSync, statSync } from 'node:fs';
-import { hdf5Get, readHdf5Tree, type Hdf5Group } from './hdf5-tree.js';
+import { hdf5Get, readHdf5Tree, type Hdf5Group, type Hdf5Node } from './hdf5-tree.js';
 import { ModelFormatError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 import { isLossName } from '../nn/losses.js';
 import { optimizerFromKeras } from '../nn/optimizers/index.js';
 import type { Sequential } from '../nn/sequential.js';
 import { writeAtomically } from './atomic.js';
-import { sequentialConfig, sequentialFromConfig } from './keras-config.js';
+import { buildFromConfigJson, sequentialConfig } from './keras-config.js';
 import { readHead } from '../data/sniff.js';
 
 /** Written into model files so reports and `evaluate` know how the model was made. Keras ignores it. */
@@ -227,23 +227,24 @@ function checkHdf5Superblock(file: string): void {
     throw new ModelFormatError(file, `truncated HDF5 file: it declares ${eof} bytes, ${size} are present`);
 }
 
+/** Number of values in all datasets under model_weights. */
+function storedWeightCount(f: Hdf5Group): number {
+  let n = 0;
+  const visit = (node: Hdf5Node | null): void => {
+    if (!node) return;
+    if (node.kind === 'dataset') n += node.shape.reduce((a, b) => a * b, 1);
+    else for (const child of Object.values(node.children)) visit(child);
+  };
+  visit(hdf5Get(f, 'model_weights'));
+  return n;
+}
+
 function readModel(f: Hdf5Group, file: string, kernels: Kernels, options: LoadOptions): LoadedModel {
   {
     const configText = attrString(f.attrs, 'model_config');
     if (!configText)
       throw new ModelFormatError(file, 'no model_config attribute: a weights-only file needs an architecture');
-    let config: unknown;
-    try {
-      config = JSON.parse(configText);
-    } catch {
-      throw new ModelFormatError(file, 'model_config is not valid JSON');
-    }
-    const model = sequentialFromConfig(config, file);
-    try {
-      model.build(kernels, 0);
-    } catch (e) {
-      throw new ModelFormatError(file, (e as Error).message);
-    }
+    const model = buildFromConfigJson(configText, file, kernels, storedWeightCount(f));
     if (hdf5Get(f, 'model_weights')?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
     const heap = kernels.heap;
     for (const layer of model.layers) {

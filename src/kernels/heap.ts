@@ -13,11 +13,16 @@ const ALIGN = 64;
 /** 2 GiB: the most a 32-bit WebAssembly memory with our build's maximum can hold. */
 export const MAX_PAGES = 32768;
 
+/** An allocation went past the ceiling set by `Heap.withLimit`. */
+export class AllocationLimitError extends RangeError {}
+
 export class Heap {
   readonly memory: WebAssembly.Memory;
   private top: number;
   /** Allocations below this survive every reset (model parameters, optimizer state). */
   private pinned = 0;
+  /** Allocation ceiling (bytes) while `withLimit` runs; the memory's maximum otherwise. */
+  private limit = MAX_PAGES * PAGE;
 
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
@@ -33,6 +38,9 @@ export class Heap {
   alloc(bytes: number): Ptr {
     const ptr = this.top;
     const end = alignUp(ptr + Math.max(bytes, 0), ALIGN);
+    if (end > this.limit) {
+      throw new AllocationLimitError(`allocation of ${bytes} bytes exceeds the limit of ${this.limit - ptr} bytes`);
+    }
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
@@ -43,6 +51,20 @@ export class Heap {
     }
     this.top = end;
     return ptr;
+  }
+
+  /**
+   * Runs `work` with at most `bytes` more allocatable, e.g. while building a model whose size a file declares,
+   * so a damaged file cannot make us allocate far more than the data it actually holds.
+   */
+  withLimit<T>(bytes: number, work: () => T): T {
+    const saved = this.limit;
+    this.limit = Math.min(saved, this.top + Math.max(bytes, 0));
+    try {
+      return work();
+    } finally {
+      this.limit = saved;
+    }
   }
 
   /** Allocates `count` float32 values, zero-filled. */

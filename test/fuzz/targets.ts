@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseIdx, parseKaggleCsv, parseMnistNpz, parseNpy } from '../../src/data/index.js';
 import { DataFormatError, ModelFormatError } from '../../src/errors.js';
+import { buildFromConfigJson, sequentialConfig } from '../../src/io/keras-config.js';
 import { loadKerasH5, saveKerasH5 } from '../../src/io/keras-h5.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { preset } from '../../src/nn/presets.js';
@@ -82,14 +83,34 @@ export const targets: FuzzTarget[] = [
     },
     error: ModelFormatError,
   },
+  {
+    // The architecture JSON inside model files; the size limit is what the loader passes for the sample's weights.
+    name: 'Keras model_config JSON',
+    sample: async () => {
+      const m = preset('mlp-small').build(await createKernels({ threads: 1, backend: 'reference' }), 1);
+      configWeights = m.params.reduce((n, p) => n + p.size, 0);
+      return new TextEncoder().encode(JSON.stringify(sequentialConfig(m)));
+    },
+    read: async (b) =>
+      buildFromConfigJson(
+        new TextDecoder().decode(b),
+        'fuzz.h5',
+        await createKernels({ threads: 1, backend: 'reference' }),
+        configWeights,
+      ),
+    error: ModelFormatError,
+  },
 ];
+let configWeights = 0;
 
 /** A mutation of a byte string, applied by `mutate`. */
 export type Mutation =
   | { kind: 'flip'; positions: number[]; bits: number[] }
   | { kind: 'truncate'; at: number }
   | { kind: 'insert'; at: number; bytes: number[] }
-  | { kind: 'huge'; at: number; value: number };
+  | { kind: 'huge'; at: number; value: number }
+  | { kind: 'number'; index: number; text: string }
+  | { kind: 'nest'; at: number; depth: number };
 
 /** Mutations biased to where formats keep their structure (the first bytes) but reaching anywhere. */
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -108,6 +129,18 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     kind: fc.constant('huge' as const),
     at: fc.oneof(fc.nat(64), fc.nat(4096)),
     value: fc.constantFrom(0xffffffff, 0x7fffffff, 0x80000000, 0x10000, 0),
+  }),
+  // Text formats (CSV, JSON): replace the n-th run of ASCII digits with an extreme or malformed number.
+  fc.record({
+    kind: fc.constant('number' as const),
+    index: fc.nat(400),
+    text: fc.constantFrom('0', '-1', '0.5', '1e9', '2147483648', '99999999999999999999', '1e400', '-0', '.', ''),
+  }),
+  // Deep nesting: thousands of unclosed or closed brackets.
+  fc.record({
+    kind: fc.constant('nest' as const),
+    at: fc.oneof(fc.nat(64), fc.nat(4096)),
+    depth: fc.constantFrom(100, 10_000, 200_000),
   }),
 );
 
@@ -129,6 +162,31 @@ export function mutate(input: Uint8Array, m: Mutation): Uint8Array {
       const out = input.slice();
       const at = m.at % Math.max(1, n - 4);
       new DataView(out.buffer).setUint32(at, m.value, m.at % 2 === 0);
+      return out;
+    }
+    case 'number': {
+      const runs = [
+        ...Buffer.from(input)
+          .toString('latin1')
+          .matchAll(/[0-9]+/g),
+      ];
+      if (runs.length === 0) return input;
+      const r = runs[m.index % runs.length];
+      const at = r.index;
+      return Uint8Array.from([
+        ...input.subarray(0, at),
+        ...Buffer.from(m.text, 'latin1'),
+        ...input.subarray(at + r[0].length),
+      ]);
+    }
+    case 'nest': {
+      const at = m.at % (n + 1);
+      const open = '['.repeat(m.depth);
+      const text = m.depth > 1000 ? open : `${open}${']'.repeat(m.depth)}`;
+      const out = new Uint8Array(n + text.length);
+      out.set(input.subarray(0, at));
+      out.set(Buffer.from(text, 'latin1'), at);
+      out.set(input.subarray(at), at + text.length);
       return out;
     }
   }

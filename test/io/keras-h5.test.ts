@@ -125,6 +125,19 @@ describe('Keras HDF5 model files', () => {
     const truncated = join(dir, 'truncated.h5');
     writeFileSync(truncated, readFileSync(fixture('keras/dig94_keras_mnist.h5')).subarray(0, 4000));
     cases.push([truncated, /truncated\.h5: /]);
+    // A config declaring 100,000 units (627 MB of parameters) where the file stores a small model's weights: refused before allocating.
+    const inflated = join(dir, 'inflated.h5');
+    await saveKerasH5(preset('mlp-small').build(await createKernels({ threads: 1 }), 1), inflated);
+    await h5wasm.ready;
+    const f = new h5wasm.File(inflated, 'a');
+    const config = JSON.parse(String(f.attrs.model_config.value)) as {
+      config: { layers: { class_name: string; config: { units?: number } }[] };
+    };
+    config.config.layers.find((l) => l.class_name === 'Dense')!.config.units = 100_000;
+    f.delete_attribute('model_config');
+    f.create_attribute('model_config', JSON.stringify(config));
+    f.close();
+    cases.push([inflated, /declares far more parameters than the \d+ weights stored/]);
     for (const [file, message] of cases) {
       const err = await loadKerasH5(file, k).catch((e: unknown) => e);
       expect(err, file).toBeInstanceOf(ModelFormatError);
