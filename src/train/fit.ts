@@ -56,7 +56,10 @@ export class DivergenceError extends DigitsError {
     readonly epoch: number,
     readonly step: number,
   ) {
-    super(`training diverged: loss is not finite at epoch ${epoch}, step ${step} (try a lower --lr)`, 'E_DIVERGED');
+    super(
+      `training diverged: loss or weights not finite at epoch ${epoch}, step ${step} (try a lower --lr)`,
+      'E_DIVERGED',
+    );
   }
 }
 
@@ -135,6 +138,8 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
         seen += rows;
         progress.step(step + 1, lossSum / seen, correct / seen);
       }
+      // The last step's update can overflow the weights after a finite loss; never checkpoint such weights.
+      if (!weightsFinite(model)) throw new DivergenceError(epoch, steps);
       const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (val) {
         const v = evaluateStaged(model, val, scale);
@@ -157,4 +162,13 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
     progress.close();
   }
   return history;
+}
+
+function weightsFinite(model: Sequential): boolean {
+  const heap = model.kernels.heap;
+  for (const p of model.params) {
+    const w = heap.f32(p.value, p.size);
+    for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i])) return false;
+  }
+  return true;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist, type ImageSet } from '../../src/data/index.js';
 import { createKernels } from '../../src/kernels/index.js';
-import { Adam, SGD } from '../../src/nn/optimizers/index.js';
+import { Adam, RMSprop, SGD } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { evaluate, predict } from '../../src/train/evaluate.js';
 import { DivergenceError, fit } from '../../src/train/fit.js';
@@ -61,7 +61,23 @@ describe('fit / evaluate / predict', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(DivergenceError);
-    expect((err as Error).message).toMatch(/loss is not finite at epoch 1, step \d+/);
+    expect((err as Error).message).toMatch(/loss or weights not finite at epoch 1, step \d+/);
+  });
+
+  it('catches weights that overflow on the last step of an epoch, before anything could checkpoint them', async () => {
+    // One step per epoch: its loss is finite, but RMSprop's first step (≈ 3.16·lr) at lr 2e38 overflows float32.
+    const m = preset('mlp-small')
+      .build(await createKernels(), 3)
+      .compile({ optimizer: new RMSprop({ learningRate: 2e38 }) });
+    const ends: number[] = [];
+    const err = await fit(m, subset(mnist.train!, 100), {
+      epochs: 2,
+      batchSize: 100,
+      onEpochEnd: (e) => void ends.push(e),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as Error).message).toMatch(/not finite at epoch 1, step 1 /);
+    expect(ends).toEqual([]);
   });
 
   it('rejects labels beyond the model outputs and bad arguments', async () => {

@@ -170,6 +170,6 @@ describe('digits train --checkpoint-dir / --resume (CLI)', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error: training diverged: loss is not finite at epoch 1, step \d+/);
+    expect(r.stderr).toMatch(/^error: training diverged: loss or weights not finite at epoch 1, step \d+/);
   });
 });
