@@ -3,12 +3,32 @@ import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Hdf5Group, Hdf5Node, Hdf5ReadReply } from './hdf5-tree.js';
 
-const h5wasm = await import('h5wasm/node');
-await h5wasm.ready;
-
 /** Damaged files could declare absurd nesting; models have a handful of levels. */
 const MAX_DEPTH = 32;
 const MAX_NODES = 100_000;
+
+/**
+ * The HDF5 library writes diagnostic stack dumps ("HDF5-DIAG: …") and abort notices to stderr on damaged files.
+ * This thread only reads files and reports failures in its reply, so everything it would print there is dropped.
+ */
+const writeSync = fs.writeSync;
+fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]): number {
+  if (fd === 2) {
+    // Emscripten calls writeSync(fd, heapView, offset, length, position).
+    if (typeof data === 'string') return Buffer.byteLength(data);
+    if (ArrayBuffer.isView(data)) {
+      const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+      return typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
+    }
+  }
+  return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+} as typeof fs.writeSync;
+console.error = () => {};
+console.warn = () => {};
+
+// Imported after the silencing above: the module binds its stderr writer when it loads.
+const h5wasm = await import('h5wasm/node');
+await h5wasm.ready;
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
 
@@ -37,26 +57,6 @@ function readGroup(g: H5Group, depth: number, count: { nodes: number }): Hdf5Gro
   return { kind: 'group', attrs: readAttrs(g), children };
 }
 
-/**
- * The HDF5 library writes diagnostic stack dumps ("HDF5-DIAG: …") and abort notices to stderr on damaged files.
- * This thread only reads files and reports failures in its reply, so everything it would print there is dropped.
- */
-const writeSync = fs.writeSync;
-fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]): number {
-  if (fd === 2) {
-    // Emscripten calls writeSync(fd, heapView, offset, length, position).
-    if (typeof data === 'string') return Buffer.byteLength(data);
-    if (ArrayBuffer.isView(data)) {
-      const offset = typeof rest[0] === 'number' ? rest[0] : 0;
-      return typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
-    }
-  }
-  return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
-} as typeof fs.writeSync;
-console.error = () => {};
-console.warn = () => {};
-
-let aborted = false;
 parentPort!.on('message', (file: string) => {
   let reply: Hdf5ReadReply;
   let f: InstanceType<typeof h5wasm.File> | null = null;
@@ -69,10 +69,13 @@ parentPort!.on('message', (file: string) => {
     reply = { ok: true, root: readGroup(f, 0, { nodes: 0 }) };
   } catch (e) {
     const message = (e as Error).message;
-    aborted = e instanceof WebAssembly.RuntimeError || /abort/i.test(message);
+    const cause = (e as Error).cause ?? e;
+    // After an abort or a trap the library's state is undefined: this thread ends, the next read starts afresh.
+    const fatal = cause instanceof WebAssembly.RuntimeError || /abort/i.test(message);
     reply = {
       ok: false,
       message: message.startsWith('cannot open') ? message : `corrupt or unreadable HDF5 content (${message})`,
+      fatal,
     };
   } finally {
     try {
@@ -82,6 +85,5 @@ parentPort!.on('message', (file: string) => {
     }
   }
   parentPort!.postMessage(reply);
-  // After an abort or a trap the library's state is undefined: end this thread; the next read starts a fresh one.
-  if (!reply.ok && aborted) process.exit(1);
+  if (!reply.ok && reply.fatal) process.exit(1);
 });

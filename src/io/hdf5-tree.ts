@@ -39,7 +39,10 @@ export function hdf5Get(root: Hdf5Group, path: string): Hdf5Node | null {
 }
 
 /** Reply of the reading worker. */
-export type Hdf5ReadReply = { ok: true; root: Hdf5Group } | { ok: false; message: string };
+export type Hdf5ReadReply =
+  | { ok: true; root: Hdf5Group }
+  /** `fatal`: the library aborted and the thread is ending; the next read must start a new one. */
+  | { ok: false; message: string; fatal: boolean };
 
 /** Default limit for reading one model file; a legitimate model of any size we train reads in well under it. */
 export const HDF5_READ_TIMEOUT_MS = 30_000;
@@ -84,6 +87,7 @@ async function readOnce(file: string, timeoutMs: number): Promise<Hdf5Group> {
     };
     const onMessage = (reply: Hdf5ReadReply) => {
       done();
+      if (!reply.ok && reply.fatal && worker === w) worker = null;
       if (reply.ok) resolve(reply.root);
       else reject(new ModelFormatError(file, reply.message));
     };

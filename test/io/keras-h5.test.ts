@@ -145,4 +145,21 @@ describe('Keras HDF5 model files', () => {
       expect((err as Error).message).toMatch(message);
     }
   });
+
+  it('a file that makes the HDF5 library abort is refused, and the next valid file still loads', async () => {
+    const k = await createKernels({ threads: 1 });
+    const good = join(dir, 'good.h5');
+    await saveKerasH5(preset('mlp-small').build(k, 1), good); // byte-for-byte deterministic
+    const bytes = new Uint8Array(readFileSync(good));
+    bytes[3681] ^= 1 << 6; // found by `npm run fuzz`: an object header the library aborts on
+    const bad = join(dir, 'aborts.h5');
+    writeFileSync(bad, bytes);
+    const err = await loadKerasH5(bad, k).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelFormatError);
+    expect((err as Error).message).toMatch(/^.*aborts\.h5: corrupt or unreadable HDF5 content/);
+    for (let i = 0; i < 2; i++) {
+      const { model } = await loadKerasH5(good, await createKernels({ threads: 1 }));
+      expect(model.params.reduce((n, p) => n + p.size, 0)).toBe(784 * 128 + 128 + 128 * 32 + 32 + 32 * 10 + 10);
+    }
+  });
 });
