@@ -182,7 +182,6 @@ async function train(o: TrainOptions): Promise<void> {
     } finally {
       process.off('SIGINT', onSigint);
     }
-    const seed = recipe.seed;
     train = null;
     const testEval = test?.labels ? evaluate(model, test) : null;
     let submission: string | null = null;
@@ -210,7 +209,7 @@ async function train(o: TrainOptions): Promise<void> {
       seconds: (performance.now() - started) / 1000,
       out: o.out,
       submission,
-      seed,
+      seed: recipe.seed,
     });
   } finally {
     await kernels.dispose();

@@ -53,11 +53,6 @@ function trainingConfig(model: Sequential): Record<string, unknown> | null {
   };
 }
 
-/**
- * Saves a model in Keras's legacy HDF5 layout (`model.save('x.h5')` of tf.keras 2.x): root attributes
- * keras_version, backend, model_config, training_config; weights at model_weights/<layer>/<layer>/kernel:0
- * with layer_names / weight_names attributes. The write is atomic.
- */
 export interface SaveOptions {
   /** Also write the optimizer's state (Keras's optimizer_weights group), as checkpoints need. */
   includeOptimizer?: boolean;
@@ -76,6 +71,11 @@ function layerOfParam(model: Sequential): Map<unknown, string> {
   return m;
 }
 
+/**
+ * Saves a model in Keras's legacy HDF5 layout (`model.save('x.h5')` of tf.keras 2.x): root attributes
+ * keras_version, backend, model_config, training_config; weights at model_weights/<layer>/<layer>/kernel:0
+ * with layer_names / weight_names attributes. The write is atomic.
+ */
 export async function saveKerasH5(
   model: Sequential,
   file: string,
@@ -240,65 +240,59 @@ function storedWeightCount(f: Hdf5Group): number {
 }
 
 function readModel(f: Hdf5Group, file: string, kernels: Kernels, options: LoadOptions): LoadedModel {
-  {
-    const configText = attrString(f.attrs, 'model_config');
-    if (!configText)
-      throw new ModelFormatError(file, 'no model_config attribute: a weights-only file needs an architecture');
-    const model = buildFromConfigJson(configText, file, kernels, storedWeightCount(f));
-    if (hdf5Get(f, 'model_weights')?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
-    const heap = kernels.heap;
-    for (const layer of model.layers) {
-      if (layer.params.length === 0) continue;
-      const g = hdf5Get(f, `model_weights/${layer.name}`);
-      if (g?.kind !== 'group') throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
-      const names = attrStrings(g.attrs, 'weight_names');
-      if (names.length !== layer.params.length) {
+  const configText = attrString(f.attrs, 'model_config');
+  if (!configText)
+    throw new ModelFormatError(file, 'no model_config attribute: a weights-only file needs an architecture');
+  const model = buildFromConfigJson(configText, file, kernels, storedWeightCount(f));
+  if (hdf5Get(f, 'model_weights')?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
+  const heap = kernels.heap;
+  for (const layer of model.layers) {
+    if (layer.params.length === 0) continue;
+    const g = hdf5Get(f, `model_weights/${layer.name}`);
+    if (g?.kind !== 'group') throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
+    const names = attrStrings(g.attrs, 'weight_names');
+    if (names.length !== layer.params.length) {
+      throw new ModelFormatError(
+        file,
+        `layer "${layer.name}": ${names.length} weights stored, ${layer.params.length} expected`,
+      );
+    }
+    layer.params.forEach((p, i) => {
+      const ds = hdf5Get(f, `model_weights/${layer.name}/${names[i]}`);
+      if (ds?.kind !== 'dataset')
+        throw new ModelFormatError(file, `layer "${layer.name}": missing dataset ${names[i]}`);
+      if (ds.shape.join(',') !== p.shape.join(',')) {
         throw new ModelFormatError(
           file,
-          `layer "${layer.name}": ${names.length} weights stored, ${layer.params.length} expected`,
+          `layer "${layer.name}": ${names[i]} has shape (${ds.shape.join(', ')}), expected (${p.shape.join(', ')})`,
         );
       }
-      layer.params.forEach((p, i) => {
-        const ds = hdf5Get(f, `model_weights/${layer.name}/${names[i]}`);
-        if (ds?.kind !== 'dataset')
-          throw new ModelFormatError(file, `layer "${layer.name}": missing dataset ${names[i]}`);
-        const dset = { shape: ds.shape ?? [], dtype: String(ds.dtype), value: ds.value };
-        if (dset.shape.join(',') !== p.shape.join(',')) {
-          throw new ModelFormatError(
-            file,
-            `layer "${layer.name}": ${names[i]} has shape (${dset.shape.join(', ')}), expected (${p.shape.join(', ')})`,
-          );
-        }
-        if (dset.dtype !== '<f' && dset.dtype !== '<d')
-          throw new ModelFormatError(
-            file,
-            `layer "${layer.name}": ${names[i]} has dtype ${dset.dtype} (float32 expected)`,
-          );
-        heap.f32(p.value, p.size).set(dset.value as Float32Array | Float64Array);
-      });
-    }
-    const metaText = attrString(f.attrs, METADATA_ATTR);
-    let metadata: ModelMetadata | null = null;
-    if (metaText) {
-      try {
-        metadata = JSON.parse(metaText) as ModelMetadata;
-      } catch {
-        metadata = null;
-      }
-    }
-    const attributes: Record<string, unknown> = {};
-    for (const name of options.attributes ?? []) {
-      const text = attrString(f.attrs, name);
-      if (text === null) continue;
-      try {
-        attributes[name] = JSON.parse(text);
-      } catch {
-        throw new ModelFormatError(file, `attribute ${name} is not valid JSON`);
-      }
-    }
-    if (options.withOptimizer) restoreOptimizer(f, file, model);
-    return { model, metadata, attributes };
+      if (ds.dtype !== '<f' && ds.dtype !== '<d')
+        throw new ModelFormatError(file, `layer "${layer.name}": ${names[i]} has dtype ${ds.dtype} (float32 expected)`);
+      heap.f32(p.value, p.size).set(ds.value as Float32Array | Float64Array);
+    });
   }
+  const metaText = attrString(f.attrs, METADATA_ATTR);
+  let metadata: ModelMetadata | null = null;
+  if (metaText) {
+    try {
+      metadata = JSON.parse(metaText) as ModelMetadata;
+    } catch {
+      metadata = null;
+    }
+  }
+  const attributes: Record<string, unknown> = {};
+  for (const name of options.attributes ?? []) {
+    const text = attrString(f.attrs, name);
+    if (text === null) continue;
+    try {
+      attributes[name] = JSON.parse(text);
+    } catch {
+      throw new ModelFormatError(file, `attribute ${name} is not valid JSON`);
+    }
+  }
+  if (options.withOptimizer) restoreOptimizer(f, file, model);
+  return { model, metadata, attributes };
 }
 
 /** Compiles the model with the optimizer of training_config and loads its slots from optimizer_weights. */
@@ -326,8 +320,7 @@ function restoreOptimizer(f: Hdf5Group, file: string, model: Sequential): void {
     const path = `optimizer_weights/${slotPath(optimizer.className, owners.get(s.param)!, s.param.name, s.name)}`;
     const ds = hdf5Get(f, path);
     if (ds?.kind !== 'dataset') throw new ModelFormatError(file, `missing optimizer state ${path}`);
-    if ((ds.shape ?? []).join(',') !== s.param.shape.join(','))
-      throw new ModelFormatError(file, `${path} has the wrong shape`);
+    if (ds.shape.join(',') !== s.param.shape.join(',')) throw new ModelFormatError(file, `${path} has the wrong shape`);
     heap.f32(s.ptr, s.param.size).set(ds.value as Float32Array);
   }
 }
