@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { classCount, loadDataset, type ImageSet } from '../data/index.js';
 import { existsSync } from 'node:fs';
-import { DigitsError, UsageError } from '../errors.js';
+import { DigitsError, ModelFormatError, UsageError } from '../errors.js';
 import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { saveModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
@@ -10,7 +10,7 @@ import { LOSS_NAMES, type LossName } from '../nn/losses.js';
 import { makeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
 import { preset, PRESET_NAMES, type PresetName } from '../nn/presets.js';
 import { DEFAULT_SCALE, evaluate, predict } from '../train/evaluate.js';
-import { DivergenceError, fit, TrainingInterrupted, type TrainingState } from '../train/fit.js';
+import { DivergenceError, fit, TrainingInterrupted, trainingStateProblem, type TrainingState } from '../train/fit.js';
 import type { Sequential } from '../nn/sequential.js';
 import { consoleProgress } from '../train/progress.js';
 import { VERSION } from '../version.js';
@@ -110,14 +110,19 @@ async function train(o: TrainOptions): Promise<void> {
     let resume: TrainingState | undefined;
     if (o.resume) {
       const c = await loadCheckpoint(o.checkpointDir!, kernels);
+      const file = checkpointPath(o.checkpointDir!);
+      const problem = trainingStateProblem(c.state);
+      if (problem) throw new ModelFormatError(file, `damaged checkpoint: ${problem}`);
       recipe = c.recipe as unknown as Recipe;
+      if (!Number.isInteger(recipe.batch_size) || recipe.batch_size < 1 || typeof recipe.data !== 'string')
+        throw new ModelFormatError(file, 'damaged checkpoint: bad recipe');
       if (recipe.data !== source) {
         throw new UsageError(`the checkpoint was trained on ${recipe.data}, but --data gives ${source}`);
       }
       if (o.epochsGiven || typeof recipe.epochs !== 'number') recipe.epochs = o.epochs;
       model = c.model;
       resume = c.state as TrainingState;
-      out.info(`Resuming from ${checkpointPath(o.checkpointDir!)} at epoch ${resume.epoch + 1}, step ${resume.step}`);
+      out.info(`Resuming from ${file} at epoch ${resume.epoch + 1}, step ${resume.step}`);
     } else {
       recipe = {
         model: o.model,

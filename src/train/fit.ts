@@ -43,6 +43,25 @@ export interface TrainingState {
   history: EpochLogs[];
 }
 
+/**
+ * Checks a TrainingState read back from a file (JSON), so a damaged checkpoint is refused up front rather than
+ * failing somewhere inside training. Returns what is wrong, or null when it is usable.
+ */
+export function trainingStateProblem(s: unknown): string | null {
+  const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  const rng = (v: unknown) => Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x));
+  if (!s || typeof s !== 'object') return 'no training state';
+  const t = s as Partial<Record<keyof TrainingState, unknown>>;
+  if (!count(t.epoch) || !count(t.step)) return 'epoch and step must be non-negative integers';
+  if (!rng(t.rng) || !(t.rngAtEpochStart === null || rng(t.rngAtEpochStart))) return 'bad RNG state';
+  if ((t.step as number) > 0 && t.rngAtEpochStart === null) return 'a mid-epoch state needs the epoch-start RNG';
+  const p = t.partial as Record<string, unknown> | undefined;
+  if (!p || !['lossSum', 'correct', 'seen', 'seconds'].every((k) => Number.isFinite(p[k]))) return 'bad running sums';
+  if (!Array.isArray(t.history) || t.history.length !== t.epoch || !t.history.every((e) => e && typeof e === 'object'))
+    return 'history must hold one entry per completed epoch';
+  return null;
+}
+
 /** Training was stopped by its AbortSignal (e.g. Ctrl-C); `state` says where. */
 export class TrainingInterrupted extends DigitsError {
   constructor(readonly state: TrainingState) {

@@ -9,7 +9,7 @@ import { createKernels } from '../../src/kernels/index.js';
 import { Adam } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import type { Sequential } from '../../src/nn/sequential.js';
-import { fit, TrainingInterrupted, type TrainingState } from '../../src/train/fit.js';
+import { fit, TrainingInterrupted, trainingStateProblem, type TrainingState } from '../../src/train/fit.js';
 import type { ProgressReporter } from '../../src/train/progress.js';
 import { tempDir } from '../helpers/formats.js';
 import { mnistSubsetDir } from '../helpers/mnist-subset.js';
@@ -89,6 +89,34 @@ describe('checkpoints and resume', () => {
       expect(h2.epochs[2].loss).toBe(h1.epochs[2].loss);
     });
   }
+});
+
+describe('checkpoint state validation', () => {
+  it('accepts the states fit produces and names what is wrong in damaged ones', async () => {
+    const states: TrainingState[] = [];
+    const m = await fresh();
+    await fit(m, train, { epochs: 1, batchSize: 128, onEpochEnd: (_e, _l, s) => void states.push(s) });
+    const stop = new AbortController();
+    await fit(m, train, { epochs: 2, batchSize: 128, signal: stop.signal, progress: abortAt(2, 3, stop) }).catch(
+      (e: unknown) => states.push((e as TrainingInterrupted).state),
+    );
+    expect(states.map((s) => [s.epoch, s.step])).toEqual([
+      [1, 0],
+      [1, 3],
+    ]);
+    for (const s of states) expect(trainingStateProblem(JSON.parse(JSON.stringify(s)))).toBeNull();
+    const mid = states[1];
+    const damaged: [unknown, RegExp][] = [
+      [null, /no training state/],
+      [{ ...mid, epoch: -1 }, /non-negative integers/],
+      [{ ...mid, step: 1.5 }, /non-negative integers/],
+      [{ ...mid, rng: [1, 2, 3] }, /bad RNG state/],
+      [{ ...mid, rngAtEpochStart: null }, /epoch-start RNG/],
+      [{ ...mid, partial: { ...mid.partial, lossSum: 'x' } }, /running sums/],
+      [{ ...mid, history: [] }, /one entry per completed epoch/],
+    ];
+    for (const [s, message] of damaged) expect(trainingStateProblem(s)).toMatch(message);
+  });
 });
 
 const bin = fileURLToPath(new URL('../../bin/digits.js', import.meta.url));
