@@ -44,3 +44,27 @@ export {
 } from './io/checkpoint.js';
 export { historyByMetric, type EpochLogs, type History } from './train/history.js';
 export { consoleProgress, silentProgress, type ProgressReporter } from './train/progress.js';
+export {
+  buildReport,
+  REPORT_FILES,
+  writeReport,
+  type Report,
+  type ReportFileName,
+  type ReportInput,
+  type ReportMetrics,
+  type ReportPaths,
+} from './report/report.js';
+export {
+  argmaxRows,
+  calibration,
+  classMetrics,
+  confusionMatrix,
+  macroAverage,
+  mostConfusedPairs,
+  type Calibration,
+  type CalibrationBin,
+  type ClassMetrics,
+  type ClassProbabilities,
+  type ConfusedPair,
+} from './report/metrics.js';
+export { sampleGrid, type Grid, type GridOptions, type GridSample, type GridTile } from './report/grid.js';

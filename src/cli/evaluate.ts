@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadDataset } from '../data/index.js';
-import { DigitsError } from '../errors.js';
+import { loadEvaluationSet } from '../data/index.js';
 import { loadModelFile } from '../io/model-file.js';
 import { DEFAULT_SCALE, evaluate } from '../train/evaluate.js';
 import { positiveInt } from './options.js';
@@ -16,9 +15,7 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print {"loss","accuracy","count"} as the last line')
     .action(async (o: { model: string; data?: string; threads?: number; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
-      const data = loadDataset(o.data);
-      const set = data.test?.labels ? data.test : data.train?.labels ? data.train : null;
-      if (!set) throw new DigitsError(`${data.source}: no labelled images to evaluate on`, 'E_NO_LABELS');
+      const { set } = loadEvaluationSet(o.data);
       const { model, metadata } = await loadModelFile(o.model, { threads: o.threads });
       try {
         const r = evaluate(model, set, { scale: metadata?.scale ?? DEFAULT_SCALE });

@@ -3,6 +3,7 @@ import { DigitsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerPredict } from './predict.js';
+import { registerReport } from './report.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   registerEvaluate(program);
   registerPredict(program);
   registerSummary(program);
+  registerReport(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { classCount, loadDataset, type ImageSet } from '../data/index.js';
+import { classCount, loadDataset, type Dataset, type ImageSet } from '../data/index.js';
 import { existsSync } from 'node:fs';
 import { DigitsError, ModelFormatError, UsageError } from '../errors.js';
 import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
@@ -14,7 +14,9 @@ import { DivergenceError, fit, TrainingInterrupted, trainingStateProblem, type T
 import type { Sequential } from '../nn/sequential.js';
 import { consoleProgress } from '../train/progress.js';
 import { VERSION } from '../version.js';
-import { makeOutput } from './output.js';
+import { makeOutput, type Output } from './output.js';
+import { modelReportInput, printReport } from './report.js';
+import { writeReport, type ReportInput, type ReportPaths } from '../report/report.js';
 import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 
 interface TrainOptions {
@@ -34,6 +36,8 @@ interface TrainOptions {
   threads?: number;
   checkpointDir?: string;
   resume?: boolean;
+  report: boolean;
+  reportDir: string;
   json?: boolean;
   /** Whether --epochs was given (on --resume, the checkpoint's epoch count applies otherwise). */
   epochsGiven?: boolean;
@@ -73,6 +77,8 @@ export function registerTrain(program: Command): void {
       'save a checkpoint (model, optimizer, RNG, epoch) after every epoch and on Ctrl-C',
     )
     .option('--resume', 'continue the run saved in --checkpoint-dir (its recipe is reused; --epochs may extend it)')
+    .option('--report-dir <dir>', 'where the report (curves, sample grids, confusion matrix, HTML) goes', 'results')
+    .option('--no-report', 'skip the report')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (o: TrainOptions, command: Command) =>
       train({ ...o, epochsGiven: command.getOptionValueSource('epochs') === 'cli' }),
@@ -97,10 +103,29 @@ interface Recipe {
 async function train(o: TrainOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
   const started = performance.now();
+  const { result, reportInput } = await trainAndSave(o, out);
+  // The engine and its memory are released by now, so the report's renderers do not add to training's peak.
+  let report: ReportPaths | null = null;
+  if (reportInput) {
+    const r = await writeReport(reportInput, o.reportDir);
+    printReport(out, r);
+    report = r.files;
+  }
+  out.result({ ...result, seconds: (performance.now() - started) / 1000, report });
+}
+
+/** Trains, evaluates, writes the submission and the model; returns the JSON result and what a report needs. */
+async function trainAndSave(
+  o: TrainOptions,
+  out: Output,
+): Promise<{ result: Record<string, unknown>; reportInput: ReportInput | null }> {
   if (o.resume && !o.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
-  const { source, test, train: trainSet } = loadDataset(o.data);
-  // Held only until fit() has copied it into the engine, so its memory can be reclaimed before saving.
-  let train: ImageSet | null = trainSet;
+  let loaded: Dataset | null = loadDataset(o.data);
+  const { source, test } = loaded;
+  // The training images are held only by `train`, which is dropped once fit() has copied them into the engine.
+  let train: ImageSet | null = loaded.train;
+  // eslint-disable-next-line no-useless-assignment -- drops the last other reference for the garbage collector
+  loaded = null;
   if (!train?.labels) throw new DigitsError(`${source}: no labelled training data`, 'E_NO_LABELS');
   const classes = classCount([train, test]);
   const kernels = await createKernels({ threads: o.threads });
@@ -189,33 +214,42 @@ async function train(o: TrainOptions): Promise<void> {
     }
     train = null;
     const testEval = test?.labels ? evaluate(model, test) : null;
-    let submission: string | null = null;
-    if (test) {
-      writeSubmission(o.submission, predict(model, test).labels);
-      submission = o.submission;
+    const predictions = test ? predict(model, test) : null;
+    if (test && predictions) {
+      writeSubmission(o.submission, predictions.labels);
       out.info(`Wrote ${test.count} predictions to ${o.submission}`);
     }
-    await saveModelFile(model, o.out, {
+    const metadata = {
       scale: DEFAULT_SCALE,
       history,
       recipe: { ...recipe, backend: kernels.name, threads: kernels.threads },
       evaluation: testEval ?? undefined,
       digitsVersion: VERSION,
       createdAt: new Date().toISOString(),
-    });
+    };
+    await saveModelFile(model, o.out, metadata);
     out.info(`Saved model to ${o.out}`);
     if (testEval)
       out.info(`Test loss: ${testEval.loss.toFixed(4)} - Test accuracy: ${(testEval.accuracy * 100).toFixed(2)} %`);
-    out.result({
-      model: recipe.model,
-      epochs: history.epochs,
-      test_loss: testEval?.loss ?? null,
-      test_accuracy: testEval?.accuracy ?? null,
-      seconds: (performance.now() - started) / 1000,
-      out: o.out,
-      submission,
-      seed: recipe.seed,
-    });
+    return {
+      result: {
+        model: recipe.model,
+        epochs: history.epochs,
+        test_loss: testEval?.loss ?? null,
+        test_accuracy: testEval?.accuracy ?? null,
+        out: o.out,
+        submission: predictions ? o.submission : null,
+        seed: recipe.seed,
+      },
+      reportInput:
+        o.report && test?.labels && predictions && testEval
+          ? modelReportInput(model, metadata, test, predictions, testEval.loss, {
+              seed: recipe.seed,
+              modelFile: o.out,
+              dataSource: source,
+            })
+          : null,
+    };
   } finally {
     await kernels.dispose();
   }

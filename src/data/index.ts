@@ -5,4 +5,4 @@ export { parseKaggleCsv, readKaggleCsv } from './kaggle-csv.js';
 export { loadMnist, mnistDataDir } from './mnist.js';
 export { parseNpy, type NpyArray } from './npy.js';
 export { loadMnistNpz, parseMnistNpz } from './npz.js';
-export { loadDataset } from './source.js';
+export { loadDataset, loadEvaluationSet } from './source.js';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, DigitsError } from '../errors.js';
 import type { Dataset, ImageSet } from './dataset.js';
 import { isGzip } from './gzip.js';
 import { findIdxFiles, idxImageSet, loadIdxDirectory } from './idx-dataset.js';
@@ -60,4 +60,15 @@ function siblingLabels(imagesFile: string): string | null {
   if (candidate === name) return null;
   const file = join(imagesFile.slice(0, imagesFile.length - name.length), candidate);
   return existsSync(file) ? file : null;
+}
+
+/**
+ * The labelled images to evaluate on: the test split if it has labels, else the labelled training split (a lone
+ * Kaggle train.csv). Only that split is returned, so the rest of the source can be garbage-collected.
+ */
+export function loadEvaluationSet(path?: string): { source: string; set: ImageSet } {
+  const d = loadDataset(path);
+  const set = d.test?.labels ? d.test : d.train?.labels ? d.train : null;
+  if (!set) throw new DigitsError(`${d.source}: no labelled images to evaluate on`, 'E_NO_LABELS');
+  return { source: d.source, set };
 }

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/formats.js';
 import { mnistSubsetDir } from '../helpers/mnist-subset.js';
 
 const bin = fileURLToPath(new URL('../../bin/digits.js', import.meta.url));
 const run = promisify(execFile);
+/** Working directory of every run: default outputs (results/, model/) must not land in the repository. */
+const scratch = tempDir('digits-cwd-');
 
 interface Result {
   code: number;
@@ -18,7 +21,7 @@ interface Result {
 
 async function digits(...args: string[]): Promise<Result> {
   try {
-    const r = await run(process.execPath, [bin, ...args], { maxBuffer: 64 << 20 });
+    const r = await run(process.execPath, [bin, ...args], { maxBuffer: 64 << 20, cwd: scratch });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -37,6 +40,7 @@ describe('digits CLI', () => {
   const dir = tempDir();
   const model = join(dir, 'model', 'm.h5');
   const submission = join(dir, 'results', 'submission.csv');
+  const reportDir = join(dir, 'report');
   let trained: Record<string, unknown>;
 
   beforeAll(async () => {
@@ -52,6 +56,8 @@ describe('digits CLI', () => {
       model,
       '--submission',
       submission,
+      '--report-dir',
+      reportDir,
       '--json',
     );
     expect(r.stderr).not.toMatch(/^error/m);
@@ -90,6 +96,44 @@ describe('digits CLI', () => {
     expect(r.code).toBe(0);
     expect(lastJson(r.stdout)).toEqual({ out, count: 1000 });
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(submission, 'utf8'));
+  });
+
+  it('train writes the report; digits report on the saved file gives the same numbers and pictures', async () => {
+    const files = trained.report as Record<string, string>;
+    const names = ['curves.png', 'correct.png', 'incorrect.png', 'confusion.png', 'calibration.png', 'report.html'];
+    expect(Object.keys(files).sort()).toEqual([...names].sort());
+    for (const name of names) expect(files[name]).toBe(join(reportDir, name));
+    for (const f of Object.values(files)) expect(existsSync(f)).toBe(true);
+
+    const out = join(dir, 'report2');
+    const r = await digits('report', '--model', model, '--data', data, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.accuracy).toBe(trained.test_accuracy);
+    expect(j.loss).toBeCloseTo(trained.test_loss as number, 6);
+    expect(j.count).toBe(1000);
+    const matrix = j.confusion_matrix as number[][];
+    expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(matrix.reduce((a, row, i) => a + row[i], 0)).toBe(j.correct);
+    expect(j.correct).toBe(Math.round((trained.test_accuracy as number) * 1000));
+    expect((j.per_class as unknown[]).length).toBe(10);
+    expect(typeof j.ece).toBe('number');
+    // Same model, same seed: the same sample images and the same pictures as the report train wrote.
+    for (const name of names.filter((n) => n.endsWith('.png')))
+      expect(readFileSync(join(out, name)).equals(readFileSync(files[name]))).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Training recipe');
+  });
+
+  it('report works on a model written by real Keras: no history, so no curves', async () => {
+    const out = join(dir, 'report-keras');
+    const r = await digits('report', '--model', fixture('keras/dig94_keras_mnist.h5'), '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.count).toBe(10_000);
+    expect(j.accuracy).toBeCloseTo(0.9768, 4);
+    expect((j.files as Record<string, string | null>)['curves.png']).toBeNull();
+    expect(existsSync(join(out, 'confusion.png'))).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('no training history');
   });
 
   it('summary prints the Keras-style table; --json gives layers and counts', async () => {

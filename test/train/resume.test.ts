@@ -123,7 +123,8 @@ const bin = fileURLToPath(new URL('../../bin/digits.js', import.meta.url));
 
 function digits(args: string[], onLine?: (line: string, kill: () => void) => void) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args]);
+    // Run in a scratch directory: default outputs (results/, model/) must not land in the repository.
+    const child = spawn(process.execPath, [bin, ...args], { cwd: tempDir('digits-cwd-') });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
