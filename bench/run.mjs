@@ -1,5 +1,5 @@
 // npm run bench: digits against its peers in the same run (numpy+OpenBLAS for GEMM, PyTorch CPU for the seed
-// MLP), printed as a table and appended as a dated row to bench/results.md. Peers are skipped when their
+// MLP and the Keras convnet), printed as a table and appended as a dated row to bench/results.md. Peers are skipped when their
 // Python modules are missing (Debian: apt-get install python3-numpy python3-torch).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { mnistDataDir } from '../dist/data/index.js';
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const SHAPES = ['128,784,512', '128,512,512', '784,128,512', '512,128,512', '128,512,10'];
 const epochs = Number(process.env.BENCH_EPOCHS ?? 2);
+const cnnEpochs = Number(process.env.BENCH_CNN_EPOCHS ?? 1);
 
 function json(cmd, args, env = {}) {
   const out = execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
@@ -49,29 +50,38 @@ for (const s of SHAPES) {
 }
 
 const mnist = mnistDataDir();
-const dm = json('node', [here('./digits_mlp.mjs'), String(epochs), '2']);
 const tpy = pythonWith('torch');
-const tm = tpy ? json(tpy, [here('./peers/torch_mlp.py'), mnist, String(epochs), '2']) : null;
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-line(`\n| seed MLP (${epochs} epochs, batch 128, Adam, 2 threads) | digits | PyTorch CPU | digits / PyTorch |`);
-line('|---|---|---|---|');
 const r = (a, b) => (b ? `${(a / b).toFixed(2)}` : '–');
-const dE = mean(dm.epoch_seconds);
-const tE = tm ? mean(tm.epoch_seconds) : null;
-line(`| seconds per epoch | ${dE.toFixed(2)} | ${tE?.toFixed(2) ?? '–'} | ${r(dE, tE)} |`);
-line(
-  `| peak RSS (MB) | ${dm.peak_rss_mb.toFixed(0)} | ${tm?.peak_rss_mb.toFixed(0) ?? '–'} | ${r(dm.peak_rss_mb, tm?.peak_rss_mb)} |`,
-);
-line(
-  `| inference, 10k test images (ms) | ${dm.inference_10k_ms.toFixed(1)} | ${tm?.inference_10k_ms.toFixed(1) ?? '–'} | ${r(dm.inference_10k_ms, tm?.inference_10k_ms)} |`,
-);
-line(
-  `| single-image latency (µs) | ${dm.single_image_us.toFixed(0)} | ${tm?.single_image_us.toFixed(0) ?? '–'} | ${r(dm.single_image_us, tm?.single_image_us)} |`,
-);
-line(
-  `| test accuracy after ${epochs} epochs | ${(dm.test_accuracy * 100).toFixed(2)} % | ${tm ? (tm.test_accuracy * 100).toFixed(2) + ' %' : '–'} | |`,
-);
-line(`\nEngine: ${dm.backend}, ${dm.threads} threads; node ${process.version}.`);
+let engine = '';
+for (const [arch, title, n] of [
+  ['mlp', 'seed MLP', epochs],
+  ['cnn', 'Keras convnet (cnn)', cnnEpochs],
+]) {
+  const dm = json('node', [here('./digits_model.mjs'), String(n), '2', arch]);
+  const tm = tpy ? json(tpy, [here('./peers/torch_model.py'), mnist, String(n), '2', arch]) : null;
+  engine = `${dm.backend}, ${dm.threads} threads`;
+  line(
+    `\n| ${title} (${n} epoch${n > 1 ? 's' : ''}, batch 128, Adam, 2 threads) | digits | PyTorch CPU | digits / PyTorch |`,
+  );
+  line('|---|---|---|---|');
+  const dE = mean(dm.epoch_seconds);
+  const tE = tm ? mean(tm.epoch_seconds) : null;
+  line(`| seconds per epoch | ${dE.toFixed(2)} | ${tE?.toFixed(2) ?? '–'} | ${r(dE, tE)} |`);
+  line(
+    `| peak RSS (MB) | ${dm.peak_rss_mb.toFixed(0)} | ${tm?.peak_rss_mb.toFixed(0) ?? '–'} | ${r(dm.peak_rss_mb, tm?.peak_rss_mb)} |`,
+  );
+  line(
+    `| inference, 10k test images (ms) | ${dm.inference_10k_ms.toFixed(1)} | ${tm?.inference_10k_ms.toFixed(1) ?? '–'} | ${r(dm.inference_10k_ms, tm?.inference_10k_ms)} |`,
+  );
+  line(
+    `| single-image latency (µs) | ${dm.single_image_us.toFixed(0)} | ${tm?.single_image_us.toFixed(0) ?? '–'} | ${r(dm.single_image_us, tm?.single_image_us)} |`,
+  );
+  line(
+    `| test accuracy after ${n} epoch${n > 1 ? 's' : ''} | ${(dm.test_accuracy * 100).toFixed(2)} % | ${tm ? (tm.test_accuracy * 100).toFixed(2) + ' %' : '–'} | |`,
+  );
+}
+line(`\nEngine: ${engine}; node ${process.version}.`);
 const results = here('./results.md');
 if (!existsSync(results))
   appendFileSync(

@@ -35,3 +35,17 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
+  return n;
+}
+
+/** "a,b": two positive numbers. */
+export function numberPair(value: string): [number, number] {
+  const parts = value.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || !parts.every((n) => Number.isFinite(n) && n > 0))
+    throw new InvalidArgumentError('expected two positive numbers, e.g. 34,4');
+  return [parts[0], parts[1]];
+}

@@ -3,11 +3,10 @@ import { classCount, loadDataset, type Dataset, type ImageSet } from '../data/in
 import { existsSync } from 'node:fs';
 import { DigitsError, ModelFormatError, UsageError } from '../errors.js';
 import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
-import { saveModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
 import { createKernels } from '../kernels/index.js';
 import { LOSS_NAMES, type LossName } from '../nn/losses.js';
-import { makeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
 import { preset, PRESET_NAMES, type PresetName } from '../nn/presets.js';
 import { DEFAULT_SCALE, evaluate, predict } from '../train/evaluate.js';
 import { DivergenceError, fit, TrainingInterrupted, trainingStateProblem, type TrainingState } from '../train/fit.js';
@@ -17,9 +16,25 @@ import { VERSION } from '../version.js';
 import { makeOutput, type Output } from './output.js';
 import { modelReportInput, printReport } from './report.js';
 import { writeReport, type ReportInput, type ReportPaths } from '../report/report.js';
-import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
+import { applyConfigFile } from './config-file.js';
+import {
+  fraction,
+  nonNegativeInt,
+  nonNegativeNumber,
+  numberPair,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+} from './options.js';
+import { AUGMENT_PRESET_NAMES, type AugmentPreset } from '../data/augment.js';
+import { loadModelFile, saveModelFile } from '../io/model-file.js';
+import { snapshotWeights, type WeightSnapshot } from '../train/callbacks.js';
+import { augmentOptions, recipeProblem, trainingPlan, type Recipe } from '../train/recipe.js';
+import { SCHEDULE_NAMES, type Schedule, type ScheduleName } from '../train/schedules.js';
+import { join } from 'node:path';
 
 interface TrainOptions {
+  config?: string;
   model: PresetName;
   epochs: number;
   batchSize: number;
@@ -27,6 +42,27 @@ interface TrainOptions {
   lr?: number;
   momentum?: number;
   nesterov?: boolean;
+  weightDecay?: number;
+  clipnorm?: number;
+  clipvalue?: number;
+  schedule: ScheduleName;
+  stepEvery: number;
+  stepFactor: number;
+  decayRate: number;
+  warmup: number;
+  minLr: number;
+  reduceOnPlateau?: boolean;
+  plateauPatience: number;
+  plateauFactor: number;
+  earlyStopping?: number;
+  restoreBest?: boolean;
+  keepBest?: boolean;
+  augment?: AugmentPreset;
+  rotation?: number;
+  shift?: number;
+  zoom?: number;
+  shear?: number;
+  elastic?: [number, number];
   loss: LossName;
   validationSplit?: number;
   seed: number;
@@ -49,6 +85,7 @@ export function registerTrain(program: Command): void {
     .description(
       'train a model (default: the seed MLP on the embedded MNIST), evaluate it, save it, write a submission',
     )
+    .option('--config <file>', 'JSON file of options (keys as the long option names); flags given here win')
     .option('--model <preset>', `architecture: ${PRESET_NAMES.join(', ')}`, oneOf(PRESET_NAMES), 'mlp')
     .option('--epochs <n>', 'passes over the training data', nonNegativeInt, 10)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
@@ -56,6 +93,32 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'learning rate (default: Keras default of the optimizer)', positiveNumber)
     .option('--momentum <x>', 'SGD momentum (default 0)', fraction)
     .option('--nesterov', 'SGD with Nesterov momentum')
+    .option('--weight-decay <x>', 'decoupled weight decay, p ← p − lr·wd·p (adamw: 0.004)', nonNegativeNumber)
+    .option('--clipnorm <x>', 'clip gradients to this global L2 norm', positiveNumber)
+    .option('--clipvalue <x>', 'clip each gradient element to ±x', positiveNumber)
+    .option(
+      '--schedule <name>',
+      `learning-rate schedule: ${SCHEDULE_NAMES.join(', ')}`,
+      oneOf(SCHEDULE_NAMES),
+      'constant',
+    )
+    .option('--step-every <epochs>', 'step schedule: epochs between decays', positiveNumber, 5)
+    .option('--step-factor <x>', 'step schedule: multiply the rate by this', positiveNumber, 0.5)
+    .option('--decay-rate <x>', 'exponential schedule: rate multiplier per epoch', positiveNumber, 0.95)
+    .option('--warmup <epochs>', 'cosine schedule: linear warm-up epochs', nonNegativeNumber, 0)
+    .option('--min-lr <x>', 'cosine schedule: final learning rate; plateau: lower bound', nonNegativeNumber, 0)
+    .option('--reduce-on-plateau', 'multiply the rate by --plateau-factor when val_loss stalls')
+    .option('--plateau-patience <n>', 'epochs without val_loss improvement that make a plateau', positiveInt, 3)
+    .option('--plateau-factor <x>', 'rate multiplier on a plateau', fraction, 0.2)
+    .option('--early-stopping <patience>', 'stop when val_loss has not improved for this many epochs', positiveInt)
+    .option('--restore-best', 'with --early-stopping: end with the weights of the best val_loss epoch')
+    .option('--keep-best', 'end with (and save) the weights of the epoch with the best val_accuracy')
+    .option('--augment <preset>', `augmentation: ${AUGMENT_PRESET_NAMES.join(', ')}`, oneOf(AUGMENT_PRESET_NAMES))
+    .option('--rotation <deg>', 'augmentation: maximum rotation, degrees', nonNegativeNumber)
+    .option('--shift <f>', 'augmentation: maximum translation, fraction of the image size', fraction)
+    .option('--zoom <f>', 'augmentation: scale in [1 − f, 1 + f]', fraction)
+    .option('--shear <deg>', 'augmentation: maximum shear, degrees', nonNegativeNumber)
+    .option('--elastic <alpha,sigma>', 'augmentation: elastic distortion (Simard et al.: 34,4)', numberPair)
     .option('--loss <name>', LOSS_NAMES.join(', '), oneOf(LOSS_NAMES), 'categorical_crossentropy')
     .option(
       '--validation-split <f>',
@@ -80,24 +143,14 @@ export function registerTrain(program: Command): void {
     .option('--report-dir <dir>', 'where the report (curves, sample grids, confusion matrix, HTML) goes', 'results')
     .option('--no-report', 'skip the report')
     .option('--json', 'print a JSON summary as the last line')
-    .action(async (o: TrainOptions, command: Command) =>
-      train({ ...o, epochsGiven: command.getOptionValueSource('epochs') === 'cli' }),
-    );
-}
-
-/** What a run is made of; saved in checkpoints and model files, reused by --resume. */
-interface Recipe {
-  model: PresetName;
-  batch_size: number;
-  optimizer: OptimizerName;
-  learning_rate?: number;
-  momentum?: number;
-  nesterov?: boolean;
-  loss: LossName;
-  validation_split: number | null;
-  seed: number;
-  data: string;
-  epochs: number;
+    .action(async (o: TrainOptions, command: Command) => {
+      if (o.config) applyConfigFile(command, o.config);
+      const options = command.opts<TrainOptions>();
+      await train({
+        ...options,
+        epochsGiven: ['cli', 'config'].includes(command.getOptionValueSource('epochs') ?? ''),
+      });
+    });
 }
 
 async function train(o: TrainOptions): Promise<void> {
@@ -149,23 +202,27 @@ async function trainAndSave(
       resume = c.state as TrainingState;
       out.info(`Resuming from ${file} at epoch ${resume.epoch + 1}, step ${resume.step}`);
     } else {
-      recipe = {
-        model: o.model,
-        batch_size: o.batchSize,
-        optimizer: o.optimizer,
-        learning_rate: o.lr,
-        momentum: o.momentum,
-        nesterov: o.nesterov,
-        loss: o.loss,
-        validation_split: o.validationSplit ?? null,
-        seed: o.seed,
-        data: source,
-        epochs: o.epochs,
-      };
-      model = preset(recipe.model, classes, train.height * train.width).build(kernels, recipe.seed);
-      const optimizer = makeOptimizer(recipe.optimizer, recipe.learning_rate, recipe.momentum, recipe.nesterov);
-      model.compile({ optimizer, loss: recipe.loss });
-      recipe.learning_rate = optimizer.learningRate;
+      recipe = recipeFromOptions(o, source);
+      model = preset(recipe.model, classes, [train.height, train.width]).build(kernels, recipe.seed);
+    }
+    const problem = recipeProblem(recipe);
+    if (problem) throw new UsageError(problem);
+    const best = o.checkpointDir ? join(o.checkpointDir, 'best.h5') : null;
+    const plan = trainingPlan(recipe, train, {
+      onBest: best
+        ? async (epoch, value) =>
+            saveModelFile(model, best, {
+              scale: DEFAULT_SCALE,
+              evaluation: undefined,
+              recipe: { ...recipe, best_epoch: epoch, best_val_accuracy: value },
+            })
+        : undefined,
+    });
+    if (!resume) {
+      model.compile({ optimizer: plan.optimizer, loss: recipe.loss });
+      recipe.learning_rate = plan.optimizer.learningRate;
+    } else if (plan.best && best && existsSync(best)) {
+      plan.best.snapshot = await weightsOf(best);
     }
     out.info(model.summary());
     const split = recipe.validation_split ?? undefined;
@@ -195,6 +252,7 @@ async function trainAndSave(
         progress: consoleProgress(out.progressStream),
         resume,
         signal: stop.signal,
+        ...plan.fit,
         onEpochEnd: o.checkpointDir
           ? async (_epoch, _logs, state) =>
               void (await saveCheckpoint(model, o.checkpointDir!, { state, recipe: { ...recipe } }))
@@ -213,6 +271,12 @@ async function trainAndSave(
       process.off('SIGINT', onSigint);
     }
     train = null;
+    if (plan.early?.stoppedEpoch)
+      out.info(`Early stopping: val_loss did not improve for ${recipe.early_stopping!.patience} epochs`);
+    if (plan.best?.snapshot)
+      out.info(
+        `Keeping the best epoch: ${plan.best.best.epoch} (val_accuracy ${(plan.best.best.value * 100).toFixed(2)} %)`,
+      );
     const testEval = test?.labels ? evaluate(model, test) : null;
     const predictions = test ? predict(model, test) : null;
     if (test && predictions) {
@@ -252,5 +316,57 @@ async function trainAndSave(
     };
   } finally {
     await kernels.dispose();
+  }
+}
+
+/** The recipe the command-line options describe. */
+function recipeFromOptions(o: TrainOptions, source: string): Recipe {
+  const schedules: Record<ScheduleName, Schedule | undefined> = {
+    constant: undefined,
+    step: { kind: 'step', every: o.stepEvery, factor: o.stepFactor },
+    exponential: { kind: 'exponential', rate: o.decayRate },
+    cosine: { kind: 'cosine', warmup: o.warmup, min: o.minLr },
+    onecycle: { kind: 'onecycle' },
+  };
+  return {
+    model: o.model,
+    epochs: o.epochs,
+    batch_size: o.batchSize,
+    optimizer: o.optimizer,
+    learning_rate: o.lr,
+    momentum: o.momentum,
+    nesterov: o.nesterov,
+    weight_decay: o.weightDecay,
+    clipnorm: o.clipnorm,
+    clipvalue: o.clipvalue,
+    loss: o.loss,
+    validation_split: o.validationSplit ?? null,
+    seed: o.seed,
+    data: source,
+    schedule: schedules[o.schedule],
+    reduce_on_plateau: o.reduceOnPlateau
+      ? { patience: o.plateauPatience, factor: o.plateauFactor, min_lr: o.minLr || undefined }
+      : null,
+    early_stopping: o.earlyStopping
+      ? { patience: o.earlyStopping, restore_best_weights: Boolean(o.restoreBest) }
+      : null,
+    keep_best: Boolean(o.keepBest),
+    augment: augmentOptions(o.augment, {
+      rotation: o.rotation,
+      shift: o.shift,
+      zoom: o.zoom,
+      shear: o.shear,
+      elastic: o.elastic ? { alpha: o.elastic[0], sigma: o.elastic[1] } : undefined,
+    }),
+  };
+}
+
+/** The parameter values of a model file (read on its own engine, so nothing is allocated in ours). */
+async function weightsOf(file: string): Promise<WeightSnapshot> {
+  const { model } = await loadModelFile(file, { threads: 1 });
+  try {
+    return snapshotWeights(model);
+  } finally {
+    await model.kernels.dispose();
   }
 }

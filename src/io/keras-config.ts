@@ -6,6 +6,11 @@ import { ActivationLayer, type ActivationName } from '../nn/layers/activation.js
 import { Dense } from '../nn/layers/dense.js';
 import { Dropout } from '../nn/layers/dropout.js';
 import { Flatten } from '../nn/layers/flatten.js';
+import { BatchNormalization } from '../nn/layers/batch-norm.js';
+import { Conv2D } from '../nn/layers/conv2d.js';
+import { GlobalAveragePooling2D } from '../nn/layers/global-average-pooling.js';
+import { MaxPooling2D } from '../nn/layers/pooling.js';
+import { Reshape } from '../nn/layers/reshape.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Shape } from '../nn/tensor.js';
 
@@ -105,6 +110,62 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
           fail(`${where}: softmax over axis ${String(c.axis)} is not supported`);
         layers.push(new ActivationLayer('softmax', 'Softmax', { name }));
         break;
+      case 'Conv2D': {
+        if (!Number.isInteger(c.filters) || (c.filters as number) < 1)
+          fail(`${where}: filters must be a positive integer, got ${String(c.filters)}`);
+        checkChannelsLast(c, where, fail);
+        if (c.dilation_rate !== undefined && intPair(c.dilation_rate, 'dilation_rate', where, fail).join() !== '1,1')
+          fail(`${where}: dilation_rate ${JSON.stringify(c.dilation_rate)} is not supported`);
+        if (c.groups !== undefined && c.groups !== 1)
+          fail(`${where}: groups ${JSON.stringify(c.groups)} is not supported`);
+        const act = activation(c.activation, where, fail);
+        if (act === 'softmax') fail(`${where}: softmax activation on a convolution is not supported`);
+        layers.push(
+          new Conv2D(Number(c.filters), intPair(c.kernel_size, 'kernel_size', where, fail), {
+            strides: intPair(c.strides ?? 1, 'strides', where, fail),
+            padding: padding(c.padding, where, fail),
+            activation: act as 'linear' | 'relu',
+            useBias: c.use_bias !== false,
+            name,
+          }),
+        );
+        break;
+      }
+      case 'MaxPooling2D':
+        checkChannelsLast(c, where, fail);
+        layers.push(
+          new MaxPooling2D(intPair(c.pool_size ?? 2, 'pool_size', where, fail), {
+            strides: c.strides == null ? undefined : intPair(c.strides, 'strides', where, fail),
+            padding: padding(c.padding, where, fail),
+            name,
+          }),
+        );
+        break;
+      case 'BatchNormalization': {
+        const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
+        if (axis !== -1 && !(inputShape && axis === inputShape.length))
+          fail(`${where}: normalizing over axis ${JSON.stringify(c.axis)} is not supported (only the last axis)`);
+        if (c.center === false || c.scale === false) fail(`${where}: center=false / scale=false are not supported`);
+        const momentum = c.momentum ?? 0.99;
+        const epsilon = c.epsilon ?? 1e-3;
+        if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+          fail(`${where}: momentum must be in [0, 1], got ${String(momentum)}`);
+        if (typeof epsilon !== 'number' || !(epsilon > 0)) fail(`${where}: epsilon must be positive`);
+        layers.push(new BatchNormalization({ momentum: momentum as number, epsilon: epsilon as number, name }));
+        break;
+      }
+      case 'Reshape': {
+        const target = c.target_shape;
+        if (!Array.isArray(target) || !target.every((d) => d === -1 || (Number.isInteger(d) && d > 0)))
+          fail(`${where}: target_shape ${JSON.stringify(target)} is not valid`);
+        layers.push(new Reshape(target as number[], { name }));
+        break;
+      }
+      case 'GlobalAveragePooling2D':
+        checkChannelsLast(c, where, fail);
+        if (c.keepdims === true) fail(`${where}: keepdims=true is not supported`);
+        layers.push(new GlobalAveragePooling2D({ name }));
+        break;
       default:
         fail(`${where}: layer type ${cls} is not supported`);
     }
@@ -122,6 +183,24 @@ function activation(a: unknown, where: string, fail: (d: string) => never): Acti
   if (!(ACTIVATIONS as readonly string[]).includes(name))
     fail(`${where}: activation "${name}" is not supported (linear, relu, softmax)`);
   return name as ActivationName;
+}
+
+function checkChannelsLast(c: Json, where: string, fail: (d: string) => never): void {
+  if (c.data_format && c.data_format !== 'channels_last')
+    fail(`${where}: data_format ${String(c.data_format)} is not supported (channels_last only)`);
+}
+
+function intPair(v: unknown, key: string, where: string, fail: (d: string) => never): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? v : null;
+  if (!p || !p.every((d) => Number.isInteger(d) && d >= 1 && d <= 4096))
+    fail(`${where}: ${key} ${JSON.stringify(v)} must be one or two positive integers`);
+  return [p![0] as number, p![1] as number];
+}
+
+function padding(v: unknown, where: string, fail: (d: string) => never): 'valid' | 'same' {
+  const p = v ?? 'valid';
+  if (p !== 'valid' && p !== 'same') fail(`${where}: padding ${JSON.stringify(v)} is not supported (valid, same)`);
+  return p as 'valid' | 'same';
 }
 
 function checkDtype(d: unknown, where: string, fail: (d: string) => never): void {

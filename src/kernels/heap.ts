@@ -110,6 +110,10 @@ export class Heap {
     return new Float32Array(this.memory.buffer, ptr, count);
   }
 
+  f64(ptr: Ptr, count: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, count);
+  }
+
   i32(ptr: Ptr, count: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, count);
   }

@@ -63,6 +63,29 @@ export interface Kernels {
   sgd(p: Ptr, g: Ptr, velocity: Ptr, count: number, lr: number, momentum: number, nesterov: boolean): void;
   /** RMSprop, Keras formula (no centering, no momentum). */
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, count: number, lr: number, rho: number, eps: number): void;
+  /**
+   * im2col of n channels-last images through the window block `win` (see window.ts):
+   * cols[(b·oh + oy)·ow + ox][(ky·kw + kx)·c + ch] = x[b][oy·sh + ky − padTop][ox·sw + kx − padLeft][ch], 0 outside.
+   */
+  im2col(win: Ptr, n: number, x: Ptr, cols: Ptr): void;
+  /** The adjoint of im2col: dx (overwritten) = the cols entries summed back onto the pixels they came from. */
+  col2im(win: Ptr, n: number, cols: Ptr, dx: Ptr): void;
+  /** Max pooling: y[r][ch] = max over the window (outside cells ignored); arg (int32) = flat x index of the first max. */
+  maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void;
+  /** dx (overwritten) = dy routed to the positions `arg` recorded. */
+  maxPoolBackward(win: Ptr, n: number, dy: Ptr, arg: Ptr, dx: Ptr): void;
+  /** Column sums of an m×c matrix, in f64: sumA[j] = Σ a[r][j], sumAB[j] = Σ a[r][j]·b[r][j]. */
+  columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr): void;
+  /** out[r][j] = s[j]·x[r][j] + t[j] (+ u[j]·z[r][j] if z ≠ 0), m×c; out may alias x or z. */
+  affineColumns(x: Ptr, z: Ptr, m: number, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr): void;
+  /** y = x · factor; y may alias x. */
+  scale(x: Ptr, y: Ptr, count: number, factor: number): void;
+  /** Σ x² (accumulated in f64 across blocks). */
+  sumSquares(x: Ptr, count: number): number;
+  /** x = min(max(x, lo), hi) in place. */
+  clamp(x: Ptr, count: number, lo: number, hi: number): void;
+  /** Adadelta step, Keras formula. */
+  adadelta(p: Ptr, g: Ptr, accGrad: Ptr, accDelta: Ptr, count: number, lr: number, rho: number, eps: number): void;
   /** Releases worker threads, if any. */
   dispose(): Promise<void>;
 }

@@ -19,6 +19,14 @@ export const enum Op {
   ColSum = 9,
   GatherScale = 10,
   Softmax = 11,
+  Im2col = 12,
+  Col2im = 13,
+  MaxPool = 14,
+  MaxPoolBackward = 15,
+  ColumnSums2 = 16,
+  AffineColumns = 17,
+  Scale = 18,
+  Adadelta = 19,
 }
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
@@ -49,6 +57,14 @@ export interface PartKernels {
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
   sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
+  im2col(win: Ptr, x: Ptr, cols: Ptr, r0: number, r1: number): void;
+  col2im(win: Ptr, cols: Ptr, dx: Ptr, b0: number, b1: number): void;
+  maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
+  maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
+  columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr, work: Ptr, j0: number, j1: number): void;
+  affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
+  scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
+  adadelta(p: Ptr, g: Ptr, ag: Ptr, ad: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
 }
 
 /** [start, end) of part `index` of `total` items split in `parts`, boundaries multiples of `align`. */
@@ -103,7 +119,7 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
       return;
     }
     case Op.ColSum: {
-      const [j0, j1] = partRange(a[2], parts, index, 4);
+      const [j0, j1] = partRange(a[2], parts, index, 32);
       x.colSum(a[0], a[1], a[2], a[3], a[4], j0, j1);
       return;
     }
@@ -115,6 +131,46 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     case Op.Softmax: {
       const [r0, r1] = partRange(a[3], parts, index, 1);
       x.softmax(a[0], a[1], a[2], r0, r1);
+      return;
+    }
+    case Op.Im2col: {
+      const [r0, r1] = partRange(a[3], parts, index, 1);
+      if (r1 > r0) x.im2col(a[0], a[1], a[2], r0, r1);
+      return;
+    }
+    case Op.Col2im: {
+      const [b0, b1] = partRange(a[3], parts, index, 1);
+      if (b1 > b0) x.col2im(a[0], a[1], a[2], b0, b1);
+      return;
+    }
+    case Op.MaxPool: {
+      const [r0, r1] = partRange(a[4], parts, index, 1);
+      if (r1 > r0) x.maxPool(a[0], a[1], a[2], a[3], r0, r1);
+      return;
+    }
+    case Op.MaxPoolBackward: {
+      const [b0, b1] = partRange(a[4], parts, index, 1);
+      if (b1 > b0) x.maxPoolBackward(a[0], a[1], a[2], a[3], b0, b1);
+      return;
+    }
+    case Op.ColumnSums2: {
+      const [j0, j1] = partRange(a[3], parts, index, 4);
+      if (j1 > j0) x.columnSums2(a[0], a[1], a[2], a[3], a[4], a[5], work, j0, j1);
+      return;
+    }
+    case Op.AffineColumns: {
+      const [r0, r1] = partRange(a[7], parts, index, 1);
+      if (r1 > r0) x.affineColumns(a[0], a[1], a[2], a[3], a[4], a[5], a[6], r0, r1);
+      return;
+    }
+    case Op.Scale: {
+      const [i0, i1] = partRange(a[3], parts, index, 16);
+      x.scale(a[0], a[1], a[2], i0, i1);
+      return;
+    }
+    case Op.Adadelta: {
+      const [i0, i1] = partRange(a[7], parts, index, 16);
+      x.adadelta(a[0], a[1], a[2], a[3], a[4], a[5], a[6], i0, i1);
       return;
     }
     case Op.Exit:

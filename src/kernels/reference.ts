@@ -1,6 +1,7 @@
 import { dropoutUniform } from './dropout-hash.js';
 import type { Heap, Ptr } from './heap.js';
 import type { Kernels } from './kernels.js';
+import { readWindow, type Window } from './window.js';
 
 /**
  * Plain TypeScript implementation of the kernel interface: straightforward loops, float64 accumulation.
@@ -205,6 +206,140 @@ export class ReferenceKernels implements Kernels {
     for (let i = 0; i < count; i++) {
       A[i] = rho * A[i] + (1 - rho) * G[i] * G[i];
       P[i] -= (lr * G[i]) / (Math.sqrt(A[i]) + eps);
+    }
+  }
+
+  im2col(win: Ptr, n: number, x: Ptr, cols: Ptr): void {
+    const g = readWindow(this.heap, win);
+    const K = g.kh * g.kw * g.c;
+    const X = this.f(x, n * g.h * g.w * g.c);
+    const C = this.f(cols, n * g.oh * g.ow * K);
+    this.windows(g, n, (r, b, iy, ix, col) => {
+      for (let ch = 0; ch < g.c; ch++)
+        C[r * K + col * g.c + ch] = iy < 0 ? 0 : X[((b * g.h + iy) * g.w + ix) * g.c + ch];
+    });
+  }
+
+  col2im(win: Ptr, n: number, cols: Ptr, dx: Ptr): void {
+    const g = readWindow(this.heap, win);
+    const K = g.kh * g.kw * g.c;
+    const C = this.f(cols, n * g.oh * g.ow * K);
+    const D = this.f(dx, n * g.h * g.w * g.c);
+    D.fill(0);
+    this.windows(g, n, (r, b, iy, ix, col) => {
+      if (iy < 0) return;
+      for (let ch = 0; ch < g.c; ch++) D[((b * g.h + iy) * g.w + ix) * g.c + ch] += C[r * K + col * g.c + ch];
+    });
+  }
+
+  maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void {
+    const g = readWindow(this.heap, win);
+    const X = this.f(x, n * g.h * g.w * g.c);
+    const Y = this.f(y, n * g.oh * g.ow * g.c);
+    const A = this.heap.i32(arg, n * g.oh * g.ow * g.c);
+    Y.fill(-Infinity);
+    A.fill(-1);
+    this.windows(g, n, (r, b, iy, ix) => {
+      if (iy < 0) return;
+      for (let ch = 0; ch < g.c; ch++) {
+        const i = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+        if (X[i] > Y[r * g.c + ch]) {
+          Y[r * g.c + ch] = X[i];
+          A[r * g.c + ch] = i;
+        }
+      }
+    });
+  }
+
+  maxPoolBackward(win: Ptr, n: number, dy: Ptr, arg: Ptr, dx: Ptr): void {
+    const g = readWindow(this.heap, win);
+    const outCount = n * g.oh * g.ow * g.c;
+    const DY = this.f(dy, outCount);
+    const A = this.heap.i32(arg, outCount);
+    const DX = this.f(dx, n * g.h * g.w * g.c);
+    DX.fill(0);
+    for (let i = 0; i < outCount; i++) if (A[i] >= 0) DX[A[i]] += DY[i];
+  }
+
+  /** Calls `visit(row, image, iy, ix, windowCell)` for every cell of every window, in order; iy = −1 outside. */
+  private windows(
+    g: Window,
+    n: number,
+    visit: (r: number, b: number, iy: number, ix: number, cell: number) => void,
+  ): void {
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < g.oh; oy++)
+        for (let ox = 0; ox < g.ow; ox++) {
+          const r = (b * g.oh + oy) * g.ow + ox;
+          for (let ky = 0; ky < g.kh; ky++)
+            for (let kx = 0; kx < g.kw; kx++) {
+              const iy = oy * g.sh + ky - g.padTop;
+              const ix = ox * g.sw + kx - g.padLeft;
+              const inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+              visit(r, b, inside ? iy : -1, inside ? ix : -1, ky * g.kw + kx);
+            }
+        }
+  }
+
+  columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr): void {
+    const A = this.f(a, m * c);
+    const B = this.f(b, m * c);
+    const SA = this.heap.f64(sumA, c);
+    const SAB = this.heap.f64(sumAB, c);
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      let p = 0;
+      for (let r = 0; r < m; r++) {
+        s += A[r * c + j];
+        p += A[r * c + j] * B[r * c + j];
+      }
+      SA[j] = s;
+      SAB[j] = p;
+    }
+  }
+
+  affineColumns(x: Ptr, z: Ptr, m: number, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr): void {
+    const X = this.f(x, m * c);
+    const Z = z ? this.f(z, m * c) : null;
+    const S = this.f(s, c);
+    const T = this.f(t, c);
+    const U = z ? this.f(u, c) : null;
+    const O = this.f(out, m * c);
+    for (let r = 0; r < m; r++)
+      for (let j = 0; j < c; j++) {
+        const i = r * c + j;
+        O[i] = S[j] * X[i] + T[j] + (Z ? U![j] * Z[i] : 0);
+      }
+  }
+
+  scale(x: Ptr, y: Ptr, count: number, factor: number): void {
+    const X = this.f(x, count);
+    const Y = this.f(y, count);
+    for (let i = 0; i < count; i++) Y[i] = X[i] * factor;
+  }
+
+  sumSquares(x: Ptr, count: number): number {
+    const X = this.f(x, count);
+    let s = 0;
+    for (let i = 0; i < count; i++) s += X[i] * X[i];
+    return s;
+  }
+
+  clamp(x: Ptr, count: number, lo: number, hi: number): void {
+    const X = this.f(x, count);
+    for (let i = 0; i < count; i++) X[i] = Math.min(Math.max(X[i], lo), hi);
+  }
+
+  adadelta(p: Ptr, g: Ptr, accGrad: Ptr, accDelta: Ptr, count: number, lr: number, rho: number, eps: number): void {
+    const P = this.f(p, count);
+    const G = this.f(g, count);
+    const A = this.f(accGrad, count);
+    const D = this.f(accDelta, count);
+    for (let i = 0; i < count; i++) {
+      A[i] = rho * A[i] + (1 - rho) * G[i] * G[i];
+      const delta = (Math.sqrt(D[i] + eps) / Math.sqrt(A[i] + eps)) * G[i];
+      D[i] = rho * D[i] + (1 - rho) * delta * delta;
+      P[i] -= lr * delta;
     }
   }
 

@@ -48,6 +48,16 @@ interface KernelExports {
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
   sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
+  im2col(win: Ptr, x: Ptr, cols: Ptr, r0: number, r1: number): void;
+  col2im(win: Ptr, cols: Ptr, dx: Ptr, b0: number, b1: number): void;
+  maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
+  maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
+  columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr, work: Ptr, j0: number, j1: number): void;
+  affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
+  scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
+  sumSquares(x: Ptr, i0: number, i1: number): number;
+  clamp(x: Ptr, lo: number, hi: number, i0: number, i1: number): void;
+  adadelta(p: Ptr, g: Ptr, ag: Ptr, ad: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
 }
 
 export type WasmVariant = 'simd' | 'relaxed';
@@ -383,6 +393,116 @@ export class WasmKernels implements Kernels {
       a[7] = count;
       this.dispatch(Op.Rmsprop);
     } else this.x.rmsprop(p, g, acc, lr, rho, eps, 0, count);
+  }
+
+  // Window ops need the window's output size to partition rows; the layer passes it as `rows` (n·oh·ow).
+  im2col(win: Ptr, n: number, x: Ptr, cols: Ptr): void {
+    const rows = n * this.windowOutputs(win);
+    if (this.split(rows * 16)) {
+      const g = this.argBlock();
+      g[0] = win;
+      g[1] = x;
+      g[2] = cols;
+      g[3] = rows;
+      this.dispatch(Op.Im2col);
+    } else this.x.im2col(win, x, cols, 0, rows);
+  }
+  col2im(win: Ptr, n: number, cols: Ptr, dx: Ptr): void {
+    if (n > 1 && this.split(n * this.windowOutputs(win) * 16)) {
+      const g = this.argBlock();
+      g[0] = win;
+      g[1] = cols;
+      g[2] = dx;
+      g[3] = n;
+      this.dispatch(Op.Col2im);
+    } else this.x.col2im(win, cols, dx, 0, n);
+  }
+  maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void {
+    const rows = n * this.windowOutputs(win);
+    if (this.split(rows * 16)) {
+      const g = this.argBlock();
+      g[0] = win;
+      g[1] = x;
+      g[2] = y;
+      g[3] = arg;
+      g[4] = rows;
+      this.dispatch(Op.MaxPool);
+    } else this.x.maxPool(win, x, y, arg, 0, rows);
+  }
+  maxPoolBackward(win: Ptr, n: number, dy: Ptr, arg: Ptr, dx: Ptr): void {
+    if (n > 1 && this.split(n * this.windowOutputs(win) * 16)) {
+      const g = this.argBlock();
+      g[0] = win;
+      g[1] = dy;
+      g[2] = arg;
+      g[3] = dx;
+      g[4] = n;
+      this.dispatch(Op.MaxPoolBackward);
+    } else this.x.maxPoolBackward(win, dy, arg, dx, 0, n);
+  }
+  columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr): void {
+    if (c >= 16 && this.split(m * c)) {
+      const g = this.argBlock();
+      g[0] = a;
+      g[1] = b;
+      g[2] = m;
+      g[3] = c;
+      g[4] = sumA;
+      g[5] = sumAB;
+      this.dispatch(Op.ColumnSums2);
+    } else this.x.columnSums2(a, b, m, c, sumA, sumAB, this.works[0], 0, c);
+  }
+  affineColumns(x: Ptr, z: Ptr, m: number, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr): void {
+    if (this.split(m * c)) {
+      const g = this.argBlock();
+      g[0] = x;
+      g[1] = z;
+      g[2] = c;
+      g[3] = s;
+      g[4] = t;
+      g[5] = u;
+      g[6] = out;
+      g[7] = m;
+      this.dispatch(Op.AffineColumns);
+    } else this.x.affineColumns(x, z, c, s, t, u, out, 0, m);
+  }
+
+  scale(x: Ptr, y: Ptr, count: number, factor: number): void {
+    if (this.split(count)) {
+      const g = this.argBlock();
+      g[0] = x;
+      g[1] = y;
+      g[2] = factor;
+      g[3] = count;
+      this.dispatch(Op.Scale);
+    } else this.x.scale(x, y, factor, 0, count);
+  }
+  // Parameter-sized and run once per step: one thread keeps the sum's order fixed for any thread count.
+  sumSquares(x: Ptr, count: number): number {
+    return this.x.sumSquares(x, 0, count);
+  }
+  clamp(x: Ptr, count: number, lo: number, hi: number): void {
+    this.x.clamp(x, lo, hi, 0, count);
+  }
+  adadelta(p: Ptr, g: Ptr, accGrad: Ptr, accDelta: Ptr, count: number, lr: number, rho: number, eps: number): void {
+    if (this.split(count)) {
+      const a = this.argBlock();
+      a[0] = p;
+      a[1] = g;
+      a[2] = accGrad;
+      a[3] = accDelta;
+      a[4] = lr;
+      a[5] = rho;
+      a[6] = eps;
+      a[7] = count;
+      this.dispatch(Op.Adadelta);
+    } else this.x.adadelta(p, g, accGrad, accDelta, lr, rho, eps, 0, count);
+  }
+
+  /** oh·ow of a window block (words 9 and 10). */
+  private windowOutputs(win: Ptr): number {
+    const v = new Int32Array(this.heap.memory.buffer, win + 36, 2);
+    return v[0] * v[1];
   }
 
   private split(elements: number): boolean {

@@ -10,6 +10,8 @@ export interface Param {
   readonly size: number;
   readonly value: Ptr;
   readonly grad: Ptr;
+  /** False for state the optimizer must not touch (batch norm's moving statistics). Default true. */
+  readonly trainable?: boolean;
 }
 
 /** Buffers a layer gets from its predecessor when a model is planned for a batch size. */
@@ -61,8 +63,11 @@ export interface SoftmaxLogits {
   viaInput: boolean;
 }
 
-/** Allocates a parameter (value and gradient, zeroed). */
-export function allocParam(heap: Heap, name: string, shape: number[]): Param {
+/** Allocates a parameter (value and gradient, zeroed; a non-trainable one gets no gradient). */
+export function allocParam(heap: Heap, name: string, shape: number[], trainable = true): Param {
   const size = shape.reduce((a, b) => a * b, 1);
-  return { name, shape, size, value: heap.allocF32(size), grad: heap.allocF32(size) };
+  const value = heap.allocF32(size);
+  return trainable
+    ? { name, shape, size, value, grad: heap.allocF32(size) }
+    : { name, shape, size, value, grad: 0, trainable };
 }

@@ -1,16 +1,23 @@
+import { Conv2D } from './layers/conv2d.js';
 import { Dense } from './layers/dense.js';
 import { Dropout } from './layers/dropout.js';
+import { Flatten } from './layers/flatten.js';
+import { MaxPooling2D } from './layers/pooling.js';
 import { Sequential } from './sequential.js';
 
-export const PRESET_NAMES = ['mlp', 'mlp-small'] as const;
+export const PRESET_NAMES = ['mlp', 'mlp-small', 'cnn'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
- * Ready-made architectures for 28×28 digits (input: 784 pixels scaled to [0, 1]).
+ * Ready-made architectures for digit images (pixels scaled to [0, 1]); `image` is [height, width] (default
+ * MNIST's 28×28).
  * - `mlp`: the seed project's 784-512(ReLU, Dropout .2)-512(ReLU, Dropout .2)-10 softmax.
  * - `mlp-small`: the seed notebook's 784-128-32-10.
+ * - `cnn`: Keras's MNIST convnet example: Conv 32 3×3 ReLU, MaxPool 2, Conv 64 3×3 ReLU, MaxPool 2, Flatten,
+ *   Dropout .5, Dense softmax (keras.io reports 99.25 % test accuracy after 12–15 epochs).
  */
-export function preset(name: PresetName, classes = 10, inputSize = 784): Sequential {
+export function preset(name: PresetName, classes = 10, image: [number, number] = [28, 28]): Sequential {
+  const [h, w] = image;
   switch (name) {
     case 'mlp':
       return new Sequential(
@@ -21,7 +28,7 @@ export function preset(name: PresetName, classes = 10, inputSize = 784): Sequent
           new Dropout(0.2),
           new Dense(classes, { activation: 'softmax' }),
         ],
-        { inputShape: [inputSize] },
+        { inputShape: [h * w] },
       );
     case 'mlp-small':
       return new Sequential(
@@ -30,7 +37,20 @@ export function preset(name: PresetName, classes = 10, inputSize = 784): Sequent
           new Dense(32, { activation: 'relu' }),
           new Dense(classes, { activation: 'softmax' }),
         ],
-        { inputShape: [inputSize] },
+        { inputShape: [h * w] },
+      );
+    case 'cnn':
+      return new Sequential(
+        [
+          new Conv2D(32, 3, { activation: 'relu' }),
+          new MaxPooling2D(2),
+          new Conv2D(64, 3, { activation: 'relu' }),
+          new MaxPooling2D(2),
+          new Flatten(),
+          new Dropout(0.5),
+          new Dense(classes, { activation: 'softmax' }),
+        ],
+        { inputShape: [h, w, 1] },
       );
   }
 }

@@ -76,7 +76,7 @@ export class Sequential {
   compile(options: { optimizer: Optimizer; loss?: LossName }): this {
     this.requireBuilt();
     this.kernels.heap.reset(this.baseMark);
-    options.optimizer.init(this.kernels.heap, this.params);
+    options.optimizer.init(this.kernels.heap, this.trainableParams);
     this.optimizer = options.optimizer;
     this.loss = options.loss ?? 'categorical_crossentropy';
     this.baseMark = this.kernels.heap.pin();
@@ -86,6 +86,11 @@ export class Sequential {
 
   get params(): Param[] {
     return this.layers.flatMap((l) => [...l.params]);
+  }
+
+  /** The parameters the optimizer updates. */
+  get trainableParams(): Param[] {
+    return this.params.filter((p) => p.trainable !== false);
   }
 
   get paramCount(): number {
@@ -220,15 +225,21 @@ export class Sequential {
   summary(): string {
     const w = [29, 26, 10];
     const line = (c: string) => c.repeat(w[0] + w[1] + w[2]);
-    const row = (a: string, b: string, c: string) => ` ${a.padEnd(w[0] - 1)}${b.padEnd(w[1])}${c}`;
+    const row = (a: string, b: string, c: string) => ` ${a.padEnd(w[0] - 2)} ${b.padEnd(w[1] - 1)} ${c}`;
     const out = [`Model: "${this.name}"`, line('_'), row('Layer (type)', 'Output Shape', 'Param #'), line('=')];
     this.layers.forEach((l, i) => {
       const count = l.params.reduce((a, p) => a + p.size, 0);
       out.push(row(`${l.name} (${l.className})`, formatBatchShape(l.outputShape), count.toString()));
       out.push(i === this.layers.length - 1 ? line('=') : '');
     });
-    const total = this.paramCount.toLocaleString('en-US');
-    out.push(`Total params: ${total}`, `Trainable params: ${total}`, 'Non-trainable params: 0', line('_'));
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    const trainable = this.trainableParams.reduce((a, p) => a + p.size, 0);
+    out.push(
+      `Total params: ${fmt(this.paramCount)}`,
+      `Trainable params: ${fmt(trainable)}`,
+      `Non-trainable params: ${fmt(this.paramCount - trainable)}`,
+      line('_'),
+    );
     return out.join('\n');
   }
 

@@ -4,6 +4,8 @@ import type { Sequential } from '../nn/sequential.js';
 import { checkLabels, DEFAULT_SCALE, evaluateStaged, stageSet, type StagedSet } from './evaluate.js';
 import type { EpochLogs, History } from './history.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
+import type { EpochCallback } from './callbacks.js';
+import { learningRateAt, type Schedule } from './schedules.js';
 
 export interface FitOptions {
   epochs: number;
@@ -23,6 +25,18 @@ export interface FitOptions {
   resume?: TrainingState;
   /** Aborting stops training between two steps with a TrainingInterrupted error carrying the state. */
   signal?: AbortSignal;
+  /** Learning-rate schedule, evaluated before every step (default: the optimizer's rate throughout). */
+  schedule?: Schedule;
+  /** The rate the schedule starts from (default: the optimizer's rate when fit starts). */
+  baseLearningRate?: number;
+  /** Early stopping, reduce-on-plateau, keep-best… run after every epoch, in order. */
+  callbacks?: EpochCallback[];
+  /**
+   * Replaces each batch's images before they reach the model (data augmentation): gets the batch's uint8
+   * images (rows × pixels, in batch order) and writes the augmented ones into `out`, drawing randomness from
+   * `random` (the model's seeded RNG, so runs repeat and resume exactly).
+   */
+  augment?: (images: Uint8Array, rows: number, out: Uint8Array, random: () => number) => void;
 }
 
 /**
@@ -116,6 +130,26 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
   const history: History = { epochs: resume ? resume.history.map((e) => ({ ...e })) : [] };
   const shuffle = options.shuffle ?? true;
   let lastYield = performance.now();
+  const callbacks = options.callbacks ?? [];
+  if (resume) for (const cb of callbacks) cb.replay?.(resume.history);
+  const optimizer = model.optimizer;
+  const baseLr = options.baseLearningRate ?? optimizer?.learningRate ?? 0;
+  const schedule = options.schedule ?? { kind: 'constant' };
+  const scheduled = options.schedule !== undefined || callbacks.some((cb) => cb.adjustLearningRate);
+  const learningRate = (t: number) =>
+    callbacks.reduce(
+      (lr, cb) => cb.adjustLearningRate?.(lr) ?? lr,
+      learningRateAt(schedule, baseLr, t, epochs, 1 / steps),
+    );
+  // Augmented batches go through a uint8 staging area of one batch, gathered from there in order.
+  const pixels = train.height * train.width;
+  const augmentIn = options.augment ? new Uint8Array(batchSize * pixels) : null;
+  const augmentOut = options.augment ? new Uint8Array(batchSize * pixels) : null;
+  const augmentArea = options.augment ? heap.alloc(batchSize * pixels) : 0;
+  const identity = options.augment ? heap.alloc(batchSize * 4) : 0;
+  if (identity) heap.i32(identity, batchSize).set(Int32Array.from({ length: batchSize }, (_, i) => i));
+  const random = () => model.rng.next();
+  let stop = false;
   try {
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       const midEpoch = resume && epoch === resume.epoch + 1 && resume.step > 0 ? resume : null;
@@ -149,7 +183,17 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
         }
         const start = step * batchSize;
         const rows = Math.min(batchSize, trainCount - start);
-        model.loadBatch(staged.images, staged.labels, staged.index + start * 4, rows, scale);
+        if (scheduled && optimizer) optimizer.learningRate = learningRate(epoch - 1 + step / steps);
+        if (options.augment) {
+          for (let r = 0; r < rows; r++) {
+            const src = order[start + r] * pixels;
+            augmentIn!.set(train.images.subarray(src, src + pixels), r * pixels);
+          }
+          options.augment(augmentIn!, rows, augmentOut!, random);
+          heap.u8(augmentArea, rows * pixels).set(augmentOut!.subarray(0, rows * pixels));
+          model.loadBatch(augmentArea, 0, identity, rows, scale);
+          model.kernels.gatherLabels(staged.labels, staged.index + start * 4, rows, model.labels);
+        } else model.loadBatch(staged.images, staged.labels, staged.index + start * 4, rows, scale);
         const r = model.trainStep(rows);
         if (!Number.isFinite(r.lossSum)) throw new DivergenceError(epoch, step + 1);
         lossSum += r.lossSum;
@@ -160,6 +204,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       // The last step's update can overflow the weights after a finite loss; never checkpoint such weights.
       if (!weightsFinite(model)) throw new DivergenceError(epoch, steps);
       const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
+      if (optimizer) logs.learning_rate = optimizer.learningRate;
       if (val) {
         const v = evaluateStaged(model, val, scale);
         logs.val_loss = v.loss;
@@ -168,6 +213,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       logs.seconds = (performance.now() - t0) / 1000;
       history.epochs.push(logs);
       progress.epochEnd(epoch, epochs, logs);
+      for (const cb of callbacks) if (await cb.onEpochEnd?.(epoch, logs, model)) stop = true;
       await options.onEpochEnd?.(epoch, logs, {
         epoch,
         step: 0,
@@ -176,7 +222,9 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
         partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
         history: history.epochs.map((e) => ({ ...e })),
       });
+      if (stop) break;
     }
+    for (const cb of callbacks) cb.onTrainEnd?.(model);
   } finally {
     progress.close();
   }

@@ -6,6 +6,8 @@ export type EpochLogs = {
   val_accuracy?: number;
   /** Wall-clock seconds for the epoch (training and validation). */
   seconds: number;
+  /** Learning rate of the epoch's last step. */
+  learning_rate?: number;
 };
 
 /** What fit() returns and what model files keep: one entry per epoch. */
@@ -17,7 +19,8 @@ export interface History {
 export function historyByMetric(h: History): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const e of h.epochs) {
-    for (const [k, v] of Object.entries(e)) if (typeof v === 'number' && k !== 'seconds') (out[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(e))
+      if (typeof v === 'number' && k !== 'seconds' && k !== 'learning_rate') (out[k] ??= []).push(v);
   }
   return out;
 }

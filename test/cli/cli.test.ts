@@ -70,7 +70,14 @@ describe('digits CLI', () => {
     const epochs = trained.epochs as Record<string, number>[];
     expect(epochs).toHaveLength(3);
     for (const e of epochs)
-      expect(Object.keys(e).sort()).toEqual(['accuracy', 'loss', 'seconds', 'val_accuracy', 'val_loss']);
+      expect(Object.keys(e).sort()).toEqual([
+        'accuracy',
+        'learning_rate',
+        'loss',
+        'seconds',
+        'val_accuracy',
+        'val_loss',
+      ]);
     expect(epochs[2].loss).toBeLessThan(epochs[0].loss);
     expect(trained.test_accuracy).toBeGreaterThan(0.88);
     expect(trained.out).toBe(model);
@@ -150,6 +157,53 @@ describe('digits CLI', () => {
     ]);
   });
 
+  it('--config fills options from a JSON file; flags on the command line win; the recipe is recorded', async () => {
+    const config = join(dir, 'run.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: 'mlp-small',
+        epochs: 2,
+        'batch-size': 64,
+        optimizer: 'adamw',
+        schedule: 'cosine',
+        warmup: 1,
+        augment: 'light',
+        keepBest: true,
+        report: false,
+      }),
+    );
+    const out = join(dir, 'cfg.h5');
+    const r = await digits('train', '--config', config, '--epochs', '1', '--data', data, '--out', out, '--json');
+    expect(r.stderr).not.toMatch(/^error/m);
+    const j = lastJson(r.stdout);
+    expect(j.model).toBe('mlp-small');
+    expect((j.epochs as unknown[]).length).toBe(1); // the flag beat the file's 2
+    expect(j.report).toBeNull(); // "report": false
+    const summary = await digits('summary', '--model', out, '--json');
+    expect(summary.code).toBe(0);
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const f = new h5.File(out, 'r');
+    const meta = JSON.parse(String(f.attrs.digits_metadata.value)) as { recipe: Record<string, unknown> };
+    const training = JSON.parse(String(f.attrs.training_config.value)) as { optimizer_config: { class_name: string } };
+    f.close();
+    expect(meta.recipe).toMatchObject({
+      batch_size: 64,
+      optimizer: 'adamw',
+      schedule: { kind: 'cosine', warmup: 1 },
+      keep_best: true,
+      augment: { rotation: 10, shift: 0.1, zoom: 0.1 },
+    });
+    expect(training.optimizer_config.class_name).toBe('AdamW');
+
+    writeFileSync(config, JSON.stringify({ epochs: 'many' }));
+    const bad = await digits('train', '--config', config);
+    expect(bad.stderr.trim()).toMatch(/^error: .*run\.json: "epochs": expected a non-negative integer$/);
+    writeFileSync(config, JSON.stringify({ colour: 'blue' }));
+    expect((await digits('train', '--config', config)).stderr.trim()).toMatch(/unknown option "colour"/);
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
@@ -158,7 +212,7 @@ describe('digits CLI', () => {
       [['train', '--data', bad, '--epochs', '1'], /^error: .*bad\.idx: truncated IDX header/],
       [['evaluate', '--model', bad], /^error: .*bad\.idx: not an HDF5 model file/],
       [['train', '--epochs', 'ten'], /^error: option '--epochs <n>' argument 'ten' is invalid/],
-      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small/],
+      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn/],
       [['frobnicate'], /^error: unknown command 'frobnicate'/],
     ];
     for (const [args, message] of cases) {

@@ -5,6 +5,11 @@ import { ActivationLayer } from '../../src/nn/layers/activation.js';
 import { Dense } from '../../src/nn/layers/dense.js';
 import { Dropout } from '../../src/nn/layers/dropout.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
+import { BatchNormalization } from '../../src/nn/layers/batch-norm.js';
+import { Conv2D } from '../../src/nn/layers/conv2d.js';
+import { GlobalAveragePooling2D } from '../../src/nn/layers/global-average-pooling.js';
+import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
+import { Reshape } from '../../src/nn/layers/reshape.js';
 import type { LossName } from '../../src/nn/losses.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { randomFloats } from '../helpers/random.js';
@@ -31,7 +36,7 @@ async function check(layers: Layer[], inputShape: number[], loss: LossName, clas
   lossAt();
   const h = 1e-3;
   let checked = 0;
-  for (const p of model.params) {
+  for (const p of model.trainableParams) {
     const analytic = k.heap.f32(p.grad, p.size).slice();
     for (let i = 0; i < p.size; i++) {
       const values = k.heap.f32(p.value, p.size);
@@ -49,9 +54,9 @@ async function check(layers: Layer[], inputShape: number[], loss: LossName, clas
       checked++;
     }
   }
-  expect(checked).toBe(model.paramCount);
+  expect(checked).toBe(model.trainableParams.reduce((a, p) => a + p.size, 0));
   // And the gradient is not trivially zero.
-  const norm = model.params.reduce((a, p) => a + k.heap.f32(p.grad, p.size).reduce((s, v) => s + v * v, 0), 0);
+  const norm = model.trainableParams.reduce((a, p) => a + k.heap.f32(p.grad, p.size).reduce((s, v) => s + v * v, 0), 0);
   expect(norm).toBeGreaterThan(1e-6);
 }
 
@@ -96,6 +101,54 @@ describe('gradient checks (finite differences)', () => {
     await check(
       [new Dense(4), new ActivationLayer('relu'), new Dropout(0), new Dense(3, { activation: 'softmax' })],
       [5],
+      'categorical_crossentropy',
+      3,
+    );
+  });
+
+  it('Conv2D(relu, valid) → MaxPooling2D → Conv2D(same) → Flatten → Dense(softmax)', async () => {
+    await check(
+      [
+        new Conv2D(3, 3, { activation: 'relu' }),
+        new MaxPooling2D(2),
+        new Conv2D(4, 2, { padding: 'same' }),
+        new Flatten(),
+        new Dense(3, { activation: 'softmax' }),
+      ],
+      [6, 6, 2],
+      'categorical_crossentropy',
+      3,
+    );
+  });
+
+  it('Conv2D(stride 2, same) → BatchNormalization → ReLU → 1×1 Conv2D → GlobalAveragePooling2D → Dense', async () => {
+    await check(
+      [
+        new Conv2D(3, 3, { strides: 2, padding: 'same', useBias: false }),
+        new BatchNormalization(),
+        new ActivationLayer('relu'),
+        new Conv2D(4, 1, { kernelInitializer: 'he_normal' }),
+        new GlobalAveragePooling2D(),
+        new Dense(3),
+      ],
+      [5, 5, 1],
+      'sparse_categorical_crossentropy',
+      3,
+    );
+  });
+
+  it('Reshape → Conv2D → MaxPooling2D(3, stride 2, same) → Flatten → Dense → BatchNormalization → Dense(softmax)', async () => {
+    await check(
+      [
+        new Reshape([4, 4, 1]),
+        new Conv2D(2, 2, { activation: 'relu', kernelInitializer: 'he_uniform' }),
+        new MaxPooling2D(3, { strides: 2, padding: 'same' }),
+        new Flatten(),
+        new Dense(5),
+        new BatchNormalization({ momentum: 0.9 }),
+        new Dense(3, { activation: 'softmax' }),
+      ],
+      [16],
       'categorical_crossentropy',
       3,
     );

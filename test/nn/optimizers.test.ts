@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createKernels, type Kernels } from '../../src/kernels/index.js';
 import { allocParam, type Param } from '../../src/nn/layer.js';
-import { Adam, RMSprop, SGD, type Optimizer } from '../../src/nn/optimizers/index.js';
+import {
+  Adadelta,
+  Adam,
+  AdamW,
+  optimizerFromKeras,
+  RMSprop,
+  SGD,
+  type Optimizer,
+} from '../../src/nn/optimizers/index.js';
 
 /** Runs `steps` updates of one 3-element parameter with a fixed gradient; returns its values. */
 async function run(opt: Optimizer, steps: number, init = [1, -2, 0.5], grad = [0.1, -0.2, 4]): Promise<number[]> {
@@ -55,5 +63,57 @@ describe('optimizers (Keras formulas, known values)', () => {
     const v = await run(new RMSprop({ learningRate: 0.01 }), 1);
     expect(v[0]).toBeCloseTo(1 - 0.01 / Math.sqrt(0.1), 5);
     expect(v[2]).toBeCloseTo(0.5 - 0.01 / Math.sqrt(0.1), 5);
+  });
+
+  it('AdamW: decays the weights by lr·wd before the Adam step', async () => {
+    const v = await run(new AdamW({ learningRate: 0.01, weightDecay: 0.1 }), 1);
+    // p ← p·(1 − 0.01·0.1) − 0.01·sign(g)
+    expect(v[0]).toBeCloseTo(1 * 0.999 - 0.01, 5);
+    expect(v[1]).toBeCloseTo(-2 * 0.999 + 0.01, 5);
+    expect(new AdamW().common.weightDecay).toBe(0.004);
+  });
+
+  it('Adadelta: first step Δ = √ε / √((1−ρ)g² + ε) · g', async () => {
+    const eps = 1e-7;
+    const v = await run(new Adadelta({ learningRate: 1 }), 1);
+    const delta = (g: number) => (Math.sqrt(eps) / Math.sqrt(0.05 * g * g + eps)) * g;
+    expect(v[0]).toBeCloseTo(1 - delta(0.1), 6);
+    expect(v[2]).toBeCloseTo(0.5 - delta(4), 6);
+    // Second step: the accumulated Δ² makes the step larger.
+    const two = await run(new Adadelta({ learningRate: 1 }), 2);
+    const a1 = 0.05 * 0.01;
+    const d1 = 0.05 * delta(0.1) ** 2;
+    const a2 = 0.95 * a1 + 0.05 * 0.01;
+    expect(two[0]).toBeCloseTo(1 - delta(0.1) - (Math.sqrt(d1 + eps) / Math.sqrt(a2 + eps)) * 0.1, 6);
+  });
+
+  it('weight decay with SGD: p·(1 − lr·wd) − lr·g', async () => {
+    const v = await run(new SGD({ learningRate: 0.1, weightDecay: 0.5 }), 1);
+    expect(v[0]).toBeCloseTo(1 * 0.95 - 0.01, 6);
+    expect(v[2]).toBeCloseTo(0.5 * 0.95 - 0.4, 6);
+  });
+
+  it('global clipnorm rescales all gradients together; clipvalue clamps each element', async () => {
+    // gradient (3, 4, 0): norm 5 → clipped to norm 1 = (0.6, 0.8, 0)
+    const v = await run(new SGD({ learningRate: 1, clipnorm: 1 }), 1, [0, 0, 0], [3, 4, 0]);
+    expect(v[0]).toBeCloseTo(-0.6, 6);
+    expect(v[1]).toBeCloseTo(-0.8, 6);
+    const unclipped = await run(new SGD({ learningRate: 1, clipnorm: 10 }), 1, [0, 0, 0], [3, 4, 0]);
+    expect(unclipped).toEqual([-3, -4, 0]);
+    const c = await run(new SGD({ learningRate: 1, clipvalue: 0.5 }), 1, [0, 0, 0], [3, -4, 0.25]);
+    expect(c).toEqual([-0.5, 0.5, -0.25]);
+  });
+
+  it('round-trips through Keras optimizer configs, with the common options', () => {
+    for (const o of [
+      new AdamW({ learningRate: 0.002, weightDecay: 0.01, clipnorm: 2 }),
+      new Adadelta({ rho: 0.9, clipvalue: 1 }),
+      new SGD({ momentum: 0.8, nesterov: true, weightDecay: 1e-4 }),
+    ]) {
+      const back = optimizerFromKeras(o.className, o.config());
+      expect(back.className).toBe(o.className);
+      expect(back.config()).toEqual(o.config());
+    }
+    expect(() => new SGD({ clipnorm: 0 })).toThrow(RangeError);
   });
 });

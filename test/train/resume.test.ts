@@ -9,6 +9,8 @@ import { createKernels } from '../../src/kernels/index.js';
 import { Adam } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import type { Sequential } from '../../src/nn/sequential.js';
+import { AUGMENT_PRESETS, makeAugmenter } from '../../src/data/augment.js';
+import { reduceOnPlateau } from '../../src/train/callbacks.js';
 import { fit, TrainingInterrupted, trainingStateProblem, type TrainingState } from '../../src/train/fit.js';
 import type { ProgressReporter } from '../../src/train/progress.js';
 import { tempDir } from '../helpers/formats.js';
@@ -89,6 +91,49 @@ describe('checkpoints and resume', () => {
       expect(h2.epochs[2].loss).toBe(h1.epochs[2].loss);
     });
   }
+});
+
+describe('resume with a schedule, augmentation and reduce-on-plateau', () => {
+  it('ends bit-identical to the uninterrupted run: rates, augmented batches and plateau state all follow', async () => {
+    const small = train.count;
+    const options = () => ({
+      epochs: 3,
+      batchSize: 100,
+      validationData: {
+        ...mnist.test!,
+        count: 500,
+        images: mnist.test!.images.subarray(0, 500 * 784),
+        labels: mnist.test!.labels!.subarray(0, 500),
+      },
+      schedule: { kind: 'onecycle' } as const,
+      augment: makeAugmenter(AUGMENT_PRESETS.standard, 28, 28),
+      callbacks: [reduceOnPlateau({ patience: 1, factor: 0.5 })],
+    });
+    const make = async () =>
+      preset('mlp-small')
+        .build(await createKernels(), 5)
+        .compile({ optimizer: new Adam({ learningRate: 0.01 }) });
+    const straight = await make();
+    const h1 = await fit(straight, train, options());
+    expect(small).toBe(2000);
+    // The rate follows the one-cycle shape: up, then down.
+    const rates = h1.epochs.map((e) => e.learning_rate!);
+    expect(rates[0]).toBeGreaterThan(rates[2]);
+
+    const first = await make();
+    const stop = new AbortController();
+    let state: TrainingState | null = null;
+    await fit(first, train, { ...options(), signal: stop.signal, progress: abortAt(2, 9, stop) }).catch(
+      (e: unknown) => (state = (e as TrainingInterrupted).state),
+    );
+    expect(state).not.toBeNull();
+    const dir = tempDir('digits-ckpt-');
+    await saveCheckpoint(first, dir, { state, recipe: { model: 'mlp-small' } });
+    const c = await loadCheckpoint(dir, await createKernels());
+    const h2 = await fit(c.model, train, { ...options(), baseLearningRate: 0.01, resume: state! });
+    expect(firstDifference(weights(c.model), weights(straight))).toBe(-1);
+    expect(h2.epochs.map((e) => e.learning_rate)).toEqual(rates);
+  });
 });
 
 describe('checkpoint state validation', () => {

@@ -292,9 +292,48 @@ export function dropout(x: usize, y: usize, mask: usize, rate: f32, seed: u32, i
   }
 }
 
-/** out[j] (+)= Σ_r dy[r][j] over rows [r0, r1) of an m×n matrix, for columns [j0, j1). */
+/**
+ * out[j] (+)= Σ_r dy[r][j] over all m rows of an m×n matrix, for columns [j0, j1). Rows stream through once
+ * per block of 32 columns, whose sums stay in eight vector registers.
+ */
 export function colSum(dy: usize, m: i32, n: i32, out: usize, accumulate: i32, j0: i32, j1: i32): void {
   let j = j0;
+  for (; j + 32 <= j1; j += 32) {
+    const o = out + (<usize>j << 2);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+    let p = dy + (<usize>j << 2);
+    const stride = <usize>n << 2;
+    for (let r = 0; r < m; r++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+      s4 = f32x4.add(s4, v128.load(p, 64));
+      s5 = f32x4.add(s5, v128.load(p, 80));
+      s6 = f32x4.add(s6, v128.load(p, 96));
+      s7 = f32x4.add(s7, v128.load(p, 112));
+      p += stride;
+    }
+    if (accumulate) {
+      s0 = f32x4.add(s0, v128.load(o));
+      s1 = f32x4.add(s1, v128.load(o, 16));
+      s2 = f32x4.add(s2, v128.load(o, 32));
+      s3 = f32x4.add(s3, v128.load(o, 48));
+      s4 = f32x4.add(s4, v128.load(o, 64));
+      s5 = f32x4.add(s5, v128.load(o, 80));
+      s6 = f32x4.add(s6, v128.load(o, 96));
+      s7 = f32x4.add(s7, v128.load(o, 112));
+    }
+    v128.store(o, s0);
+    v128.store(o, s1, 16);
+    v128.store(o, s2, 32);
+    v128.store(o, s3, 48);
+    v128.store(o, s4, 64);
+    v128.store(o, s5, 80);
+    v128.store(o, s6, 96);
+    v128.store(o, s7, 112);
+  }
   for (; j + 4 <= j1; j += 4) {
     let s = accumulate ? v128.load(out + (<usize>j << 2)) : f32x4.splat(0);
     for (let r = 0; r < m; r++) s = f32x4.add(s, v128.load(dy + (<usize>(r * n + j) << 2)));
@@ -498,5 +537,339 @@ export function rmsprop(p: usize, g: usize, acc: usize, lr: f32, rho: f32, eps: 
     const a = rho * load<f32>(acc + o) + (1 - rho) * gv * gv;
     store<f32>(acc + o, a);
     store<f32>(p + o, load<f32>(p + o) - (lr * gv) / (Mathf.sqrt(a) + eps));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Convolution and pooling windows over channels-last (NHWC) images. A geometry block of i32 words in memory
+// describes the window: input h, w, c; window kh, kw; strides sh, sw; padding top, left; output oh, ow.
+// Row r of an im2col matrix is the output pixel (b, oy, ox) = r; its columns are (ky, kx, ch) in Keras's
+// kernel order, so the layer's kernel (kh, kw, c, filters) is the GEMM's right-hand matrix as stored.
+// ---------------------------------------------------------------------------------------------------------
+const G_H = 0;
+const G_W = 1;
+const G_C = 2;
+const G_KH = 3;
+const G_KW = 4;
+const G_SH = 5;
+const G_SW = 6;
+const G_PT = 7;
+const G_PL = 8;
+const G_OH = 9;
+const G_OW = 10;
+
+// @ts-ignore: decorator
+@inline function geo(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+/** dst[0..n) += src[0..n) (floats). */
+// @ts-ignore: decorator
+@inline function addInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/** Rows [r0, r1) of the im2col matrix of x: cols[r][(ky·kw + kx)·c + ch] = x[b][iy][ix][ch], 0 outside. */
+export function im2col(g: usize, x: usize, cols: usize, r0: i32, r1: i32): void {
+  const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  const rowLen = kh * kw * c;
+  const run = kw * c; // one window row: kw pixels, contiguous in x when inside
+  // (b, oy, ox) of row r0, then stepped along: no division per row.
+  let ox = r0 % ow;
+  let oy = (r0 / ow) % oh;
+  let b = r0 / (ow * oh);
+  for (let r = r0; r < r1; r++) {
+    const ix0 = ox * sw - pl;
+    let dst = cols + (<usize>r * rowLen << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh + ky - pt;
+      if (iy < 0 || iy >= h) {
+        memory.fill(dst, 0, <usize>run << 2);
+      } else {
+        const rowBase = x + (<usize>((b * h + iy) * w) * c << 2);
+        if (ix0 >= 0 && ix0 + kw <= w) {
+          const src = rowBase + (<usize>(ix0 * c) << 2);
+          if (run <= 8) {
+            // Short runs (single-channel inputs): plain moves beat a memory.copy call.
+            for (let i = 0; i < run; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+          } else memory.copy(dst, src, <usize>run << 2);
+        } else {
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx;
+            const d = dst + (<usize>(kx * c) << 2);
+            if (ix < 0 || ix >= w) memory.fill(d, 0, <usize>c << 2);
+            else memory.copy(d, rowBase + (<usize>(ix * c) << 2), <usize>c << 2);
+          }
+        }
+      }
+      dst += <usize>run << 2;
+    }
+    if (++ox == ow) {
+      ox = 0;
+      if (++oy == oh) {
+        oy = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/** Images [b0, b1) of dx = the sum of im2col rows scattered back (the adjoint of im2col); overwrites dx. */
+export function col2im(g: usize, cols: usize, dx: usize, b0: i32, b1: i32): void {
+  const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  const rowLen = kh * kw * c;
+  const run = kw * c;
+  memory.fill(dx + (<usize>b0 * h * w * c << 2), 0, <usize>(b1 - b0) * h * w * c << 2);
+  for (let b = b0; b < b1; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const r = (b * oh + oy) * ow + ox;
+        const ix0 = ox * sw - pl;
+        let src = cols + (<usize>r * rowLen << 2);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - pt;
+          if (iy >= 0 && iy < h) {
+            const rowBase = dx + (<usize>((b * h + iy) * w) * c << 2);
+            if (ix0 >= 0 && ix0 + kw <= w) {
+              addInto(rowBase + (<usize>(ix0 * c) << 2), src, run);
+            } else {
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ix0 + kx;
+                if (ix >= 0 && ix < w) addInto(rowBase + (<usize>(ix * c) << 2), src + (<usize>(kx * c) << 2), c);
+              }
+            }
+          }
+          src += <usize>run << 2;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling of output pixels [r0, r1) (r = (b·oh + oy)·ow + ox): y[r][ch] = max over the window (cells
+ * outside the image ignored), arg[r][ch] = flat index into x of the first maximum.
+ */
+export function maxPool(g: usize, x: usize, y: usize, arg: usize, r0: i32, r1: i32): void {
+  const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  for (let r = r0; r < r1; r++) {
+    const ox = r % ow;
+    const t = r / ow;
+    const oy = t % oh;
+    const b = t / oh;
+    const y0 = max(0, oy * sh - pt), y1 = min(h, oy * sh - pt + kh);
+    const x0 = max(0, ox * sw - pl), x1 = min(w, ox * sw - pl + kw);
+    const out = y + (<usize>(r * c) << 2);
+    const outArg = arg + (<usize>(r * c) << 2);
+    let ch = 0;
+    for (; ch + 4 <= c; ch += 4) {
+      let best = f32x4.splat(-Infinity);
+      let bestAt = i32x4.splat(-1);
+      for (let iy = y0; iy < y1; iy++) {
+        for (let ix = x0; ix < x1; ix++) {
+          const i = ((b * h + iy) * w + ix) * c + ch;
+          const v = v128.load(x + (<usize>i << 2));
+          const gt = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, gt);
+          bestAt = v128.bitselect(i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3)), bestAt, gt);
+        }
+      }
+      v128.store(out + (<usize>ch << 2), best);
+      v128.store(outArg + (<usize>ch << 2), bestAt);
+    }
+    for (; ch < c; ch++) {
+      let best: f32 = -Infinity;
+      let bestAt = -1;
+      for (let iy = y0; iy < y1; iy++) {
+        for (let ix = x0; ix < x1; ix++) {
+          const i = ((b * h + iy) * w + ix) * c + ch;
+          const v = load<f32>(x + (<usize>i << 2));
+          if (v > best) {
+            best = v;
+            bestAt = i;
+          }
+        }
+      }
+      store<f32>(out + (<usize>ch << 2), best);
+      store<i32>(outArg + (<usize>ch << 2), bestAt);
+    }
+  }
+}
+
+/** Images [b0, b1) of dx = dy routed to each window's maximum (overwrites dx). */
+export function maxPoolBackward(g: usize, dy: usize, arg: usize, dx: usize, b0: i32, b1: i32): void {
+  const inSize = geo(g, G_H) * geo(g, G_W) * geo(g, G_C);
+  const outSize = geo(g, G_OH) * geo(g, G_OW) * geo(g, G_C);
+  memory.fill(dx + (<usize>b0 * inSize << 2), 0, <usize>(b1 - b0) * inSize << 2);
+  for (let i = b0 * outSize; i < b1 * outSize; i++) {
+    const at = load<i32>(arg + (<usize>i << 2));
+    if (at >= 0) {
+      const d = dx + (<usize>at << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(dy + (<usize>i << 2)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-column statistics and affine maps of an m×c matrix (batch normalization over NHWC rows: m = N·H·W).
+// ---------------------------------------------------------------------------------------------------------
+const SUM_BLOCK = 256;
+
+/**
+ * sumA[j] = Σ_r a[r][j] and sumAB[j] = Σ_r a[r][j]·b[r][j] for columns [j0, j1), as f64. Rows are summed in
+ * f32 lanes over blocks of 256, and blocks in f64, so millions of rows keep ~1e-7 relative accuracy.
+ * `work` holds 2·c floats of scratch.
+ */
+export function columnSums2(a: usize, b: usize, m: i32, c: i32, sumA: usize, sumAB: usize, work: usize, j0: i32, j1: i32): void {
+  for (let j = j0; j < j1; j++) {
+    store<f64>(sumA + (<usize>j << 3), 0);
+    store<f64>(sumAB + (<usize>j << 3), 0);
+  }
+  const accA = work;
+  const accAB = work + (<usize>c << 2);
+  for (let r0 = 0; r0 < m; r0 += SUM_BLOCK) {
+    const r1 = min(m, r0 + SUM_BLOCK);
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      let sa = f32x4.splat(0);
+      let sab = f32x4.splat(0);
+      for (let r = r0; r < r1; r++) {
+        const o = <usize>(r * c + j) << 2;
+        const va = v128.load(a + o);
+        sa = f32x4.add(sa, va);
+        sab = madd(va, v128.load(b + o), sab);
+      }
+      v128.store(accA + (<usize>j << 2), sa);
+      v128.store(accAB + (<usize>j << 2), sab);
+    }
+    for (; j < j1; j++) {
+      let sa: f32 = 0;
+      let sab: f32 = 0;
+      for (let r = r0; r < r1; r++) {
+        const o = <usize>(r * c + j) << 2;
+        const va = load<f32>(a + o);
+        sa += va;
+        sab += va * load<f32>(b + o);
+      }
+      store<f32>(accA + (<usize>j << 2), sa);
+      store<f32>(accAB + (<usize>j << 2), sab);
+    }
+    for (let jj = j0; jj < j1; jj++) {
+      const p = sumA + (<usize>jj << 3);
+      const q = sumAB + (<usize>jj << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<f32>(accA + (<usize>jj << 2)));
+      store<f64>(q, load<f64>(q) + <f64>load<f32>(accAB + (<usize>jj << 2)));
+    }
+  }
+}
+
+/** out[r][j] = s[j]·x[r][j] + t[j] (+ u[j]·z[r][j] when z ≠ 0) for rows [r0, r1) of an m×c matrix. */
+export function affineColumns(x: usize, z: usize, c: i32, s: usize, t: usize, u: usize, out: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const row = <usize>(r * c) << 2;
+    let j = 0;
+    if (z) {
+      for (; j + 4 <= c; j += 4) {
+        const o = <usize>j << 2;
+        const v = madd(v128.load(s + o), v128.load(x + row + o), v128.load(t + o));
+        v128.store(out + row + o, madd(v128.load(u + o), v128.load(z + row + o), v));
+      }
+      for (; j < c; j++) {
+        const o = <usize>j << 2;
+        store<f32>(out + row + o, load<f32>(s + o) * load<f32>(x + row + o) + load<f32>(t + o) + load<f32>(u + o) * load<f32>(z + row + o));
+      }
+    } else {
+      for (; j + 4 <= c; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(out + row + o, madd(v128.load(s + o), v128.load(x + row + o), v128.load(t + o)));
+      }
+      for (; j < c; j++) {
+        const o = <usize>j << 2;
+        store<f32>(out + row + o, load<f32>(s + o) * load<f32>(x + row + o) + load<f32>(t + o));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Small helpers for optimizers: weight decay, gradient clipping, Adadelta.
+// ---------------------------------------------------------------------------------------------------------
+
+/** y[i] = x[i] · factor; y may alias x. */
+export function scale(x: usize, y: usize, factor: f32, i0: i32, i1: i32): void {
+  const f = f32x4.splat(factor);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(x + o), f));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(x + o) * factor);
+  }
+}
+
+/** Σ x[i]² over [i0, i1), summed in f32 lanes over blocks of 1024 and in f64 across blocks. */
+export function sumSquares(x: usize, i0: i32, i1: i32): f64 {
+  let total: f64 = 0;
+  for (let b = i0; b < i1; b += 1024) {
+    const e = min(i1, b + 1024);
+    let s = f32x4.splat(0);
+    let i = b;
+    for (; i + 4 <= e; i += 4) {
+      const v = v128.load(x + (<usize>i << 2));
+      s = madd(v, v, s);
+    }
+    let t: f32 = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+    for (; i < e; i++) {
+      const v = load<f32>(x + (<usize>i << 2));
+      t += v * v;
+    }
+    total += <f64>t;
+  }
+  return total;
+}
+
+/** x[i] = min(max(x[i], lo), hi). */
+export function clamp(x: usize, lo: f32, hi: f32, i0: i32, i1: i32): void {
+  const vl = f32x4.splat(lo), vh = f32x4.splat(hi);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.min(f32x4.max(v128.load(x + o), vl), vh));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, min(max(load<f32>(x + o), lo), hi));
+  }
+}
+
+/**
+ * Adadelta (Keras): A ← ρA + (1−ρ)g²; Δ = √(D + ε)/√(A + ε) · g; D ← ρD + (1−ρ)Δ²; p ← p − lr·Δ.
+ */
+export function adadelta(p: usize, g: usize, accGrad: usize, accDelta: usize, lr: f32, rho: f32, eps: f32, i0: i32, i1: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const a = rho * load<f32>(accGrad + o) + (1 - rho) * gv * gv;
+    const d = load<f32>(accDelta + o);
+    const delta = (Mathf.sqrt(d + eps) / Mathf.sqrt(a + eps)) * gv;
+    store<f32>(accGrad + o, a);
+    store<f32>(accDelta + o, rho * d + (1 - rho) * delta * delta);
+    store<f32>(p + o, load<f32>(p + o) - lr * delta);
   }
 }

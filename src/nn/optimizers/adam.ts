@@ -1,8 +1,16 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
-import { allocSlots, type Optimizer, type Slot } from './optimizer.js';
+import {
+  allocSlots,
+  beforeUpdate,
+  commonConfig,
+  commonOptions,
+  type CommonOptions,
+  type Optimizer,
+  type Slot,
+} from './optimizer.js';
 
-export interface AdamOptions {
+export interface AdamOptions extends CommonOptions {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
@@ -11,16 +19,18 @@ export interface AdamOptions {
 
 /** Adam with Keras defaults (lr 1e-3, β 0.9/0.999, ε 1e-7) and Keras 3's update rule. */
 export class Adam implements Optimizer {
-  readonly className = 'Adam';
+  readonly className: string = 'Adam';
   learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   iterations = 0;
   slots: Slot[] = [];
+  readonly common: CommonOptions;
   private params: readonly Param[] = [];
 
   constructor(o: AdamOptions = {}) {
+    this.common = commonOptions(o);
     this.learningRate = o.learningRate ?? 1e-3;
     this.beta1 = o.beta1 ?? 0.9;
     this.beta2 = o.beta2 ?? 0.999;
@@ -34,6 +44,7 @@ export class Adam implements Optimizer {
 
   step(k: Kernels): void {
     this.iterations++;
+    beforeUpdate(k, this.params, this.common, this.learningRate);
     const t = this.iterations;
     const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     for (let i = 0; i < this.params.length; i++) {
@@ -54,6 +65,7 @@ export class Adam implements Optimizer {
 
   config(): Record<string, unknown> {
     return {
+      ...commonConfig(this.common),
       name: 'Adam',
       learning_rate: this.learningRate,
       decay: 0.0,

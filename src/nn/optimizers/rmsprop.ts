@@ -1,8 +1,16 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
-import { allocSlots, type Optimizer, type Slot } from './optimizer.js';
+import {
+  allocSlots,
+  beforeUpdate,
+  commonConfig,
+  commonOptions,
+  type CommonOptions,
+  type Optimizer,
+  type Slot,
+} from './optimizer.js';
 
-export interface RmspropOptions {
+export interface RmspropOptions extends CommonOptions {
   learningRate?: number;
   rho?: number;
   epsilon?: number;
@@ -16,9 +24,11 @@ export class RMSprop implements Optimizer {
   readonly epsilon: number;
   iterations = 0;
   slots: Slot[] = [];
+  readonly common: CommonOptions;
   private params: readonly Param[] = [];
 
   constructor(o: RmspropOptions = {}) {
+    this.common = commonOptions(o);
     this.learningRate = o.learningRate ?? 1e-3;
     this.rho = o.rho ?? 0.9;
     this.epsilon = o.epsilon ?? 1e-7;
@@ -31,6 +41,7 @@ export class RMSprop implements Optimizer {
 
   step(k: Kernels): void {
     this.iterations++;
+    beforeUpdate(k, this.params, this.common, this.learningRate);
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
       k.rmsprop(p.value, p.grad, this.slots[i].ptr, p.size, this.learningRate, this.rho, this.epsilon);
@@ -39,6 +50,7 @@ export class RMSprop implements Optimizer {
 
   config(): Record<string, unknown> {
     return {
+      ...commonConfig(this.common),
       name: 'RMSprop',
       learning_rate: this.learningRate,
       decay: 0.0,

@@ -1,8 +1,16 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
-import { allocSlots, type Optimizer, type Slot } from './optimizer.js';
+import {
+  allocSlots,
+  beforeUpdate,
+  commonConfig,
+  commonOptions,
+  type CommonOptions,
+  type Optimizer,
+  type Slot,
+} from './optimizer.js';
 
-export interface SgdOptions {
+export interface SgdOptions extends CommonOptions {
   learningRate?: number;
   momentum?: number;
   nesterov?: boolean;
@@ -16,9 +24,11 @@ export class SGD implements Optimizer {
   readonly nesterov: boolean;
   iterations = 0;
   slots: Slot[] = [];
+  readonly common: CommonOptions;
   private params: readonly Param[] = [];
 
   constructor(o: SgdOptions = {}) {
+    this.common = commonOptions(o);
     this.learningRate = o.learningRate ?? 0.01;
     this.momentum = o.momentum ?? 0;
     this.nesterov = o.nesterov ?? false;
@@ -33,6 +43,7 @@ export class SGD implements Optimizer {
 
   step(k: Kernels): void {
     this.iterations++;
+    beforeUpdate(k, this.params, this.common, this.learningRate);
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
       k.sgd(p.value, p.grad, this.slots[i]?.ptr ?? 0, p.size, this.learningRate, this.momentum, this.nesterov);
@@ -41,6 +52,7 @@ export class SGD implements Optimizer {
 
   config(): Record<string, unknown> {
     return {
+      ...commonConfig(this.common),
       name: 'SGD',
       learning_rate: this.learningRate,
       decay: 0.0,

@@ -1,12 +1,14 @@
-// The seed MLP on digits in a process of its own (so peak RSS is this run's): trains `epochs` epochs, then
-// measures inference of the 10k test set and single-image latency. Prints one JSON object.
+// A digits preset in a process of its own (so peak RSS is this run's): trains `epochs` epochs, then measures
+// inference of the 10k test set and single-image latency. Prints one JSON object.
+// Usage: digits_model.mjs EPOCHS THREADS [mlp|cnn]
 import { createKernels, loadMnist, preset, Adam, fit, evaluate } from '../dist/index.js';
 
 const epochs = Number(process.argv[2] ?? 1);
 const threads = Number(process.argv[3] ?? 2);
+const arch = process.argv[4] ?? 'mlp';
 const data = loadMnist();
 const kernels = await createKernels({ threads });
-const model = preset('mlp').build(kernels, 1).compile({ optimizer: new Adam() });
+const model = preset(arch).build(kernels, 1).compile({ optimizer: new Adam() });
 const history = await fit(model, data.train, { epochs, batchSize: 128 });
 const test = data.test;
 model.plan(10_000, false);

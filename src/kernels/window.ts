@@ -1,0 +1,70 @@
+import type { Heap, Ptr } from './heap.js';
+
+/**
+ * A sliding window over channels-last images (convolution or pooling): input h×w×c, window kh×kw moved by
+ * strides sh, sw, with `padTop`/`padLeft` cells of padding before the first row/column, giving oh×ow outputs.
+ * Kernels read it from an i32 block in the heap (see `writeWindow`), in this field order.
+ */
+export interface Window {
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
+}
+
+const FIELDS = ['h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'padTop', 'padLeft', 'oh', 'ow'] as const;
+/** Bytes a window block takes in the heap. */
+export const WINDOW_BYTES = 64;
+
+/**
+ * The window of a kernel size, stride and Keras padding over an h×w×c input. "valid": only full windows,
+ * out = ⌊(in − k)/s⌋ + 1. "same": out = ⌈in/s⌉, padded with (total padding)/2 before (rounded down) as
+ * TensorFlow pads.
+ */
+export function makeWindow(
+  input: { h: number; w: number; c: number },
+  kernel: [number, number],
+  strides: [number, number],
+  padding: 'valid' | 'same',
+): Window {
+  const [kh, kw] = kernel;
+  const [sh, sw] = strides;
+  const out = (n: number, k: number, s: number) =>
+    padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+  const pad = (n: number, k: number, s: number, o: number) =>
+    padding === 'same' ? Math.floor(Math.max(0, (o - 1) * s + k - n) / 2) : 0;
+  const oh = out(input.h, kh, sh);
+  const ow = out(input.w, kw, sw);
+  return {
+    ...input,
+    kh,
+    kw,
+    sh,
+    sw,
+    padTop: pad(input.h, kh, sh, oh),
+    padLeft: pad(input.w, kw, sw, ow),
+    oh,
+    ow,
+  };
+}
+
+/** Allocates and fills a window block for the kernels. */
+export function writeWindow(heap: Heap, w: Window): Ptr {
+  const ptr = heap.alloc(WINDOW_BYTES);
+  const v = heap.i32(ptr, FIELDS.length);
+  FIELDS.forEach((f, i) => (v[i] = w[f]));
+  return ptr;
+}
+
+/** Reads a window block back (the reference kernels use it). */
+export function readWindow(heap: Heap, ptr: Ptr): Window {
+  const v = heap.i32(ptr, FIELDS.length);
+  return Object.fromEntries(FIELDS.map((f, i) => [f, v[i]])) as unknown as Window;
+}

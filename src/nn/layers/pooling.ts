@@ -1,0 +1,83 @@
+import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
+import { makeWindow, writeWindow, type Window } from '../../kernels/window.js';
+import type { Layer, PlanInput, PlanOutput } from '../layer.js';
+import { sizeOf, type Shape } from '../tensor.js';
+import { pair, type Padding } from './conv2d.js';
+
+/**
+ * Keras's MaxPooling2D over channels-last images: the maximum of each pool window per channel. Forward
+ * records where each maximum came from, so backward routes the gradient there.
+ */
+export class MaxPooling2D implements Layer {
+  readonly className = 'MaxPooling2D';
+  readonly params = [];
+  name: string;
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  outputShape: Shape = [];
+  window!: Window;
+  private win: Ptr = 0;
+  private x: Ptr = 0;
+  private dx: Ptr = 0;
+  private y: Ptr = 0;
+  private dy: Ptr = 0;
+  private arg: Ptr = 0;
+
+  constructor(
+    poolSize: number | [number, number] = 2,
+    options: { strides?: number | [number, number]; padding?: Padding; name?: string } = {},
+  ) {
+    this.poolSize = pair(poolSize);
+    this.strides = pair(options.strides ?? this.poolSize);
+    for (const v of [...this.poolSize, ...this.strides])
+      if (!Number.isInteger(v) || v < 1)
+        throw new RangeError('MaxPooling2D pool size and strides must be positive integers');
+    this.padding = options.padding ?? 'valid';
+    this.name = options.name ?? '';
+  }
+
+  build(heap: Heap, _rng: unknown, inputShape: Shape): Shape {
+    if (inputShape.length !== 3)
+      throw new RangeError(
+        `${this.name}: MaxPooling2D expects (height, width, channels), got (${inputShape.join(', ')})`,
+      );
+    const [h, w, c] = inputShape;
+    this.window = makeWindow({ h, w, c }, this.poolSize, this.strides, this.padding);
+    if (this.window.oh < 1 || this.window.ow < 1)
+      throw new RangeError(`${this.name}: a ${this.poolSize.join('×')} pool does not fit a ${h}×${w} input`);
+    this.win = writeWindow(heap, this.window);
+    this.outputShape = [this.window.oh, this.window.ow, c];
+    return this.outputShape;
+  }
+
+  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const out = batch * sizeOf(this.outputShape);
+    this.x = input.x;
+    this.dx = input.dx;
+    this.y = heap.alloc(out * 4);
+    this.arg = heap.alloc(out * 4);
+    this.dy = training ? heap.alloc(out * 4) : 0;
+    return { y: this.y, dy: this.dy };
+  }
+
+  forward(k: Kernels, n: number): void {
+    k.maxPool(this.win, n, this.x, this.y, this.arg);
+  }
+
+  backward(k: Kernels, n: number): void {
+    if (this.dx) k.maxPoolBackward(this.win, n, this.dy, this.arg, this.dx);
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      name: this.name,
+      trainable: true,
+      dtype: 'float32',
+      pool_size: [...this.poolSize],
+      padding: this.padding,
+      strides: [...this.strides],
+      data_format: 'channels_last',
+    };
+  }
+}
