@@ -7,6 +7,7 @@ export type { Kernels } from './kernels.js';
 export { Heap, type Ptr } from './heap.js';
 export { ReferenceKernels } from './reference.js';
 export { WasmKernels } from './wasm.js';
+export { loadNativeGemm, type NativeGemm } from './native.js';
 
 export type Backend = 'wasm' | 'reference';
 
@@ -17,6 +18,11 @@ export interface KernelOptions {
   relaxedSimd?: boolean;
   /** Threads for the WASM backend (default: the machine's available parallelism). */
   threads?: number;
+  /**
+   * Let the optional native GEMM (AVX2/AVX-512, built at install when a C++ compiler exists) replace the WASM
+   * one in Node (default true; DIGITS_NATIVE=0 in the environment also turns it off).
+   */
+  native?: boolean;
 }
 
 /** Threads used when none are asked for: every core the runtime reports. */
@@ -35,5 +41,7 @@ export async function createKernels(options: KernelOptions = {}): Promise<Kernel
   return WasmKernels.create(
     options.relaxedSimd === false ? 'simd' : 'relaxed',
     options.threads ?? (await defaultThreads()),
+    undefined,
+    options.native ?? true,
   );
 }

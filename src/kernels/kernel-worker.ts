@@ -1,5 +1,6 @@
 // A kernel pool worker: instantiates the kernel module on the shared memory and runs its part of each op.
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadNativeGemm, withNativeGemm } from './native.js';
 import { Op, runPart, type PartKernels } from './parallel.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
@@ -10,11 +11,16 @@ interface WorkerInit {
   args: number;
   work: number;
   index: number;
+  /** The main thread uses the native GEMM: so must every worker (same results whatever thread runs a row). */
+  native: boolean;
 }
 
 const init = workerData as WorkerInit;
 const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-const x = instance.exports as unknown as PartKernels;
+const wasm = instance.exports as unknown as PartKernels;
+const addon = init.native ? await loadNativeGemm() : null;
+if (init.native && !addon) throw new Error('kernel worker: the native GEMM failed to load in a worker thread');
+const x = addon ? withNativeGemm(wasm, init.memory, addon) : wasm;
 const ctrl = new Int32Array(init.memory.buffer, init.control, CONTROL_INTS);
 let seq = Atomics.load(ctrl, SEQ);
 parentPort?.postMessage('ready');

@@ -1,6 +1,7 @@
 import { Heap, type Ptr } from './heap.js';
 import type { Kernels } from './kernels.js';
-import { Op, runPart } from './parallel.js';
+import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
+import { Op, runPart, type PartKernels } from './parallel.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 /** The functions the AssemblyScript module exports (see assembly/kernels.ts). */
@@ -145,15 +146,19 @@ export class WasmKernels implements Kernels {
   private ctrl: Int32Array;
   private args: Float64Array;
   private workers: { terminate(): Promise<number> }[] = [];
+  /** What runPart calls: the WASM exports, with gemm taken by the native addon when it is loaded. */
+  private readonly part: PartKernels;
 
   private constructor(
     readonly heap: Heap,
     private readonly x: KernelExports,
     variant: WasmVariant,
     threads: number,
+    private readonly native: NativeGemm | null,
   ) {
-    this.name = variant === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd';
+    this.name = (variant === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd') + (native ? `+native-${native.isa}` : '');
     this.threads = threads;
+    this.part = native ? withNativeGemm(x, heap.memory, native) : x;
     for (let i = 0; i < threads; i++) this.works.push(heap.alloc(x.gemmWorkspaceFloats() * 4));
     this.control = heap.alloc(CONTROL_INTS * 4);
     this.argsPtr = heap.alloc(ARG_SLOTS * 8);
@@ -163,18 +168,22 @@ export class WasmKernels implements Kernels {
 
   /**
    * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers (Node worker_threads); it needs
-   * SharedArrayBuffer, and falls back to one thread without it.
+   * SharedArrayBuffer, and falls back to one thread without it. `native` (default true) lets the optional native
+   * GEMM (see native.ts) replace the WASM one in Node with a shared memory, when it was built.
    */
   static async create(
     prefer: WasmVariant = 'relaxed',
     threads = 1,
     shared = typeof SharedArrayBuffer !== 'undefined',
+    native = true,
   ): Promise<WasmKernels> {
     const { module, variant } = await loadKernelModule(prefer, shared);
     const memory = Heap.createMemory(shared);
     const x = await instantiateKernels(module, memory);
     const n = shared && isNode() ? Math.max(1, Math.floor(threads)) : 1;
-    const k = new WasmKernels(new Heap(memory, x.heapBase()), x, variant, n);
+    // Unshared memories move when they grow; the addon is only given the shared one, whose base is fixed.
+    const addon = native && shared ? await loadNativeGemm() : null;
+    const k = new WasmKernels(new Heap(memory, x.heapBase()), x, variant, n, addon);
     if (n > 1) await k.startWorkers(module);
     return k;
   }
@@ -194,6 +203,7 @@ export class WasmKernels implements Kernels {
           args: this.argsPtr,
           work: this.works[i],
           index: i,
+          native: this.native !== null,
         },
       });
       w.unref();
@@ -215,7 +225,7 @@ export class WasmKernels implements Kernels {
     Atomics.store(ctrl, PARTS, this.threads);
     const seq = Atomics.add(ctrl, SEQ, 1) + 1;
     Atomics.notify(ctrl, SEQ);
-    runPart(this.x, op, this.args, 0, this.threads, this.works[0]);
+    runPart(this.part, op, this.args, 0, this.threads, this.works[0]);
     for (let w = 0; w < this.workers.length; w++) {
       while (Atomics.load(ctrl, DONE + w) !== seq) waitChange(ctrl, DONE + w, seq - 1);
     }
@@ -259,7 +269,7 @@ export class WasmKernels implements Kernels {
       this.dispatch(Op.Gemm);
       return;
     }
-    this.x.gemm(+transA, +transB, m, n, k, a, b, c, +accumulate, bias, +relu, this.works[0], 0, m);
+    this.part.gemm(+transA, +transB, m, n, k, a, b, c, +accumulate, bias, +relu, this.works[0], 0, m);
   }
   relu(x: Ptr, y: Ptr, count: number): void {
     if (this.split(count)) {

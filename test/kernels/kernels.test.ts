@@ -1,12 +1,26 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createKernels, Heap, ReferenceKernels, WasmKernels, type Kernels, type Ptr } from '../../src/kernels/index.js';
+import {
+  createKernels,
+  Heap,
+  loadNativeGemm,
+  ReferenceKernels,
+  WasmKernels,
+  type Kernels,
+  type Ptr,
+} from '../../src/kernels/index.js';
 import { maxRelError, randomFloats } from '../helpers/random.js';
 
 /**
  * Every WASM kernel against the TypeScript reference on random inputs. The reference runs on its own heap;
  * inputs are copied to both, outputs compared with relative error < 1e-5.
  */
-const variants = ['simd', 'relaxed'] as const;
+const native = await loadNativeGemm();
+/** The two WASM builds, and the native GEMM (on the relaxed build) where it was built. */
+const variants = [
+  { variant: 'simd', native: false },
+  { variant: 'relaxed', native: false },
+  ...(native ? [{ variant: 'relaxed', native: true }] : []),
+] as const;
 
 interface Pair {
   wasm: Kernels;
@@ -26,16 +40,17 @@ function readF32(k: Kernels, ptr: Ptr, n: number): Float32Array {
   return k.heap.f32(ptr, n).slice();
 }
 
-for (const variant of variants) {
-  describe(`WASM kernels (${variant}) vs reference`, () => {
+for (const { variant, native: useNative } of variants) {
+  describe(`WASM kernels (${variant}${useNative ? ' + native GEMM' : ''}) vs reference`, () => {
     const p = {} as Pair;
     beforeAll(async () => {
-      p.wasm = await WasmKernels.create(variant);
+      p.wasm = await WasmKernels.create(variant, 1, true, useNative);
       p.ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
     });
 
     it('loads the requested variant', () => {
-      expect(p.wasm.name).toBe(variant === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd');
+      const base = variant === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd';
+      expect(p.wasm.name).toBe(useNative ? `${base}+native-${native?.isa}` : base);
     });
 
     const shapes: [number, number, number][] = [
@@ -293,6 +308,34 @@ describe('WASM kernels on 2 threads', () => {
     } finally {
       await two.dispose();
     }
+  });
+});
+
+describe.skipIf(!native)('native GEMM', () => {
+  it('refuses operands outside the memory with an error instead of reading them', () => {
+    const view = new Uint8Array(new SharedArrayBuffer(4096));
+    native!.bind(view);
+    expect(() => native!.gemm(0, 0, 16, 16, 16, 0, 1024, 4000, 0, 0, 0, 0, 16)).toThrow(/outside the kernel memory/);
+    expect(() => native!.gemm(0, 0, 4, 4, 4, 2, 1024, 2048, 0, 0, 0, 0, 4)).toThrow(/outside the kernel memory/);
+    expect(() => native!.gemm(0, 0, 4, 4, 4, 0, 1024, 2048, 0, 0, 0, 0, 5)).toThrow(/out of range/);
+  });
+
+  it('follows the memory when it grows between calls', async () => {
+    const k = await WasmKernels.create('relaxed', 1, true, true);
+    const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
+    const [m, kk, n] = [40, 50, 60];
+    const a = randomFloats(m * kk, 1);
+    const b = randomFloats(kk * n, 2);
+    const pc = [k.heap.allocF32(m * n), ref.heap.allocF32(m * n)];
+    k.gemm(false, false, m, n, kk, put(k, a), put(k, b), pc[0], false, 0, false);
+    const before = k.heap.memory.buffer.byteLength;
+    k.heap.allocF32(64 << 20); // grows the memory by 256 MB
+    expect(k.heap.memory.buffer.byteLength).toBeGreaterThan(before);
+    const pa = [put(k, a), put(ref, a)];
+    const pb = [put(k, b), put(ref, b)];
+    k.gemm(false, false, m, n, kk, pa[0], pb[0], pc[0], false, 0, false);
+    ref.gemm(false, false, m, n, kk, pa[1], pb[1], pc[1], false, 0, false);
+    expect(maxRelError(readF32(k, pc[0], m * n), readF32(ref, pc[1], m * n))).toBeLessThan(1e-5);
   });
 });
 

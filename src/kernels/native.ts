@@ -1,0 +1,72 @@
+import type { PartKernels } from './parallel.js';
+
+/**
+ * The optional native GEMM (native/gemm.cc, an N-API addon built at install when a C++ compiler exists). It runs
+ * the WASM module's `gemm` contract on the same shared memory with AVX2/AVX-512, 2–4× faster than 128-bit
+ * WebAssembly SIMD. Absent (no compiler, not Node, not x86-64, DIGITS_NATIVE=0, or a CPU without AVX2+FMA),
+ * everything runs in WebAssembly.
+ */
+export interface NativeGemm {
+  /** "avx512" or "avx2". */
+  readonly isa: string;
+  bind(view: Uint8Array): void;
+  gemm(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    b: number,
+    c: number,
+    acc: number,
+    bias: number,
+    relu: number,
+    r0: number,
+    r1: number,
+  ): void;
+}
+
+interface Addon {
+  isa(): string;
+  bind(view: Uint8Array): void;
+  gemm: NativeGemm['gemm'];
+}
+
+/** Loads the addon in this thread (main or worker), or returns null where it is absent or disabled. */
+export async function loadNativeGemm(): Promise<NativeGemm | null> {
+  if (typeof process === 'undefined' || !process.versions?.node || process.env.DIGITS_NATIVE === '0') return null;
+  try {
+    const { createRequire } = await import('node:module');
+    const { existsSync } = await import('node:fs');
+    // Beside the compiled module in dist/kernels/; when running from src/ (tests), in ../../dist/kernels/.
+    let url = new URL('./digits-native.node', import.meta.url);
+    if (!existsSync(url)) url = new URL('../../dist/kernels/digits-native.node', import.meta.url);
+    if (!existsSync(url)) return null;
+    const addon = createRequire(import.meta.url)(url.pathname) as Addon;
+    const isa = addon.isa();
+    if (isa === 'none') return null;
+    return { isa, bind: addon.bind, gemm: addon.gemm };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The WASM part-kernels with `gemm` taken by the native addon. The addon addresses the memory through a view
+ * bound per thread; it is re-bound whenever the memory has grown (a grown memory has a new buffer object).
+ */
+export function withNativeGemm(wasm: PartKernels, memory: WebAssembly.Memory, native: NativeGemm): PartKernels {
+  let bound: ArrayBufferLike | null = null;
+  return {
+    ...wasm,
+    gemm(ta, tb, m, n, k, a, b, c, acc, bias, relu, _work, r0, r1) {
+      const buffer = memory.buffer;
+      if (buffer !== bound) {
+        native.bind(new Uint8Array(buffer));
+        bound = buffer;
+      }
+      native.gemm(ta, tb, m, n, k, a, b, c, acc, bias, relu, r0, r1);
+    },
+  };
+}

@@ -1,0 +1,338 @@
+// Optional native GEMM for Node (N-API), built by scripts/build-native.mjs when a C++ compiler is present.
+// WebAssembly SIMD is 128 bits wide; on an x86-64 CPU with AVX2+FMA or AVX-512 this does the same GEMM as
+// assembly/kernels.ts `gemm` (same arguments, same row-range contract, same bias/ReLU epilogue) on the very
+// same WebAssembly memory, 2–3× faster. Each thread binds the memory it works on once (`bind`), then passes
+// byte offsets. Without AVX2+FMA `isa()` says "none" and the JS side keeps the WASM GEMM.
+//
+// Layout: BLIS-style. B is packed in NR-column panels of KC rows, A in MR-row panels, and an MR×NR register
+// tile accumulates one KC block. Every element of C sums its k products in the same order whatever rows a
+// thread is given, so results do not depend on the thread count.
+#include <node_api.h>
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+thread_local uint8_t *g_base = nullptr;
+thread_local size_t g_size = 0;
+
+constexpr int KC = 256;
+constexpr int MC = 96;
+constexpr int NC = 512;
+
+// Packed panels for this thread (64-byte aligned, sized for the largest MR/NR below).
+struct Workspace {
+  float *a = nullptr;
+  float *b = nullptr;
+  Workspace() {
+    a = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * (MC + 16) * KC));
+    b = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * (NC + 32) * KC));
+  }
+  ~Workspace() {
+    std::free(a);
+    std::free(b);
+  }
+};
+thread_local Workspace g_work;
+
+struct Gemm {
+  bool ta, tb;
+  int m, n, k;
+  const float *a, *b;
+  float *c;
+  bool acc;
+  const float *bias;
+  bool relu;
+};
+
+// op(A)[i][p] and op(B)[p][j].
+inline float opA(const Gemm &g, int i, int p) { return g.ta ? g.a[(size_t)p * g.m + i] : g.a[(size_t)i * g.k + p]; }
+inline float opB(const Gemm &g, int p, int j) { return g.tb ? g.b[(size_t)j * g.k + p] : g.b[(size_t)p * g.n + j]; }
+
+// Rows [i0, i0+mc) × k-range [p0, p0+kc) of op(A) into MR-row panels: panel r, step p holds MR floats.
+template <int MR>
+void packA(const Gemm &g, int i0, int mc, int p0, int kc, float *dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int rows = mc - ir < MR ? mc - ir : MR;
+    float *panel = dst + (size_t)ir * kc;
+    if (!g.ta) {
+      for (int r = 0; r < MR; r++) {
+        if (r < rows) {
+          const float *src = g.a + (size_t)(i0 + ir + r) * g.k + p0;
+          for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
+        } else {
+          for (int p = 0; p < kc; p++) panel[p * MR + r] = 0.f;
+        }
+      }
+    } else {
+      for (int p = 0; p < kc; p++) {
+        const float *src = g.a + (size_t)(p0 + p) * g.m + i0 + ir;
+        int r = 0;
+        for (; r < rows; r++) panel[p * MR + r] = src[r];
+        for (; r < MR; r++) panel[p * MR + r] = 0.f;
+      }
+    }
+  }
+}
+
+// Columns [j0, j0+nc) × k-range [p0, p0+kc) of op(B) into NR-column panels: panel c, step p holds NR floats.
+template <int NR>
+void packB(const Gemm &g, int j0, int nc, int p0, int kc, float *dst) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int cols = nc - jr < NR ? nc - jr : NR;
+    float *panel = dst + (size_t)jr * kc;
+    if (!g.tb) {
+      for (int p = 0; p < kc; p++) {
+        const float *src = g.b + (size_t)(p0 + p) * g.n + j0 + jr;
+        int j = 0;
+        for (; j < cols; j++) panel[p * NR + j] = src[j];
+        for (; j < NR; j++) panel[p * NR + j] = 0.f;
+      }
+    } else {
+      for (int j = 0; j < NR; j++) {
+        if (j < cols) {
+          const float *src = g.b + (size_t)(j0 + jr + j) * g.k + p0;
+          for (int p = 0; p < kc; p++) panel[p * NR + j] = src[p];
+        } else {
+          for (int p = 0; p < kc; p++) panel[p * NR + j] = 0.f;
+        }
+      }
+    }
+  }
+}
+
+// What the micro-kernel does with its tile when storing: add the old C (a later K block, or accumulate),
+// then on the last K block add the bias and apply ReLU.
+struct Epilogue {
+  bool loadC;
+  const float *bias;  // at the tile's first column, or null
+  bool relu;
+};
+
+// ---- AVX-512: 12×32 tile, 24 zmm accumulators. Edges use lane masks. ----
+constexpr int MR512 = 12, NR512 = 32;
+
+__attribute__((target("avx512f"))) void tile512(int kc, const float *ap, const float *bp, float *c, int ldc,
+                                                 int rows, int cols, Epilogue e) {
+  __m512 acc[MR512][2];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR512; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR512; r++) {
+      const __m512 av = _mm512_set1_ps(ap[r]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+    ap += MR512;
+    bp += NR512;
+  }
+  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? (__mmask16)0xffff : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
+  __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+  if (e.bias) {
+    bias0 = _mm512_maskz_loadu_ps(m0, e.bias);
+    bias1 = _mm512_maskz_loadu_ps(m1, e.bias + 16);
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 12
+  for (int r = 0; r < MR512; r++) {
+    if (r >= rows) break;
+    float *row = c + (size_t)r * ldc;
+    __m512 v0 = acc[r][0], v1 = acc[r][1];
+    if (e.loadC) {
+      v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), v0);
+      v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, row + 16), v1);
+    }
+    if (e.bias) {
+      v0 = _mm512_add_ps(v0, bias0);
+      v1 = _mm512_add_ps(v1, bias1);
+    }
+    if (e.relu) {
+      v0 = _mm512_max_ps(v0, zero);
+      v1 = _mm512_max_ps(v1, zero);
+    }
+    _mm512_mask_storeu_ps(row, m0, v0);
+    _mm512_mask_storeu_ps(row + 16, m1, v1);
+  }
+}
+
+// ---- AVX2 + FMA: 6×16 tile, 12 ymm accumulators. Edges go through a stack tile. ----
+constexpr int MR256 = 6, NR256 = 16;
+
+__attribute__((target("avx2,fma"))) void tile256(int kc, const float *ap, const float *bp, float *c, int ldc,
+                                                 int rows, int cols, Epilogue e) {
+  __m256 acc[MR256][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR256; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR256; r++) {
+      const __m256 av = _mm256_broadcast_ss(ap + r);
+      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+    }
+    ap += MR256;
+    bp += NR256;
+  }
+  alignas(32) float tile[MR256][NR256];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR256; r++) {
+    _mm256_store_ps(tile[r], acc[r][0]);
+    _mm256_store_ps(tile[r] + 8, acc[r][1]);
+  }
+  for (int r = 0; r < rows; r++) {
+    float *row = c + (size_t)r * ldc;
+    for (int j = 0; j < cols; j++) {
+      float v = tile[r][j];
+      if (e.loadC) v = row[j] + v;
+      if (e.bias) v += e.bias[j];
+      if (e.relu && !(v > 0.f)) v = 0.f;
+      row[j] = v;
+    }
+  }
+}
+
+// Rows [r0, r1) of C.
+template <int MR, int NR, void (*Tile)(int, const float *, const float *, float *, int, int, int, Epilogue)>
+void gemmRows(const Gemm &g, int r0, int r1) {
+  float *pa = g_work.a, *pb = g_work.b;
+  if (g.k == 0) {
+    // No products: C = (acc ? C : 0) + bias, then ReLU.
+    for (int i = r0; i < r1; i++) {
+      float *row = g.c + (size_t)i * g.n;
+      for (int j = 0; j < g.n; j++) {
+        float v = g.acc ? row[j] : 0.f;
+        if (g.bias) v += g.bias[j];
+        if (g.relu && !(v > 0.f)) v = 0.f;
+        row[j] = v;
+      }
+    }
+    return;
+  }
+  for (int j0 = 0; j0 < g.n; j0 += NC) {
+    const int nc = g.n - j0 < NC ? g.n - j0 : NC;
+    for (int p0 = 0; p0 < g.k; p0 += KC) {
+      const int kc = g.k - p0 < KC ? g.k - p0 : KC;
+      const bool last = p0 + kc == g.k;
+      packB<NR>(g, j0, nc, p0, kc, pb);
+      for (int i0 = r0; i0 < r1; i0 += MC) {
+        const int mc = r1 - i0 < MC ? r1 - i0 : MC;
+        packA<MR>(g, i0, mc, p0, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int cols = nc - jr < NR ? nc - jr : NR;
+          const Epilogue e{p0 > 0 || g.acc, last && g.bias ? g.bias + j0 + jr : nullptr, last && g.relu};
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int rows = mc - ir < MR ? mc - ir : MR;
+            Tile(kc, pa + (size_t)ir * kc, pb + (size_t)jr * kc, g.c + (size_t)(i0 + ir) * g.n + j0 + jr, g.n,
+                 rows, cols, e);
+          }
+        }
+      }
+    }
+  }
+}
+
+enum class Isa { None, Avx2, Avx512 };
+
+Isa detect() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+  return Isa::None;
+}
+const Isa g_isa = detect();
+
+// ---- N-API glue ----
+
+napi_value throwError(napi_env env, const char *msg) {
+  napi_throw_error(env, "DIGITS_NATIVE", msg);
+  return nullptr;
+}
+
+// bind(view: Uint8Array over the whole memory): this thread's GEMMs address that memory.
+napi_value Bind(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool isTyped = false;
+  if (argc < 1 || napi_is_typedarray(env, argv[0], &isTyped) != napi_ok || !isTyped)
+    return throwError(env, "bind expects a Uint8Array over the kernel memory");
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = nullptr;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array)
+    return throwError(env, "bind expects a Uint8Array over the kernel memory");
+  g_base = static_cast<uint8_t *>(data);
+  g_size = length;
+  return nullptr;
+}
+
+// gemm(ta, tb, m, n, k, a, b, c, acc, bias, relu, r0, r1): offsets in bytes into the bound memory.
+napi_value GemmCall(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 13) return throwError(env, "gemm expects 13 arguments");
+  int64_t v[13];
+  for (int i = 0; i < 13; i++) {
+    if (napi_get_value_int64(env, argv[i], &v[i]) != napi_ok) return throwError(env, "gemm arguments must be numbers");
+  }
+  if (!g_base) return throwError(env, "gemm called before bind");
+  const int64_t m = v[2], n = v[3], k = v[4], r0 = v[11], r1 = v[12];
+  if (m < 0 || n < 0 || k < 0 || r0 < 0 || r1 > m || r0 > r1 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX)
+    return throwError(env, "gemm sizes out of range");
+  // Every region must lie inside the memory: a wrong offset must be an error, not a crash.
+  auto inside = [&](int64_t off, int64_t floats) {
+    return off >= 0 && (off & 3) == 0 && off + floats * 4 <= (int64_t)g_size;
+  };
+  if (!inside(v[5], m * k) || !inside(v[6], k * n) || !inside(v[7], m * n) || (v[9] != 0 && !inside(v[9], n)))
+    return throwError(env, "gemm operand outside the kernel memory");
+  Gemm g{v[0] != 0,
+         v[1] != 0,
+         (int)m,
+         (int)n,
+         (int)k,
+         reinterpret_cast<const float *>(g_base + v[5]),
+         reinterpret_cast<const float *>(g_base + v[6]),
+         reinterpret_cast<float *>(g_base + v[7]),
+         v[8] != 0,
+         v[9] != 0 ? reinterpret_cast<const float *>(g_base + v[9]) : nullptr,
+         v[10] != 0};
+  if (r1 > r0) {
+    if (g_isa == Isa::Avx512)
+      gemmRows<MR512, NR512, tile512>(g, (int)r0, (int)r1);
+    else if (g_isa == Isa::Avx2)
+      gemmRows<MR256, NR256, tile256>(g, (int)r0, (int)r1);
+    else
+      return throwError(env, "this CPU lacks AVX2+FMA; use the WebAssembly GEMM");
+  }
+  return nullptr;
+}
+
+// isa(): "avx512", "avx2" or "none".
+napi_value IsaCall(napi_env env, napi_callback_info) {
+  const char *s = g_isa == Isa::Avx512 ? "avx512" : g_isa == Isa::Avx2 ? "avx2" : "none";
+  napi_value out;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemm", nullptr, GemmCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"isa", nullptr, IsaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, 3, props);
+  return exports;
+}
