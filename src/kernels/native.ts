@@ -9,6 +9,8 @@ import type { PartKernels } from './parallel.js';
 export interface NativeGemm {
   /** "avx512" or "avx2". */
   readonly isa: string;
+  /** Rows of the micro-kernel's tile: thread parts are multiples of it, so no thread gets a sliver of a tile. */
+  readonly tileRows: number;
   bind(view: Uint8Array): void;
   gemm(
     ta: number,
@@ -46,7 +48,7 @@ export async function loadNativeGemm(): Promise<NativeGemm | null> {
     const addon = createRequire(import.meta.url)(url.pathname) as Addon;
     const isa = addon.isa();
     if (isa === 'none') return null;
-    return { isa, bind: addon.bind, gemm: addon.gemm };
+    return { isa, tileRows: isa === 'avx512' ? 12 : 6, bind: addon.bind, gemm: addon.gemm };
   } catch {
     return null;
   }
@@ -60,6 +62,7 @@ export function withNativeGemm(wasm: PartKernels, memory: WebAssembly.Memory, na
   let bound: ArrayBufferLike | null = null;
   return {
     ...wasm,
+    gemmRowAlign: native.tileRows,
     gemm(ta, tb, m, n, k, a, b, c, acc, bias, relu, _work, r0, r1) {
       const buffer = memory.buffer;
       if (buffer !== bound) {

@@ -31,6 +31,8 @@ export const enum Op {
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
 export interface PartKernels {
+  /** Rows of C a GEMM part is a multiple of (the micro-kernel's height; 4 when absent). */
+  readonly gemmRowAlign?: number;
   gemm(
     ta: number,
     tb: number,
@@ -79,7 +81,7 @@ export function partRange(total: number, parts: number, index: number, align: nu
 export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, parts: number, work: Ptr): void {
   switch (op) {
     case Op.Gemm: {
-      const [r0, r1] = partRange(a[2], parts, index, 4);
+      const [r0, r1] = partRange(a[2], parts, index, x.gemmRowAlign ?? 4);
       if (r1 > r0) x.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], work, r0, r1);
       return;
     }
