@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { DigitsError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerEnsemble } from './ensemble.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExperiment } from './experiment.js';
 import { registerPredict } from './predict.js';
 import { registerReport } from './report.js';
 import { registerSummary } from './summary.js';
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<void> {
   registerPredict(program);
   registerSummary(program);
   registerReport(program);
+  registerExperiment(program);
+  registerEnsemble(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

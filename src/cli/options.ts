@@ -49,3 +49,26 @@ export function numberPair(value: string): [number, number] {
     throw new InvalidArgumentError('expected two positive numbers, e.g. 34,4');
   return [parts[0], parts[1]];
 }
+
+/** "a,b,c": a non-empty list of choices, without repeats. */
+export function listOf<T extends string>(choices: readonly T[]): (value: string) => T[] {
+  return (value) => {
+    const items = value.split(',').map((v) => v.trim());
+    for (const item of items) {
+      if (!(choices as readonly string[]).includes(item))
+        throw new InvalidArgumentError(`"${item}" is not one of: ${choices.join(', ')}`);
+    }
+    if (new Set(items).size !== items.length) throw new InvalidArgumentError('a choice is repeated');
+    return items as T[];
+  };
+}
+
+/** "1e-2,1e-3": a non-empty list of distinct positive numbers. */
+export function positiveNumberList(value: string): number[] {
+  const items = value.split(',').map((v) => v.trim());
+  const numbers = items.map(Number);
+  if (items.some((v, i) => v === '' || !Number.isFinite(numbers[i]) || numbers[i] <= 0))
+    throw new InvalidArgumentError('expected positive numbers separated by commas, e.g. 1e-2,1e-3');
+  if (new Set(numbers).size !== numbers.length) throw new InvalidArgumentError('a number is repeated');
+  return numbers;
+}

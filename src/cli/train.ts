@@ -17,6 +17,7 @@ import { makeOutput, type Output } from './output.js';
 import { modelReportInput, printReport } from './report.js';
 import { writeReport, type ReportInput, type ReportPaths } from '../report/report.js';
 import { applyConfigFile } from './config-file.js';
+import { applyPresetDefaults } from './preset-defaults.js';
 import {
   fraction,
   nonNegativeInt,
@@ -87,7 +88,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--config <file>', 'JSON file of options (keys as the long option names); flags given here win')
     .option('--model <preset>', `architecture: ${PRESET_NAMES.join(', ')}`, oneOf(PRESET_NAMES), 'mlp')
-    .option('--epochs <n>', 'passes over the training data', nonNegativeInt, 10)
+    .option('--epochs <n>', 'passes over the training data (default 10; cnn 12, cnn-best 27)', nonNegativeInt, 10)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')}`, oneOf(OPTIMIZER_NAMES), 'adam')
     .option('--lr <x>', 'learning rate (default: Keras default of the optimizer)', positiveNumber)
@@ -145,6 +146,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (o: TrainOptions, command: Command) => {
       if (o.config) applyConfigFile(command, o.config);
+      applyPresetDefaults(command, command.opts<TrainOptions>().model);
       const options = command.opts<TrainOptions>();
       await train({
         ...options,

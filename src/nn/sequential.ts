@@ -223,13 +223,14 @@ export class Sequential {
 
   /** Keras-style summary table. */
   summary(): string {
-    const w = [29, 26, 10];
+    const names = this.layers.map((l) => `${l.name} (${l.className})`);
+    const w = [Math.max(29, ...names.map((n) => n.length + 3)), 26, 10];
     const line = (c: string) => c.repeat(w[0] + w[1] + w[2]);
     const row = (a: string, b: string, c: string) => ` ${a.padEnd(w[0] - 2)} ${b.padEnd(w[1] - 1)} ${c}`;
     const out = [`Model: "${this.name}"`, line('_'), row('Layer (type)', 'Output Shape', 'Param #'), line('=')];
     this.layers.forEach((l, i) => {
       const count = l.params.reduce((a, p) => a + p.size, 0);
-      out.push(row(`${l.name} (${l.className})`, formatBatchShape(l.outputShape), count.toString()));
+      out.push(row(names[i], formatBatchShape(l.outputShape), count.toString()));
       out.push(i === this.layers.length - 1 ? line('=') : '');
     });
     const fmt = (n: number) => n.toLocaleString('en-US');
@@ -254,9 +255,10 @@ export class Sequential {
   }
 }
 
+/** Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d, BatchNormalization → batch_normalization. */
 function snakeCase(s: string): string {
   return s
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 }

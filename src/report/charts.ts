@@ -246,3 +246,41 @@ export function calibrationSpec(c: Calibration): TopLevelSpec {
   };
   return { $schema: SCHEMA, config: CONFIG, vconcat: [reliability, counts], spacing: 12 } as TopLevelSpec;
 }
+
+/** One line per labelled run: validation accuracy by epoch (digits experiment's chart). */
+export function validationCurvesSpec(runs: { label: string; history: HistoryLike }[]): TopLevelSpec {
+  const values: { epoch: number; run: string; value: number }[] = [];
+  for (const r of runs) {
+    r.history.epochs.forEach((e, i) => {
+      const v = e.val_accuracy;
+      if (typeof v === 'number' && Number.isFinite(v)) values.push({ epoch: i + 1, run: r.label, value: v });
+    });
+  }
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    title: 'Validation accuracy by epoch',
+    width: 520,
+    height: 320,
+    data: { values },
+    mark: { type: 'line', point: true, strokeWidth: 2 },
+    encoding: {
+      x: {
+        field: 'epoch',
+        type: 'quantitative',
+        title: 'epoch',
+        axis: { tickMinStep: 1, format: 'd' },
+        scale: { domainMin: 1, nice: false },
+      },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: 'validation accuracy',
+        scale: { zero: false },
+        axis: { format: '.1%' },
+      },
+      color: { field: 'run', type: 'nominal', title: 'optimizer, lr', sort: runs.map((r) => r.label) },
+      tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
+    },
+  } as TopLevelSpec;
+}

@@ -204,6 +204,55 @@ describe('digits CLI', () => {
     expect((await digits('train', '--config', config)).stderr.trim()).toMatch(/unknown option "colour"/);
   });
 
+  it('experiment trains the grid and writes the table, CSV and chart', async () => {
+    const out = join(dir, 'exp');
+    const r = await digits(
+      'experiment',
+      '--data',
+      data,
+      '--model',
+      'mlp-small',
+      '--epochs',
+      '1',
+      '--optimizers',
+      'adam,sgd',
+      '--lrs',
+      '1e-3',
+      '--out-dir',
+      out,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    const runs = j.runs as { optimizer: string; test_accuracy: number; val_accuracy: number[] }[];
+    expect(runs.map((x) => x.optimizer)).toEqual(['adam', 'sgd']);
+    expect(runs[0].val_accuracy).toHaveLength(1);
+    const csv = readFileSync(join(out, 'experiment.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(3);
+    expect(Number(csv[1].split(',')[4])).toBe(runs[0].test_accuracy);
+    expect(readFileSync(join(out, 'experiment.md'), 'utf8')).toContain('| adam | 0.001 |');
+    expect(existsSync(join(out, 'validation-curves.png'))).toBe(true);
+  });
+
+  it('ensemble of three real Keras models: per-model and combined accuracies, and its submission', async () => {
+    const models = ['keras/kiljaeden_mnist.h5', 'keras/aser_mnist_model.h5', 'keras/dig94_keras_mnist.h5'].map(fixture);
+    const sub = join(dir, 'ensemble.csv');
+    const r = await digits('ensemble', '--models', models.join(','), '--submission', sub, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect((j.models as { accuracy: number }[]).map((m) => m.accuracy)).toEqual([0.9903, 0.9808, 0.9768]);
+    expect(j.mode).toBe('vote');
+    expect(j.accuracy).toBe(j.vote_accuracy);
+    // Three different models together beat the two weaker ones.
+    expect(j.vote_accuracy as number).toBeGreaterThan(0.9808);
+    expect(j.average_accuracy as number).toBeGreaterThan(0.9808);
+    const rows = readFileSync(sub, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('ImageId,Label');
+    expect(rows).toHaveLength(10_001);
+    const avg = lastJson((await digits('ensemble', '--models', models.join(','), '--average', '--json')).stdout);
+    expect(avg.accuracy).toBe(j.average_accuracy);
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
@@ -212,8 +261,14 @@ describe('digits CLI', () => {
       [['train', '--data', bad, '--epochs', '1'], /^error: .*bad\.idx: truncated IDX header/],
       [['evaluate', '--model', bad], /^error: .*bad\.idx: not an HDF5 model file/],
       [['train', '--epochs', 'ten'], /^error: option '--epochs <n>' argument 'ten' is invalid/],
-      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn/],
+      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn, cnn-best/],
       [['frobnicate'], /^error: unknown command 'frobnicate'/],
+      [['ensemble', '--models', 'a.h5,b.h5', '--vote', '--average'], /^error: give --vote or --average, not both$/],
+      [['ensemble', '--models', 'a.h5'], /^error: --models needs at least two model files$/],
+      [['ensemble', '--models', 'a.h5,b.h5', '--data', bad], /^error: .*bad\.idx: truncated IDX header/],
+      [['experiment', '--optimizers', 'adam,lion'], /^error: .*"lion" is not one of: adam/],
+      [['experiment', '--lrs', '0.1,-1'], /^error: .*expected positive numbers/],
+      [['experiment', '--validation-split', '0'], /^error: --validation-split must be > 0/],
     ];
     for (const [args, message] of cases) {
       const r = await digits(...args);

@@ -8,7 +8,7 @@ import { loadKerasH5, saveKerasH5 } from '../../src/io/keras-h5.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { Adam } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
-import { evaluate } from '../../src/train/evaluate.js';
+import { evaluate, predict } from '../../src/train/evaluate.js';
 import { fixture } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/formats.js';
 
@@ -79,6 +79,34 @@ describe('Keras HDF5 model files', () => {
     expect(metadata?.evaluation?.accuracy).toBe(0.5);
     expect(model.summary()).toBe(m.summary());
   });
+
+  for (const name of ['cnn', 'cnn-best'] as const) {
+    it(`round-trips the ${name} preset after training steps: same weights, moving statistics and predictions`, async () => {
+      const k = await createKernels({ threads: 1 });
+      const m = preset(name).build(k, 5).compile({ optimizer: new Adam() });
+      m.plan(16, true);
+      const images = m.stage(mnist.train.images.subarray(0, 16 * 784));
+      const labels = m.stage(mnist.train.labels!.subarray(0, 16));
+      const idx = k.heap.alloc(16 * 4);
+      k.heap.i32(idx, 16).set(Array.from({ length: 16 }, (_, i) => i));
+      m.loadBatch(images, labels, idx, 16, 1 / 255);
+      for (let i = 0; i < 3; i++) m.trainStep(16);
+      const file = join(dir, `${name}.h5`);
+      await saveKerasH5(m, file, { scale: 1 / 255 });
+      const { model } = await loadKerasH5(file, await createKernels({ threads: 1 }));
+      expect(model.summary()).toBe(m.summary());
+      const set = { ...mnist.test, count: 200, images: mnist.test.images.subarray(0, 200 * 784), labels: null };
+      expect(predict(model, set).probabilities).toEqual(predict(m, set).probabilities);
+      if (name === 'cnn-best') {
+        // The moving statistics moved away from their initial 0 / 1 and were saved.
+        const bn = model.layers.find((l) => l.className === 'BatchNormalization')!;
+        const mean = model.kernels.heap.f32(bn.params[2].value, bn.params[2].size);
+        expect(mean.some((v) => v !== 0)).toBe(true);
+      }
+      await k.dispose();
+      await model.kernels.dispose();
+    });
+  }
 
   it('writes the layout real Keras writes (compared with a tf.keras 2.4 file of the same layer types)', async () => {
     const k = await createKernels();

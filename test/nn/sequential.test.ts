@@ -35,6 +35,17 @@ describe('Sequential', () => {
     expect(preset('mlp-small').build(await createKernels(), 0).paramCount).toBe(104_938);
   });
 
+  it('names layers as Keras does and summarises cnn-best (327,242 parameters, 832 non-trainable)', async () => {
+    const m = preset('cnn-best').build(await createKernels({ threads: 1 }), 0);
+    expect(m.layers.slice(0, 3).map((l) => l.name)).toEqual(['conv2d', 'batch_normalization', 'conv2d_1']);
+    expect(m.outputShape).toEqual([10]);
+    const s = m.summary();
+    expect(s).toContain(' batch_normalization_6 (BatchNormalization)  (None, 1, 1, 128)');
+    expect(s).toContain('Total params: 327,242');
+    expect(s).toContain('Non-trainable params: 832');
+    expect(preset('cnn').build(await createKernels({ threads: 1 }), 0).layers[1].name).toBe('max_pooling2d');
+  });
+
   it('initialises Dense kernels Glorot-uniform and biases to zero', async () => {
     const m = preset('mlp').build(await createKernels(), 7);
     const [kernel, bias] = weights(m);

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { loadDataset } from '../data/index.js';
+import { DigitsError, UsageError } from '../errors.js';
+import { loadModelFile } from '../io/model-file.js';
+import { writeSubmission } from '../io/submission.js';
+import { accuracyOf, combinePredictions, type EnsembleMode } from '../train/ensemble.js';
+import { DEFAULT_SCALE, predict, type Predictions } from '../train/evaluate.js';
+import { positiveInt } from './options.js';
+import { makeOutput } from './output.js';
+
+interface EnsembleCliOptions {
+  models: string[];
+  vote?: boolean;
+  average?: boolean;
+  data?: string;
+  submission?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+export function registerEnsemble(program: Command): void {
+  program
+    .command('ensemble')
+    .description('evaluate several models together (majority vote or averaged probabilities); write their submission')
+    .requiredOption('--models <files>', 'comma-separated model files (.h5)', (v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .option('--vote', "majority vote of the models' labels (the default; ties go to the higher mean probability)")
+    .option('--average', "argmax of the models' mean probabilities")
+    .option('--data <path>', 'images: IDX, mnist.npz, or Kaggle CSV (default: the MNIST test set)')
+    .option('--submission <file>', "also write the ensemble's predictions as a Kaggle submission CSV")
+    .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
+    .option('--json', 'print the per-model and ensemble accuracies as JSON on the last line')
+    .action(async (o: EnsembleCliOptions) => ensemble(o));
+}
+
+async function ensemble(o: EnsembleCliOptions): Promise<void> {
+  const out = makeOutput(Boolean(o.json));
+  if (o.vote && o.average) throw new UsageError('give --vote or --average, not both');
+  if (o.models.length < 2) throw new UsageError('--models needs at least two model files');
+  const mode: EnsembleMode = o.average ? 'average' : 'vote';
+  const data = loadDataset(o.data);
+  const set = data.test ?? data.train;
+  if (!set) throw new DigitsError(`${data.source}: no images`, 'E_NO_DATA');
+  const truth = set.labels;
+  // One model at a time: each gets its own engine, released before the next is loaded.
+  const members: Predictions[] = [];
+  const perModel: { file: string; accuracy: number | null }[] = [];
+  for (const file of o.models) {
+    const { model, metadata } = await loadModelFile(file, { threads: o.threads });
+    try {
+      const p = predict(model, set, { scale: metadata?.scale ?? DEFAULT_SCALE });
+      if (members.length && p.classes !== members[0].classes)
+        throw new DigitsError(`${file}: ${p.classes} classes, but ${o.models[0]} has ${members[0].classes}`, 'E_SHAPE');
+      members.push(p);
+      const accuracy = truth ? accuracyOf(p.labels, truth) : null;
+      perModel.push({ file, accuracy });
+      out.info(`${file}: ${accuracy === null ? 'predicted' : `accuracy ${(accuracy * 100).toFixed(2)} %`}`);
+    } finally {
+      await model.kernels.dispose();
+    }
+  }
+  const vote = combinePredictions(members, 'vote');
+  const average = combinePredictions(members, 'average');
+  const chosen = mode === 'vote' ? vote : average;
+  const voteAccuracy = truth ? accuracyOf(vote.labels, truth) : null;
+  const averageAccuracy = truth ? accuracyOf(average.labels, truth) : null;
+  if (truth) {
+    out.info(
+      `Ensemble of ${members.length} on ${set.count} images: vote ${(voteAccuracy! * 100).toFixed(2)} %, ` +
+        `average ${(averageAccuracy! * 100).toFixed(2)} % (${mode} chosen)`,
+    );
+  }
+  if (o.submission) {
+    writeSubmission(o.submission, chosen.labels);
+    out.info(`Wrote ${set.count} predictions to ${o.submission}`);
+  }
+  out.result({
+    mode,
+    count: set.count,
+    models: perModel,
+    accuracy: mode === 'vote' ? voteAccuracy : averageAccuracy,
+    vote_accuracy: voteAccuracy,
+    average_accuracy: averageAccuracy,
+    submission: o.submission ?? null,
+  });
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMnist } from '../../src/data/index.js';
+import { experimentCsv, experimentMarkdown, writeExperiment } from '../../src/report/experiment.js';
+import { loadSharp } from '../../src/report/render.js';
+import { runExperiment } from '../../src/train/experiment.js';
+import { tempDir } from '../helpers/formats.js';
+
+describe('runExperiment', () => {
+  const mnist = loadMnist();
+  const n = 3000;
+  const train = {
+    ...mnist.train,
+    count: n,
+    images: mnist.train.images.subarray(0, n * 784),
+    labels: mnist.train.labels!.subarray(0, n),
+  };
+  const test = {
+    ...mnist.test,
+    count: 1000,
+    images: mnist.test.images.subarray(0, 1000 * 784),
+    labels: mnist.test.labels!.subarray(0, 1000),
+  };
+
+  it('trains every optimizer × rate, scores each, records divergence and goes on; files parse back', async () => {
+    const r = await runExperiment(train, test, {
+      optimizers: ['adam', 'sgd'],
+      learningRates: [1e-3, 1e4],
+      model: 'mlp-small',
+      epochs: 2,
+      batchSize: 64,
+      seed: 3,
+      validationSplit: 0.2,
+      threads: 1,
+    });
+    expect(r.runs.map((x) => [x.optimizer, x.learning_rate])).toEqual([
+      ['adam', 1e-3],
+      ['adam', 1e4],
+      ['sgd', 1e-3],
+      ['sgd', 1e4],
+    ]);
+    const [adam, adamHuge, sgd, sgdHuge] = r.runs;
+    // Adam at its default rate learns 3,000 digits well in 2 epochs; plain SGD at 1e-3 barely starts.
+    expect(adam.test_accuracy!).toBeGreaterThan(0.8);
+    expect(sgd.test_accuracy!).toBeLessThan(adam.test_accuracy!);
+    expect(adam.history.epochs).toHaveLength(2);
+    expect(adam.best_val_accuracy).toBe(Math.max(...adam.history.epochs.map((e) => e.val_accuracy!)));
+    // SGD at 1e4 overflows within a few steps; Adam's steps are bounded by the rate, so it stays finite but lost.
+    expect(sgdHuge.diverged).toMatch(/diverged/);
+    expect(sgdHuge.test_accuracy).toBeNull();
+    expect(sgdHuge.best_val_accuracy).toBeNull();
+    expect(adamHuge.diverged).toBeNull();
+    expect(adamHuge.test_accuracy!).toBeLessThan(0.5);
+
+    const md = experimentMarkdown(r.runs).trim().split('\n');
+    expect(md).toHaveLength(2 + 4);
+    expect(md[2]).toContain(`**${(adam.test_accuracy! * 100).toFixed(2)} %**`);
+    expect(md[5]).toContain('diverged');
+    const csv = experimentCsv(r.runs)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(csv[0]).toEqual([
+      'optimizer',
+      'learning_rate',
+      'best_val_accuracy',
+      'best_epoch',
+      'test_accuracy',
+      'seconds',
+      'diverged',
+    ]);
+    expect(Number(csv[1][4])).toBe(adam.test_accuracy);
+    expect(csv[4][4]).toBe('');
+    expect(csv[4][6]).toBe('yes');
+    expect(csv[2][6]).toBe('no');
+
+    const dir = tempDir();
+    const files = await writeExperiment(r.runs, join(dir, 'exp'));
+    expect(readFileSync(files.csv, 'utf8')).toBe(experimentCsv(r.runs));
+    const svg = readFileSync(files.chart_svg, 'utf8');
+    expect(svg).toContain('adam, 0.001');
+    expect(svg).toContain('sgd, 0.001');
+    const sharp = await loadSharp();
+    const png = await sharp(files.chart_png).raw().toBuffer({ resolveWithObject: true });
+    expect(png.info.width).toBeGreaterThan(800);
+    // Lines are drawn in colour: some pixels are far from grey.
+    let coloured = 0;
+    const d = png.data;
+    for (let i = 0; i < d.length; i += png.info.channels) {
+      if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 80) coloured++;
+    }
+    expect(coloured).toBeGreaterThan(500);
+  });
+});
