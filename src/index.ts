@@ -12,11 +12,25 @@
 export { DataFormatError, DigitsError, ModelFormatError, UsageError } from './errors.js';
 export * from './data/index.js';
 export { createKernels, type Backend, type KernelOptions, type Kernels } from './kernels/index.js';
+export {
+  affineWarp,
+  AUGMENT_PRESET_NAMES,
+  AUGMENT_PRESETS,
+  makeAugmenter,
+  type AugmentOptions,
+  type AugmentPreset,
+} from './data/augment.js';
 export type { Layer, Param } from './nn/layer.js';
 export { ActivationLayer, type ActivationName } from './nn/layers/activation.js';
 export { Dense, type DenseActivation, type DenseOptions } from './nn/layers/dense.js';
 export { Dropout } from './nn/layers/dropout.js';
 export { Flatten } from './nn/layers/flatten.js';
+export { Conv2D, type Conv2DOptions, type Padding } from './nn/layers/conv2d.js';
+export { MaxPooling2D } from './nn/layers/pooling.js';
+export { BatchNormalization, type BatchNormalizationOptions } from './nn/layers/batch-norm.js';
+export { Reshape } from './nn/layers/reshape.js';
+export { GlobalAveragePooling2D } from './nn/layers/global-average-pooling.js';
+export { KERNEL_INITIALIZERS, type KernelInitializer } from './nn/init.js';
 export { LOSS_NAMES, type LossName } from './nn/losses.js';
 export * from './nn/optimizers/index.js';
 export { preset, PRESET_NAMES, type PresetName } from './nn/presets.js';
@@ -43,6 +57,25 @@ export {
   type LoadedCheckpoint,
 } from './io/checkpoint.js';
 export { historyByMetric, type EpochLogs, type History } from './train/history.js';
+export { learningRateAt, SCHEDULE_NAMES, type Schedule, type ScheduleName } from './train/schedules.js';
+export {
+  earlyStopping,
+  keepBest,
+  reduceOnPlateau,
+  restoreWeights,
+  snapshotWeights,
+  type EpochCallback,
+  type Monitor,
+} from './train/callbacks.js';
+export { trainingPlan, type Recipe, type TrainingPlan } from './train/recipe.js';
+export {
+  runExperiment,
+  type ExperimentOptions,
+  type ExperimentResult,
+  type ExperimentRun,
+} from './train/experiment.js';
+export { accuracyOf, combinePredictions, type EnsembleMode } from './train/ensemble.js';
+export { experimentCsv, experimentMarkdown, writeExperiment } from './report/experiment.js';
 export { consoleProgress, silentProgress, type ProgressReporter } from './train/progress.js';
 export {
   buildReport,

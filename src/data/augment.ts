@@ -21,9 +21,9 @@ export interface AugmentOptions {
 /** Named recipes for `--augment`. */
 export const AUGMENT_PRESETS = {
   none: {},
-  /** Small shifts and rotations: the classic MNIST recipe (Keras examples, Kaggle kernels). */
+  /** Small shifts and rotations: the classic MNIST recipe (Keras examples, Kaggle kernels); cnn-best's default. */
   light: { rotation: 10, shift: 0.1, zoom: 0.1 },
-  /** Adds shear: what the cnn-best recipe uses. */
+  /** Adds shear. */
   standard: { rotation: 10, shift: 0.1, zoom: 0.1, shear: 10 },
   /** Adds elastic distortion (Simard et al. use α 34, σ 4 on 28×28). */
   strong: { rotation: 12, shift: 0.12, zoom: 0.15, shear: 12, elastic: { alpha: 34, sigma: 4 } },
