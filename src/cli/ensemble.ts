@@ -22,7 +22,7 @@ export function registerEnsemble(program: Command): void {
   program
     .command('ensemble')
     .description('evaluate several models together (majority vote or averaged probabilities); write their submission')
-    .requiredOption('--models <files>', 'comma-separated model files (.h5)', (v: string) =>
+    .requiredOption('--models <files>', 'comma-separated model files (.h5 or .keras)', (v: string) =>
       v
         .split(',')
         .map((s) => s.trim())

@@ -9,7 +9,7 @@ export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
     .description('loss and accuracy of a model on labelled data (default: the MNIST test set)')
-    .requiredOption('--model <file>', 'model file (.h5)')
+    .requiredOption('--model <file>', 'model file (.h5 or .keras)')
     .option('--data <path>', 'dataset (its test split, or its only labelled split)')
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print {"loss","accuracy","count"} as the last line')

@@ -11,7 +11,7 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('predict labels and write a Kaggle submission CSV (ImageId,Label)')
-    .requiredOption('--model <file>', 'model file (.h5)')
+    .requiredOption('--model <file>', 'model file (.h5 or .keras)')
     .option('--input <path>', 'images: IDX, mnist.npz, or Kaggle test.csv (default: the MNIST test set)')
     .option('--out <file>', 'CSV to write', 'results/submission.csv')
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)

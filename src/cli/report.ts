@@ -24,7 +24,7 @@ export function registerReport(program: Command): void {
     .description(
       'write pictures and an HTML page about a model: training curves, sample grids, confusion matrix, calibration',
     )
-    .requiredOption('--model <file>', 'model file (.h5)')
+    .requiredOption('--model <file>', 'model file (.h5 or .keras)')
     .option('--data <path>', 'labelled dataset to evaluate on (its test split; default: the MNIST test set)')
     .option('--out <dir>', 'directory for the files', 'results')
     .option('--seed <n>', 'seed for the random choice of sample images', nonNegativeInt, 1)

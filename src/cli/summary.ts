@@ -6,7 +6,7 @@ export function registerSummary(program: Command): void {
   program
     .command('summary')
     .description('print a Keras-style summary of a model file')
-    .requiredOption('--model <file>', 'model file (.h5)')
+    .requiredOption('--model <file>', 'model file (.h5 or .keras)')
     .option('--json', 'print the layers and parameter counts as JSON')
     .action(async (o: { model: string; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));

@@ -133,7 +133,7 @@ export function registerTrain(program: Command): void {
       1,
     )
     .option('--data <path>', 'dataset: IDX directory/file, mnist.npz, or Kaggle CSV (default: embedded MNIST)')
-    .option('--out <file>', 'model file to write', 'model/trained_model.h5')
+    .option('--out <file>', 'model file to write (.h5: Keras HDF5; .keras: Keras 3 archive)', 'model/trained_model.h5')
     .option('--submission <file>', 'Kaggle submission for the test set', 'results/submission.csv')
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option(

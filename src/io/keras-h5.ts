@@ -33,7 +33,7 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 type H5Module = typeof H5;
 let loading: Promise<H5Module> | null = null;
 /** h5wasm, loaded on first use: its WASM heap is only paid for by processes that read or write models. */
-function h5(): Promise<H5Module> {
+export function h5wasmModule(): Promise<H5Module> {
   loading ??= import('h5wasm/node').then(async (m) => {
     await m.ready;
     return m;
@@ -82,7 +82,7 @@ export async function saveKerasH5(
   metadata?: ModelMetadata,
   options: SaveOptions = {},
 ): Promise<void> {
-  const h5wasm = await h5();
+  const h5wasm = await h5wasmModule();
   const heap = model.kernels.heap;
   writeAtomically(file, (temp) => {
     const f = new h5wasm.File(temp, 'w');

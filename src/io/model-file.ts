@@ -1,22 +1,36 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
+import { readHead } from '../data/sniff.js';
+import { ModelFormatError } from '../errors.js';
 import { createKernels, type KernelOptions } from '../kernels/index.js';
 import type { Sequential } from '../nn/sequential.js';
+import { isZipFile, loadKerasArchive, saveKerasArchive } from './keras-archive.js';
 import { loadKerasH5, saveKerasH5, type LoadedModel, type ModelMetadata } from './keras-h5.js';
 
-/** Loads a model file (Keras HDF5) onto fresh kernels. */
+/**
+ * Loads a model file onto fresh kernels: Keras HDF5 (`.h5`, tf.keras 2.x or Keras 3 legacy) or a Keras 3 `.keras`
+ * archive, told apart by content.
+ */
 export async function loadModelFile(file: string, options: KernelOptions = {}): Promise<LoadedModel> {
+  let head: Uint8Array;
+  try {
+    head = readHead(file, 8);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelFormatError(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? e})`);
+  }
   const kernels = await createKernels(options);
   try {
-    return await loadKerasH5(file, kernels);
+    return isZipFile(head) ? await loadKerasArchive(file, kernels) : await loadKerasH5(file, kernels);
   } catch (e) {
     await kernels.dispose();
     throw e;
   }
 }
 
-/** Saves a model (Keras HDF5, atomic), creating the directory. */
+/** Saves a model atomically, creating the directory: a `.keras` archive if the name ends so, else Keras HDF5. */
 export async function saveModelFile(model: Sequential, file: string, metadata?: ModelMetadata): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
-  await saveKerasH5(model, file, metadata);
+  if (extname(file).toLowerCase() === '.keras') await saveKerasArchive(model, file, metadata);
+  else await saveKerasH5(model, file, metadata);
 }

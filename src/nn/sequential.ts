@@ -1,3 +1,4 @@
+import { kerasSnakeCase } from './naming.js';
 import type { Kernels, Ptr } from '../kernels/index.js';
 import type { Layer, Param, SoftmaxLogits } from './layer.js';
 import type { LossName } from './losses.js';
@@ -58,7 +59,7 @@ export class Sequential {
     const taken = new Set(this.layers.map((l) => l.name).filter(Boolean));
     for (const layer of this.layers) {
       if (layer.name) continue;
-      const base = snakeCase(layer.className);
+      const base = kerasSnakeCase(layer.className);
       let i = counts.get(base) ?? 0;
       let name = i === 0 ? base : `${base}_${i}`;
       while (taken.has(name)) name = `${base}_${++i}`;
@@ -253,12 +254,4 @@ export class Sequential {
       throw new RangeError(`batch of ${rows} rows does not fit the plan (${this.planned.batch}); call plan() first`);
     }
   }
-}
-
-/** Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d, BatchNormalization → batch_normalization. */
-function snakeCase(s: string): string {
-  return s
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
 }
