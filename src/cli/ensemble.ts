@@ -4,11 +4,12 @@ import { DigitsError, UsageError } from '../errors.js';
 import { loadModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
 import { accuracyOf, combinePredictions, type EnsembleMode } from '../train/ensemble.js';
-import { DEFAULT_SCALE, predict, type Predictions } from '../train/evaluate.js';
+import { predict, type Predictions } from '../train/evaluate.js';
+import { addModelInputOptions, inputScaling, readArchitecture, type ModelInputOptions } from './model-input.js';
 import { positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
-interface EnsembleCliOptions {
+interface EnsembleCliOptions extends ModelInputOptions {
   models: string[];
   vote?: boolean;
   average?: boolean;
@@ -19,7 +20,7 @@ interface EnsembleCliOptions {
 }
 
 export function registerEnsemble(program: Command): void {
-  program
+  const command = program
     .command('ensemble')
     .description('evaluate several models together (majority vote or averaged probabilities); write their submission')
     .requiredOption('--models <files>', 'comma-separated model files (.h5 or .keras)', (v: string) =>
@@ -33,8 +34,8 @@ export function registerEnsemble(program: Command): void {
     .option('--data <path>', 'images: IDX, mnist.npz, or Kaggle CSV (default: the MNIST test set)')
     .option('--submission <file>', "also write the ensemble's predictions as a Kaggle submission CSV")
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
-    .option('--json', 'print the per-model and ensemble accuracies as JSON on the last line')
-    .action(async (o: EnsembleCliOptions) => ensemble(o));
+    .option('--json', 'print the per-model and ensemble accuracies as JSON on the last line');
+  addModelInputOptions(command).action(async (o: EnsembleCliOptions) => ensemble(o));
 }
 
 async function ensemble(o: EnsembleCliOptions): Promise<void> {
@@ -50,9 +51,12 @@ async function ensemble(o: EnsembleCliOptions): Promise<void> {
   const members: Predictions[] = [];
   const perModel: { file: string; accuracy: number | null }[] = [];
   for (const file of o.models) {
-    const { model, metadata } = await loadModelFile(file, { threads: o.threads });
+    const { model, metadata } = await loadModelFile(file, {
+      threads: o.threads,
+      architecture: readArchitecture(o.arch),
+    });
     try {
-      const p = predict(model, set, { scale: metadata?.scale ?? DEFAULT_SCALE });
+      const p = predict(model, set, inputScaling(o, metadata));
       if (members.length && p.classes !== members[0].classes)
         throw new DigitsError(`${file}: ${p.classes} classes, but ${o.models[0]} has ${members[0].classes}`, 'E_SHAPE');
       members.push(p);

@@ -5,11 +5,12 @@ import { loadModelFile } from '../io/model-file.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { ClassProbabilities } from '../report/metrics.js';
 import { writeReport, type ReportInput, type ReportMetrics, type ReportPaths } from '../report/report.js';
-import { DEFAULT_SCALE, evaluate, predict } from '../train/evaluate.js';
+import { evaluate, predict } from '../train/evaluate.js';
+import { addModelInputOptions, inputScaling, readArchitecture, type ModelInputOptions } from './model-input.js';
 import { nonNegativeInt, positiveInt } from './options.js';
 import { makeOutput, type Output } from './output.js';
 
-interface ReportOptions {
+interface ReportOptions extends ModelInputOptions {
   model: string;
   data?: string;
   out: string;
@@ -19,7 +20,7 @@ interface ReportOptions {
 }
 
 export function registerReport(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description(
       'write pictures and an HTML page about a model: training curves, sample grids, confusion matrix, calibration',
@@ -29,24 +30,27 @@ export function registerReport(program: Command): void {
     .option('--out <dir>', 'directory for the files', 'results')
     .option('--seed <n>', 'seed for the random choice of sample images', nonNegativeInt, 1)
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
-    .option('--json', 'print the metrics and file paths as the last line')
-    .action(async (o: ReportOptions) => {
-      const out = makeOutput(Boolean(o.json));
-      const { source, set } = loadEvaluationSet(o.data);
-      // The model is loaded, run and released inside this call, so rendering gets the engine's memory back.
-      const input = await reportInputFromFile(o, set, source);
-      const r = await writeReport(input, o.out);
-      printReport(out, r);
-      out.result({ ...r });
-    });
+    .option('--json', 'print the metrics and file paths as the last line');
+  addModelInputOptions(command).action(async (o: ReportOptions) => {
+    const out = makeOutput(Boolean(o.json));
+    const { source, set } = loadEvaluationSet(o.data);
+    // The model is loaded, run and released inside this call, so rendering gets the engine's memory back.
+    const input = await reportInputFromFile(o, set, source);
+    const r = await writeReport(input, o.out);
+    printReport(out, r);
+    out.result({ ...r });
+  });
 }
 
 async function reportInputFromFile(o: ReportOptions, set: ImageSet, dataSource: string): Promise<ReportInput> {
-  const { model, metadata } = await loadModelFile(o.model, { threads: o.threads });
+  const { model, metadata } = await loadModelFile(o.model, {
+    threads: o.threads,
+    architecture: readArchitecture(o.arch),
+  });
   try {
-    const scale = metadata?.scale ?? DEFAULT_SCALE;
-    const { loss } = evaluate(model, set, { scale });
-    const predictions = predict(model, set, { scale });
+    const scaling = inputScaling(o, metadata);
+    const { loss } = evaluate(model, set, scaling);
+    const predictions = predict(model, set, scaling);
     return modelReportInput(model, metadata, set, predictions, loss, { seed: o.seed, modelFile: o.model, dataSource });
   } finally {
     await model.kernels.dispose();

@@ -12,8 +12,10 @@ import { readHead } from '../data/sniff.js';
 
 /** Written into model files so reports and `evaluate` know how the model was made. Keras ignores it. */
 export interface ModelMetadata {
-  /** Pixel scale the model expects (x · scale); 1/255 for everything digits trains. */
+  /** Pixel scale the model expects (x · scale + shift); 1/255 for everything digits trains. */
   scale: number;
+  /** Added after scaling (default 0), e.g. −0.5 for inputs in [−0.5, 0.5]. */
+  shift?: number;
   /** Per-epoch training history. */
   history?: { epochs: { [metric: string]: number | undefined }[] };
   /** The recipe: preset, epochs, batch size, optimizer, learning rate, seed, data source… */
@@ -161,6 +163,11 @@ export interface LoadOptions {
   attributes?: string[];
   /** Give up on a file the HDF5 library has not finished reading after this long (default 30 s). */
   timeoutMs?: number;
+  /**
+   * The architecture (Keras model_config JSON, as `model.to_json()` writes it) for a weights-only file
+   * (`save_weights`); its weights are assigned to the layers that have weights, in order, as Keras does.
+   */
+  architecture?: string;
 }
 
 /** Attribute value as a string (HDF5 strings may come back as fixed- or variable-length). */
@@ -227,28 +234,41 @@ function checkHdf5Superblock(file: string): void {
     throw new ModelFormatError(file, `truncated HDF5 file: it declares ${eof} bytes, ${size} are present`);
 }
 
-/** Number of values in all datasets under model_weights. */
-function storedWeightCount(f: Hdf5Group): number {
-  let n = 0;
-  const visit = (node: Hdf5Node | null): void => {
-    if (!node) return;
-    if (node.kind === 'dataset') n += node.shape.reduce((a, b) => a * b, 1);
-    else for (const child of Object.values(node.children)) visit(child);
-  };
-  visit(hdf5Get(f, 'model_weights'));
-  return n;
+/** Number of values in all datasets under a group. */
+function storedWeightCount(node: Hdf5Node | null): number {
+  if (!node) return 0;
+  if (node.kind === 'dataset') return node.shape.reduce((a, b) => a * b, 1);
+  return Object.values(node.children).reduce((n, c) => n + storedWeightCount(c), 0);
 }
 
 function readModel(f: Hdf5Group, file: string, kernels: Kernels, options: LoadOptions): LoadedModel {
-  const configText = attrString(f.attrs, 'model_config');
+  const fileConfig = attrString(f.attrs, 'model_config');
+  // A full model keeps its weights in model_weights/, matched to layers by name; a weights-only file keeps
+  // them at the root, matched by order to an architecture given separately.
+  const weightsOnly = !fileConfig;
+  const configText = fileConfig ?? options.architecture;
   if (!configText)
-    throw new ModelFormatError(file, 'no model_config attribute: a weights-only file needs an architecture');
-  const model = buildFromConfigJson(configText, file, kernels, storedWeightCount(f));
-  if (hdf5Get(f, 'model_weights')?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
+    throw new ModelFormatError(
+      file,
+      'no model_config attribute: a weights-only file (save_weights) needs an architecture (--arch model.json)',
+    );
+  const weightsRoot = weightsOnly ? f : hdf5Get(f, 'model_weights');
+  if (weightsRoot?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
+  const model = buildFromConfigJson(configText, file, kernels, storedWeightCount(weightsRoot));
   const heap = kernels.heap;
-  for (const layer of model.layers) {
-    if (layer.params.length === 0) continue;
-    const g = hdf5Get(f, `model_weights/${layer.name}`);
+  const withWeights = model.layers.filter((l) => l.params.length > 0);
+  const storedLayers = attrStrings(weightsRoot.attrs, 'layer_names').filter((name) => {
+    const g = hdf5Get(weightsRoot, name);
+    return g?.kind === 'group' && attrStrings(g.attrs, 'weight_names').length > 0;
+  });
+  if (weightsOnly && storedLayers.length !== withWeights.length)
+    throw new ModelFormatError(
+      file,
+      `the file has weights for ${storedLayers.length} layers, the architecture has ${withWeights.length} layers with weights`,
+    );
+  for (const [index, layer] of withWeights.entries()) {
+    const groupName = weightsOnly ? storedLayers[index] : layer.name;
+    const g = hdf5Get(weightsRoot, groupName);
     if (g?.kind !== 'group') throw new ModelFormatError(file, `layer "${layer.name}": no weights group`);
     const names = attrStrings(g.attrs, 'weight_names');
     if (names.length !== layer.params.length) {
@@ -258,7 +278,7 @@ function readModel(f: Hdf5Group, file: string, kernels: Kernels, options: LoadOp
       );
     }
     layer.params.forEach((p, i) => {
-      const ds = hdf5Get(f, `model_weights/${layer.name}/${names[i]}`);
+      const ds = hdf5Get(g, names[i]);
       if (ds?.kind !== 'dataset')
         throw new ModelFormatError(file, `layer "${layer.name}": missing dataset ${names[i]}`);
       if (ds.shape.join(',') !== p.shape.join(',')) {

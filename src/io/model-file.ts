@@ -11,7 +11,10 @@ import { loadKerasH5, saveKerasH5, type LoadedModel, type ModelMetadata } from '
  * Loads a model file onto fresh kernels: Keras HDF5 (`.h5`, tf.keras 2.x or Keras 3 legacy) or a Keras 3 `.keras`
  * archive, told apart by content.
  */
-export async function loadModelFile(file: string, options: KernelOptions = {}): Promise<LoadedModel> {
+export async function loadModelFile(
+  file: string,
+  options: KernelOptions & { architecture?: string } = {},
+): Promise<LoadedModel> {
   let head: Uint8Array;
   try {
     head = readHead(file, 8);
@@ -21,7 +24,9 @@ export async function loadModelFile(file: string, options: KernelOptions = {}): 
   }
   const kernels = await createKernels(options);
   try {
-    return isZipFile(head) ? await loadKerasArchive(file, kernels) : await loadKerasH5(file, kernels);
+    return isZipFile(head)
+      ? await loadKerasArchive(file, kernels)
+      : await loadKerasH5(file, kernels, { architecture: options.architecture });
   } catch (e) {
     await kernels.dispose();
     throw e;

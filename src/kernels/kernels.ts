@@ -51,8 +51,8 @@ export interface Kernels {
   argmaxRows(x: Ptr, m: number, n: number, out: Ptr): void;
   /** Rows whose argmax equals the u8 label. */
   countCorrect(x: Ptr, m: number, n: number, labels: Ptr): number;
-  /** dst[r] = src[idx[r]] · scale: gathers `count` uint8 rows of rowLen bytes into floats. */
-  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number): void;
+  /** dst[r] = src[idx[r]] · scale + shift (shift default 0): gathers `count` uint8 rows of rowLen bytes into floats. */
+  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number, shift?: number): void;
   /** dst[r] = src[idx[r]] for u8 labels. */
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void;
   /** dst (m×n floats) = one-hot of u8 labels. */

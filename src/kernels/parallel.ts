@@ -55,7 +55,7 @@ export interface PartKernels {
   dropout(x: Ptr, y: Ptr, mask: Ptr, rate: number, seed: number, i0: number, i1: number): void;
   colSum(dy: Ptr, m: number, n: number, out: Ptr, acc: number, j0: number, j1: number): void;
   softmax(x: Ptr, y: Ptr, n: number, r0: number, r1: number): void;
-  gatherScale(src: Ptr, idx: Ptr, rowLen: number, dst: Ptr, scale: number, r0: number, r1: number): void;
+  gatherScale(src: Ptr, idx: Ptr, rowLen: number, dst: Ptr, scale: number, shift: number, r0: number, r1: number): void;
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
   sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
@@ -127,7 +127,7 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     }
     case Op.GatherScale: {
       const [r0, r1] = partRange(a[5], parts, index, 1);
-      x.gatherScale(a[0], a[1], a[2], a[3], a[4], r0, r1);
+      x.gatherScale(a[0], a[1], a[2], a[3], a[4], a[6], r0, r1);
       return;
     }
     case Op.Softmax: {

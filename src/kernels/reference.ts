@@ -151,13 +151,14 @@ export class ReferenceKernels implements Kernels {
     return c;
   }
 
-  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number): void {
+  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number, shift = 0): void {
     const I = this.heap.i32(idx, count);
     const D = this.f(dst, count * rowLen);
     const s = Math.fround(scale);
+    const t = Math.fround(shift);
     for (let r = 0; r < count; r++) {
       const S = this.heap.u8(src + I[r] * rowLen, rowLen);
-      for (let c = 0; c < rowLen; c++) D[r * rowLen + c] = S[c] * s;
+      for (let c = 0; c < rowLen; c++) D[r * rowLen + c] = Math.fround(S[c] * s) + t;
     }
   }
 

@@ -43,7 +43,7 @@ interface KernelExports {
   ): number;
   argmaxRows(x: Ptr, n: number, out: Ptr, r0: number, r1: number): void;
   countCorrect(x: Ptr, n: number, labels: Ptr, r0: number, r1: number): number;
-  gatherScale(src: Ptr, idx: Ptr, rowLen: number, dst: Ptr, scale: number, r0: number, r1: number): void;
+  gatherScale(src: Ptr, idx: Ptr, rowLen: number, dst: Ptr, scale: number, shift: number, r0: number, r1: number): void;
   gatherLabels(src: Ptr, idx: Ptr, dst: Ptr, r0: number, r1: number): void;
   oneHot(labels: Ptr, n: number, dst: Ptr, r0: number, r1: number): void;
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
@@ -345,7 +345,7 @@ export class WasmKernels implements Kernels {
   countCorrect(x: Ptr, m: number, n: number, labels: Ptr): number {
     return this.x.countCorrect(x, n, labels, 0, m);
   }
-  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number): void {
+  gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number, shift = 0): void {
     if (this.split(count * rowLen)) {
       const g = this.argBlock();
       g[0] = src;
@@ -354,8 +354,9 @@ export class WasmKernels implements Kernels {
       g[3] = dst;
       g[4] = scale;
       g[5] = count;
+      g[6] = shift;
       this.dispatch(Op.GatherScale);
-    } else this.x.gatherScale(src, idx, rowLen, dst, scale, 0, count);
+    } else this.x.gatherScale(src, idx, rowLen, dst, scale, shift, 0, count);
   }
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void {
     this.x.gatherLabels(src, idx, dst, 0, count);

@@ -148,10 +148,12 @@ export class Sequential {
     return this.kernels.heap.allocBytes(bytes);
   }
 
-  /** Gathers rows idx[0..rows) of staged uint8 images (scaled by `scale`) and labels into the input buffers. */
-  loadBatch(images: Ptr, labels: Ptr, idx: Ptr, rows: number, scale: number): void {
+  /**
+   * Gathers rows idx[0..rows) of staged uint8 images (as x · scale + shift) and labels into the input buffers.
+   */
+  loadBatch(images: Ptr, labels: Ptr, idx: Ptr, rows: number, scale: number, shift = 0): void {
     this.requirePlan(rows);
-    this.kernels.gatherScale(images, idx, rows, this.inputSize, this.inputPtr, scale);
+    this.kernels.gatherScale(images, idx, rows, this.inputSize, this.inputPtr, scale, shift);
     if (labels) this.kernels.gatherLabels(labels, idx, rows, this.labelsPtr);
   }
 

@@ -6,6 +6,12 @@ import { DigitsError } from '../errors.js';
 /** Pixel scaling every model here uses unless told otherwise: x / 255. */
 export const DEFAULT_SCALE = 1 / 255;
 
+/** How uint8 pixels become model inputs: x · scale + shift (shift defaults to 0). */
+export interface InputScaling {
+  scale?: number;
+  shift?: number;
+}
+
 export interface Evaluation {
   loss: number;
   accuracy: number;
@@ -49,14 +55,14 @@ export function checkLabels(model: Sequential, set: ImageSet, what: string): voi
 }
 
 /** Mean loss and accuracy over a staged set, using the current plan (training or inference). */
-export function evaluateStaged(model: Sequential, s: StagedSet, scale: number): Evaluation {
+export function evaluateStaged(model: Sequential, s: StagedSet, scale: number, shift = 0): Evaluation {
   if (!s.labels) throw new DigitsError('cannot evaluate: the data has no labels', 'E_NO_LABELS');
   const batch = model.plannedBatch;
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < s.count; start += batch) {
     const rows = Math.min(batch, s.count - start);
-    model.loadBatch(s.images, s.labels, s.index + start * 4, rows, scale);
+    model.loadBatch(s.images, s.labels, s.index + start * 4, rows, scale, shift);
     const r = model.evaluateStep(rows);
     lossSum += r.lossSum;
     correct += r.correct;
@@ -68,11 +74,11 @@ export function evaluateStaged(model: Sequential, s: StagedSet, scale: number): 
 export function evaluate(
   model: Sequential,
   set: ImageSet,
-  options: { batchSize?: number; scale?: number } = {},
+  options: { batchSize?: number } & InputScaling = {},
 ): Evaluation {
   checkLabels(model, set, 'the evaluation data');
   model.plan(options.batchSize ?? 1000, false);
-  return evaluateStaged(model, stageSet(model, set), options.scale ?? DEFAULT_SCALE);
+  return evaluateStaged(model, stageSet(model, set), options.scale ?? DEFAULT_SCALE, options.shift ?? 0);
 }
 
 export interface Predictions {
@@ -87,7 +93,7 @@ export interface Predictions {
 export function predict(
   model: Sequential,
   set: ImageSet,
-  options: { batchSize?: number; scale?: number } = {},
+  options: { batchSize?: number } & InputScaling = {},
 ): Predictions {
   const batch = options.batchSize ?? 1000;
   model.plan(batch, false);
@@ -98,7 +104,7 @@ export function predict(
   const k = model.kernels;
   for (let start = 0; start < s.count; start += batch) {
     const rows = Math.min(batch, s.count - start);
-    model.loadBatch(s.images, 0, s.index + start * 4, rows, options.scale ?? DEFAULT_SCALE);
+    model.loadBatch(s.images, 0, s.index + start * 4, rows, options.scale ?? DEFAULT_SCALE, options.shift ?? 0);
     model.forward(rows, false);
     if (!model.outputIsProbability) k.softmax(model.output, model.output, rows, classes);
     probabilities.set(k.heap.f32(model.output, rows * classes), start * classes);

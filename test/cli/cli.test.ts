@@ -253,6 +253,34 @@ describe('digits CLI', () => {
     expect(avg.accuracy).toBe(j.average_accuracy);
   });
 
+  it('evaluate takes --arch for a weights-only file and --normalize for its input scaling', async () => {
+    const arch = join(dir, 'ayush.json');
+    const dense = (name: string, units: number, activation: string) => ({
+      class_name: 'Dense',
+      config: { name, units, activation },
+    });
+    writeFileSync(
+      arch,
+      JSON.stringify({
+        class_name: 'Sequential',
+        config: {
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 784] } },
+            dense('dense', 64, 'relu'),
+            dense('dense_1', 64, 'relu'),
+            dense('dense_2', 10, 'softmax'),
+          ],
+        },
+      }),
+    );
+    const model = fixture('keras/ayush_ann.h5');
+    const r = await digits('evaluate', '--model', model, '--arch', arch, '--normalize', '0.5,1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson(r.stdout).accuracy).toBe(0.9718);
+    const plain = lastJson((await digits('evaluate', '--model', model, '--arch', arch, '--json')).stdout);
+    expect(plain.accuracy as number).toBeLessThan(0.95); // the wrong input scaling costs accuracy
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
@@ -269,6 +297,15 @@ describe('digits CLI', () => {
       [['experiment', '--optimizers', 'adam,lion'], /^error: .*"lion" is not one of: adam/],
       [['experiment', '--lrs', '0.1,-1'], /^error: .*expected positive numbers/],
       [['experiment', '--validation-split', '0'], /^error: --validation-split must be > 0/],
+      [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
+      [
+        ['evaluate', '--model', fixture('keras/ayush_ann.h5')],
+        /^error: .*ayush_ann\.h5: .*needs an architecture \(--arch/,
+      ],
+      [
+        ['evaluate', '--model', fixture('keras/ayush_ann.h5'), '--arch', join(dir, 'none.json')],
+        /^error: .*none\.json: cannot read the architecture file \(ENOENT\)$/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await digits(...args);

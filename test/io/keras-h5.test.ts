@@ -108,6 +108,33 @@ describe('Keras HDF5 model files', () => {
     });
   }
 
+  it('loads a weights-only file (save_weights) onto a given architecture, by layer order', async () => {
+    // The author's architecture, with other layer names than the file's: Keras assigns by order.
+    const arch = (names: string[]) =>
+      JSON.stringify({
+        class_name: 'Sequential',
+        config: {
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 784], name: 'in' } },
+            ...names.map((name, i) => ({
+              class_name: 'Dense',
+              config: { name, units: i < 2 ? 64 : 10, activation: i < 2 ? 'relu' : 'softmax' },
+            })),
+          ],
+        },
+      });
+    const file = fixture('keras/ayush_ann.h5');
+    const { model } = await loadKerasH5(file, await createKernels({ threads: 1 }), {
+      architecture: arch(['a', 'b', 'c']),
+    });
+    // Inputs x/255 − 0.5, as the author trained it.
+    expect(evaluate(model, mnist.test, { scale: 1 / 255, shift: -0.5 }).accuracy).toBeCloseTo(0.9718, 4);
+    await model.kernels.dispose();
+    await expect(
+      loadKerasH5(file, await createKernels({ threads: 1 }), { architecture: arch(['a', 'b']) }),
+    ).rejects.toThrow(/weights for 3 layers, the architecture has 2 layers with weights/);
+  });
+
   it('writes the layout real Keras writes (compared with a tf.keras 2.4 file of the same layer types)', async () => {
     const k = await createKernels();
     const m = preset('mlp-small').build(k, 1).compile({ optimizer: new Adam() });

@@ -206,6 +206,12 @@ for (const { variant, native: useNative } of variants) {
       p.wasm.gatherScale(sw, iw, 20, rowLen, dw, 1 / 255);
       p.ref.gatherScale(sr, ir, 20, rowLen, dr, 1 / 255);
       expect(readF32(p.wasm, dw, 20 * rowLen)).toEqual(readF32(p.ref, dr, 20 * rowLen));
+      // With a shift, (x − mean) / std style: x · (1 / (255 · 0.3081)) − 0.1307 / 0.3081.
+      p.wasm.gatherScale(sw, iw, 20, rowLen, dw, 1 / (255 * 0.3081), -0.1307 / 0.3081);
+      p.ref.gatherScale(sr, ir, 20, rowLen, dr, 1 / (255 * 0.3081), -0.1307 / 0.3081);
+      const shifted = readF32(p.wasm, dw, 20 * rowLen);
+      expect(shifted).toEqual(readF32(p.ref, dr, 20 * rowLen));
+      expect(shifted[0]).toBeCloseTo((src[idx[0] * rowLen] / 255 - 0.1307) / 0.3081, 5);
       const ow = p.wasm.heap.alloc(20);
       const or = p.ref.heap.alloc(20);
       p.wasm.gatherLabels(lw, iw, 20, ow);

@@ -470,9 +470,19 @@ export function countCorrect(x: usize, n: i32, labels: usize, r0: i32, r1: i32):
   return correct;
 }
 
-/** dst[r][c] = src[idx[r]][c] · scale for rows [r0, r1): uint8 images to a float batch. */
-export function gatherScale(src: usize, idx: usize, rowLen: i32, dst: usize, scale: f32, r0: i32, r1: i32): void {
+/** dst[r][c] = src[idx[r]][c] · scale + shift for rows [r0, r1): uint8 images to a float batch. */
+export function gatherScale(
+  src: usize,
+  idx: usize,
+  rowLen: i32,
+  dst: usize,
+  scale: f32,
+  shift: f32,
+  r0: i32,
+  r1: i32,
+): void {
   const s4 = f32x4.splat(scale);
+  const t4 = f32x4.splat(shift);
   for (let r = r0; r < r1; r++) {
     const s = src + <usize>load<i32>(idx + (<usize>r << 2)) * <usize>rowLen;
     const d = dst + (<usize>(r * rowLen) << 2);
@@ -482,12 +492,12 @@ export function gatherScale(src: usize, idx: usize, rowLen: i32, dst: usize, sca
       const lo = i16x8.extend_low_i8x16_u(bytes);
       const hi = i16x8.extend_high_i8x16_u(bytes);
       const o = d + (<usize>c << 2);
-      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), s4));
-      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), s4), 16);
-      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), s4), 32);
-      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), s4), 48);
+      v128.store(o, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), s4), t4));
+      v128.store(o, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), s4), t4), 16);
+      v128.store(o, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), s4), t4), 32);
+      v128.store(o, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), s4), t4), 48);
     }
-    for (; c < rowLen; c++) store<f32>(d + (<usize>c << 2), <f32>load<u8>(s + <usize>c) * scale);
+    for (; c < rowLen; c++) store<f32>(d + (<usize>c << 2), <f32>load<u8>(s + <usize>c) * scale + shift);
   }
 }
 
