@@ -3,6 +3,7 @@ import { DigitsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExport } from './export.js';
 import { registerExperiment } from './experiment.js';
 import { registerPredict } from './predict.js';
 import { registerReport } from './report.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   registerReport(program);
   registerExperiment(program);
   registerEnsemble(program);
+  registerExport(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

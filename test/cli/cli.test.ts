@@ -281,6 +281,34 @@ describe('digits CLI', () => {
     expect(plain.accuracy as number).toBeLessThan(0.95); // the wrong input scaling costs accuracy
   });
 
+  it('export writes ONNX, .keras and .h5 versions that give the same results', async () => {
+    const onnxFile = join(dir, 'export', 'm.onnx');
+    const kerasFile = join(dir, 'export', 'm.keras');
+    const h5File = join(dir, 'export', 'copy.h5');
+    const r = await digits(
+      'export',
+      '--model',
+      model,
+      '--onnx',
+      onnxFile,
+      '--keras',
+      kerasFile,
+      '--h5',
+      h5File,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson(r.stdout)).toMatchObject({ onnx: onnxFile, keras: kerasFile, h5: h5File });
+    for (const file of [kerasFile, h5File]) {
+      const e = lastJson((await digits('evaluate', '--model', file, '--data', data, '--json')).stdout);
+      expect(e.accuracy, file).toBe(trained.test_accuracy);
+    }
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(readFileSync(onnxFile));
+    expect(session.inputNames).toEqual(['input']);
+    expect(session.outputNames).toEqual(['output']);
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
@@ -297,6 +325,7 @@ describe('digits CLI', () => {
       [['experiment', '--optimizers', 'adam,lion'], /^error: .*"lion" is not one of: adam/],
       [['experiment', '--lrs', '0.1,-1'], /^error: .*expected positive numbers/],
       [['experiment', '--validation-split', '0'], /^error: --validation-split must be > 0/],
+      [['export', '--model', 'm.h5'], /^error: give at least one of --onnx, --keras, --h5$/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
       [
         ['evaluate', '--model', fixture('keras/ayush_ann.h5')],
