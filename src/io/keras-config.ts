@@ -49,11 +49,13 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
     throw new ModelFormatError(file, detail);
   };
   if (!root || typeof root !== 'object') fail('model_config is not a JSON object');
-  if (root.class_name !== 'Sequential')
-    fail(`model class ${String(root.class_name)} is not supported yet (only Sequential)`);
+  const functional = root.class_name === 'Functional' || root.class_name === 'Model';
+  if (root.class_name !== 'Sequential' && !functional)
+    fail(`model class ${String(root.class_name)} is not supported (Sequential, or a Functional chain)`);
   const cfg = (root.config ?? {}) as Json;
-  const layerList = (Array.isArray(cfg) ? cfg : cfg.layers) as Json[] | undefined;
-  if (!Array.isArray(layerList)) fail('model_config has no layer list');
+  const rawLayers = (Array.isArray(cfg) ? cfg : cfg.layers) as Json[] | undefined;
+  if (!Array.isArray(rawLayers)) fail('model_config has no layer list');
+  const layerList = functional ? linearChain(rawLayers!, fail) : rawLayers;
   let inputShape: Shape | null = null;
   const layers: Layer[] = [];
   for (const entry of layerList!) {
@@ -176,6 +178,62 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
     inputShape: inputShape!,
     name: typeof cfg.name === 'string' ? cfg.name : 'sequential',
   });
+}
+
+/** The layers a layer's first call takes its inputs from (tf.keras 2 and Keras 3 inbound_nodes formats). */
+function inboundNames(entry: Json): string[] {
+  const nodes = entry.inbound_nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) return [];
+  const node = nodes[0] as unknown;
+  const names: string[] = [];
+  // tf.keras 2: [[["prev", 0, 0, {}], …]]
+  if (Array.isArray(node)) {
+    for (const t of node) if (Array.isArray(t) && typeof t[0] === 'string') names.push(t[0]);
+    return names;
+  }
+  // Keras 3: {"args": [tensor or [tensors]], "kwargs": {}} with tensor.config.keras_history = ["prev", 0, 0]
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      const history = ((v as Json).config as Json | undefined)?.keras_history;
+      if ((v as Json).class_name === '__keras_tensor__' && Array.isArray(history) && typeof history[0] === 'string')
+        names.push(history[0]);
+    }
+  };
+  visit((node as Json).args);
+  return names;
+}
+
+/**
+ * The layers of a Functional model that is a plain chain (input → each layer feeds exactly the next → output),
+ * in order; anything with branches or merges is refused, naming the layer.
+ */
+function linearChain(layers: Json[], fail: (d: string) => never): Json[] {
+  const nameOf = (l: Json) => String(l.name ?? (l.config as Json | undefined)?.name ?? '');
+  const byName = new Map(layers.map((l) => [nameOf(l), l]));
+  const next = new Map<string, string>();
+  let input: Json | null = null;
+  for (const l of layers) {
+    const from = inboundNames(l);
+    if (l.class_name === 'InputLayer') {
+      if (input) fail('a Functional model with several inputs is not supported');
+      input = l;
+      continue;
+    }
+    if (from.length !== 1)
+      fail(
+        `layer "${nameOf(l)}" (${String(l.class_name)}) takes ${from.length} inputs: only linear Functional models are supported`,
+      );
+    if (next.has(from[0])) fail(`layer "${from[0]}" feeds several layers: only linear Functional models are supported`);
+    if (!byName.has(from[0])) fail(`layer "${nameOf(l)}" takes its input from unknown layer "${from[0]}"`);
+    next.set(from[0], nameOf(l));
+  }
+  if (!input) fail('the Functional model has no InputLayer');
+  const chain: Json[] = [input!];
+  for (let name = next.get(nameOf(input!)); name !== undefined && chain.length <= layers.length; name = next.get(name))
+    chain.push(byName.get(name)!);
+  if (chain.length !== layers.length) fail('the Functional model is not one chain from its input to its output');
+  return chain;
 }
 
 function activation(a: unknown, where: string, fail: (d: string) => never): ActivationName {
