@@ -26,7 +26,7 @@ export { Dense, type DenseActivation, type DenseOptions } from './nn/layers/dens
 export { Dropout } from './nn/layers/dropout.js';
 export { Flatten } from './nn/layers/flatten.js';
 export { Conv2D, type Conv2DOptions, type Padding } from './nn/layers/conv2d.js';
-export { MaxPooling2D } from './nn/layers/pooling.js';
+export { AveragePooling2D, MaxPooling2D } from './nn/layers/pooling.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './nn/layers/batch-norm.js';
 export { Reshape } from './nn/layers/reshape.js';
 export { GlobalAveragePooling2D } from './nn/layers/global-average-pooling.js';

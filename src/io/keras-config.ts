@@ -9,7 +9,7 @@ import { Flatten } from '../nn/layers/flatten.js';
 import { BatchNormalization } from '../nn/layers/batch-norm.js';
 import { Conv2D } from '../nn/layers/conv2d.js';
 import { GlobalAveragePooling2D } from '../nn/layers/global-average-pooling.js';
-import { MaxPooling2D } from '../nn/layers/pooling.js';
+import { AveragePooling2D, MaxPooling2D } from '../nn/layers/pooling.js';
 import { Reshape } from '../nn/layers/reshape.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Shape } from '../nn/tensor.js';
@@ -134,15 +134,18 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
         break;
       }
       case 'MaxPooling2D':
+      case 'AveragePooling2D': {
         checkChannelsLast(c, where, fail);
+        const Pool = cls === 'MaxPooling2D' ? MaxPooling2D : AveragePooling2D;
         layers.push(
-          new MaxPooling2D(intPair(c.pool_size ?? 2, 'pool_size', where, fail), {
+          new Pool(intPair(c.pool_size ?? 2, 'pool_size', where, fail), {
             strides: c.strides == null ? undefined : intPair(c.strides, 'strides', where, fail),
             padding: padding(c.padding, where, fail),
             name,
           }),
         );
         break;
+      }
       case 'BatchNormalization': {
         const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
         if (axis !== -1 && !(inputShape && axis === inputShape.length))

@@ -175,19 +175,18 @@ export function toOnnx(model: Sequential, options: OnnxExportOptions = {}): onnx
         activation(c.activation, name);
         break;
       }
-      case 'MaxPooling2D': {
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
         const win = (layer as MaxPooling2D).window;
         toNchw();
-        x = g.node(
-          'MaxPool',
-          [x],
-          [
-            intsAttr('kernel_shape', [win.kh, win.kw]),
-            intsAttr('strides', [win.sh, win.sw]),
-            intsAttr('pads', pads(win)),
-          ],
-          name,
-        );
+        const attributes = [
+          intsAttr('kernel_shape', [win.kh, win.kw]),
+          intsAttr('strides', [win.sh, win.sw]),
+          intsAttr('pads', pads(win)),
+        ];
+        // Keras averages over the cells inside the image only.
+        if (layer.className === 'AveragePooling2D') attributes.push(intAttr('count_include_pad', 0));
+        x = g.node(layer.className === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x], attributes, name);
         break;
       }
       case 'BatchNormalization': {

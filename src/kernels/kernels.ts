@@ -74,6 +74,10 @@ export interface Kernels {
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void;
   /** dx (overwritten) = dy routed to the positions `arg` recorded. */
   maxPoolBackward(win: Ptr, n: number, dy: Ptr, arg: Ptr, dx: Ptr): void;
+  /** Average pooling: y[r][ch] = mean of the window's cells inside the image (padding not counted). */
+  avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void;
+  /** dx (overwritten) = each window's dy shared equally among the cells it averaged. */
+  avgPoolBackward(win: Ptr, n: number, dy: Ptr, dx: Ptr): void;
   /** Column sums of an m×c matrix, in f64: sumA[j] = Σ a[r][j], sumAB[j] = Σ a[r][j]·b[r][j]. */
   columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr): void;
   /** out[r][j] = s[j]·x[r][j] + t[j] (+ u[j]·z[r][j] if z ≠ 0), m×c; out may alias x or z. */

@@ -27,6 +27,8 @@ export const enum Op {
   AffineColumns = 17,
   Scale = 18,
   Adadelta = 19,
+  AvgPool = 20,
+  AvgPoolBackward = 21,
 }
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
@@ -63,6 +65,8 @@ export interface PartKernels {
   col2im(win: Ptr, cols: Ptr, dx: Ptr, b0: number, b1: number): void;
   maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
   maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
+  avgPool(win: Ptr, x: Ptr, y: Ptr, r0: number, r1: number): void;
+  avgPoolBackward(win: Ptr, dy: Ptr, dx: Ptr, b0: number, b1: number): void;
   columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr, work: Ptr, j0: number, j1: number): void;
   affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
   scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
@@ -153,6 +157,16 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     case Op.MaxPoolBackward: {
       const [b0, b1] = partRange(a[4], parts, index, 1);
       if (b1 > b0) x.maxPoolBackward(a[0], a[1], a[2], a[3], b0, b1);
+      return;
+    }
+    case Op.AvgPool: {
+      const [r0, r1] = partRange(a[3], parts, index, 1);
+      if (r1 > r0) x.avgPool(a[0], a[1], a[2], r0, r1);
+      return;
+    }
+    case Op.AvgPoolBackward: {
+      const [b0, b1] = partRange(a[3], parts, index, 1);
+      if (b1 > b0) x.avgPoolBackward(a[0], a[1], a[2], b0, b1);
       return;
     }
     case Op.ColumnSums2: {

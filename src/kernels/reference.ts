@@ -262,6 +262,42 @@ export class ReferenceKernels implements Kernels {
     for (let i = 0; i < outCount; i++) if (A[i] >= 0) DX[A[i]] += DY[i];
   }
 
+  avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void {
+    const g = readWindow(this.heap, win);
+    const X = this.f(x, n * g.h * g.w * g.c);
+    const Y = this.f(y, n * g.oh * g.ow * g.c);
+    const sums = new Float32Array(g.c);
+    const count = new Int32Array(n * g.oh * g.ow);
+    Y.fill(0);
+    this.windows(g, n, (r, b, iy, ix) => {
+      if (iy < 0) return;
+      count[r]++;
+      for (let ch = 0; ch < g.c; ch++) Y[r * g.c + ch] += X[((b * g.h + iy) * g.w + ix) * g.c + ch];
+    });
+    for (let r = 0; r < count.length; r++) {
+      const inv = Math.fround(1 / count[r]);
+      for (let ch = 0; ch < g.c; ch++) sums[ch] = Y[r * g.c + ch];
+      for (let ch = 0; ch < g.c; ch++) Y[r * g.c + ch] = sums[ch] * inv;
+    }
+  }
+
+  avgPoolBackward(win: Ptr, n: number, dy: Ptr, dx: Ptr): void {
+    const g = readWindow(this.heap, win);
+    const DY = this.f(dy, n * g.oh * g.ow * g.c);
+    const DX = this.f(dx, n * g.h * g.w * g.c);
+    const count = new Int32Array(n * g.oh * g.ow);
+    this.windows(g, n, (r, _b, iy) => {
+      if (iy >= 0) count[r]++;
+    });
+    DX.fill(0);
+    this.windows(g, n, (r, b, iy, ix) => {
+      if (iy < 0) return;
+      const inv = Math.fround(1 / count[r]);
+      for (let ch = 0; ch < g.c; ch++)
+        DX[((b * g.h + iy) * g.w + ix) * g.c + ch] += Math.fround(DY[r * g.c + ch] * inv);
+    });
+  }
+
   /** Calls `visit(row, image, iy, ix, windowCell)` for every cell of every window, in order; iy = −1 outside. */
   private windows(
     g: Window,

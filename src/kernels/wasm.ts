@@ -53,6 +53,8 @@ interface KernelExports {
   col2im(win: Ptr, cols: Ptr, dx: Ptr, b0: number, b1: number): void;
   maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
   maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
+  avgPool(win: Ptr, x: Ptr, y: Ptr, r0: number, r1: number): void;
+  avgPoolBackward(win: Ptr, dy: Ptr, dx: Ptr, b0: number, b1: number): void;
   columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr, work: Ptr, j0: number, j1: number): void;
   affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
   scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
@@ -450,6 +452,27 @@ export class WasmKernels implements Kernels {
       g[4] = n;
       this.dispatch(Op.MaxPoolBackward);
     } else this.x.maxPoolBackward(win, dy, arg, dx, 0, n);
+  }
+  avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void {
+    const rows = n * this.windowOutputs(win);
+    if (this.split(rows * 16)) {
+      const g = this.argBlock();
+      g[0] = win;
+      g[1] = x;
+      g[2] = y;
+      g[3] = rows;
+      this.dispatch(Op.AvgPool);
+    } else this.x.avgPool(win, x, y, 0, rows);
+  }
+  avgPoolBackward(win: Ptr, n: number, dy: Ptr, dx: Ptr): void {
+    if (n > 1 && this.split(n * this.windowOutputs(win) * 16)) {
+      const g = this.argBlock();
+      g[0] = win;
+      g[1] = dy;
+      g[2] = dx;
+      g[3] = n;
+      this.dispatch(Op.AvgPoolBackward);
+    } else this.x.avgPoolBackward(win, dy, dx, 0, n);
   }
   columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr): void {
     if (c >= 16 && this.split(m * c)) {

@@ -10,7 +10,7 @@ import { Conv2D } from '../../src/nn/layers/conv2d.js';
 import { Dense } from '../../src/nn/layers/dense.js';
 import { GlobalAveragePooling2D } from '../../src/nn/layers/global-average-pooling.js';
 import { ActivationLayer } from '../../src/nn/layers/activation.js';
-import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
+import { AveragePooling2D, MaxPooling2D } from '../../src/nn/layers/pooling.js';
 import { Reshape } from '../../src/nn/layers/reshape.js';
 import { Adam } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
@@ -104,6 +104,7 @@ describe('ONNX export, checked by ONNX Runtime', () => {
         new Conv2D(8, 3, { strides: 2, padding: 'same', activation: 'relu' }),
         new MaxPooling2D(3, { strides: 2, padding: 'same' }),
         new BatchNormalization(),
+        new AveragePooling2D(2, { strides: 1, padding: 'same' }),
         new Conv2D(12, [2, 3], { useBias: false }),
         new ActivationLayer('relu'),
         new GlobalAveragePooling2D(),

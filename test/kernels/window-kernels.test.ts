@@ -41,7 +41,7 @@ for (const threads of [1, 2]) {
     afterAll(async () => wasm.dispose());
 
     for (const [name, win] of windows) {
-      it(`im2col, col2im, maxPool and its backward: ${name}`, () => {
+      it(`im2col, col2im, maxPool, avgPool and their backward: ${name}`, () => {
         const n = 5;
         const inSize = n * win.h * win.w * win.c;
         const rows = n * win.oh * win.ow;
@@ -63,7 +63,13 @@ for (const threads of [1, 2]) {
           const pdy = put(k, dyPool);
           const dxPool = put(k, randomFloats(inSize, 98));
           k.maxPoolBackward(g, n, pdy, arg, dxPool);
+          const avg = k.heap.allocF32(rows * win.c);
+          k.avgPool(g, n, px, avg);
+          const dxAvg = put(k, randomFloats(inSize, 97)); // garbage: must be overwritten
+          k.avgPoolBackward(g, n, pdy, dxAvg);
           return {
+            avg: k.heap.f32(avg, rows * win.c).slice(),
+            dxAvg: k.heap.f32(dxAvg, inSize).slice(),
             cols: k.heap.f32(cols, rows * K).slice(),
             dx: k.heap.f32(dx, inSize).slice(),
             y: k.heap.f32(y, rows * win.c).slice(),
@@ -76,6 +82,8 @@ for (const threads of [1, 2]) {
         expect(out[0].y).toEqual(out[1].y);
         expect(out[0].arg).toEqual(out[1].arg);
         expect(out[0].dxPool).toEqual(out[1].dxPool);
+        expect(out[0].avg).toEqual(out[1].avg);
+        expect(out[0].dxAvg).toEqual(out[1].dxAvg);
 
         // col2im is the adjoint of im2col: <im2col(x), d> = <x, col2im(d)>.
         let lhs = 0;

@@ -8,7 +8,7 @@ import { Flatten } from '../../src/nn/layers/flatten.js';
 import { BatchNormalization } from '../../src/nn/layers/batch-norm.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
 import { GlobalAveragePooling2D } from '../../src/nn/layers/global-average-pooling.js';
-import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
+import { AveragePooling2D, MaxPooling2D } from '../../src/nn/layers/pooling.js';
 import { Reshape } from '../../src/nn/layers/reshape.js';
 import type { LossName } from '../../src/nn/losses.js';
 import { Sequential } from '../../src/nn/sequential.js';
@@ -149,6 +149,21 @@ describe('gradient checks (finite differences)', () => {
         new Dense(3, { activation: 'softmax' }),
       ],
       [16],
+      'categorical_crossentropy',
+      3,
+    );
+  });
+
+  it('Conv2D → AveragePooling2D(3, stride 2, same: edge windows average fewer cells) → AveragePooling2D(2) → Flatten → Dense(softmax)', async () => {
+    await check(
+      [
+        new Conv2D(3, 2, { padding: 'same' }),
+        new AveragePooling2D(3, { strides: 2, padding: 'same' }),
+        new AveragePooling2D(2),
+        new Flatten(),
+        new Dense(3, { activation: 'softmax' }),
+      ],
+      [6, 7, 2],
       'categorical_crossentropy',
       3,
     );

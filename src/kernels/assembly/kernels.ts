@@ -757,6 +757,71 @@ export function maxPoolBackward(g: usize, dy: usize, arg: usize, dx: usize, b0: 
   }
 }
 
+/**
+ * Output rows [r0, r1) of average pooling: the mean of each window's cells inside the image (padding is not
+ * counted, as TensorFlow and Keras average).
+ */
+export function avgPool(g: usize, x: usize, y: usize, r0: i32, r1: i32): void {
+  const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  for (let r = r0; r < r1; r++) {
+    const ox = r % ow;
+    const t = r / ow;
+    const oy = t % oh;
+    const b = t / oh;
+    const y0 = max(0, oy * sh - pt), y1 = min(h, oy * sh - pt + kh);
+    const x0 = max(0, ox * sw - pl), x1 = min(w, ox * sw - pl + kw);
+    const inv: f32 = 1 / <f32>((y1 - y0) * (x1 - x0));
+    const out = y + (<usize>(r * c) << 2);
+    let ch = 0;
+    for (; ch + 4 <= c; ch += 4) {
+      let sum = f32x4.splat(0);
+      for (let iy = y0; iy < y1; iy++)
+        for (let ix = x0; ix < x1; ix++) sum = f32x4.add(sum, v128.load(x + (<usize>(((b * h + iy) * w + ix) * c + ch) << 2)));
+      v128.store(out + (<usize>ch << 2), f32x4.mul(sum, f32x4.splat(inv)));
+    }
+    for (; ch < c; ch++) {
+      let sum: f32 = 0;
+      for (let iy = y0; iy < y1; iy++)
+        for (let ix = x0; ix < x1; ix++) sum += load<f32>(x + (<usize>(((b * h + iy) * w + ix) * c + ch) << 2));
+      store<f32>(out + (<usize>ch << 2), sum * inv);
+    }
+  }
+}
+
+/** Images [b0, b1) of dx (overwritten) = each window's dy shared equally among its cells inside the image. */
+export function avgPoolBackward(g: usize, dy: usize, dx: usize, b0: i32, b1: i32): void {
+  const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  memory.fill(dx + (<usize>b0 * <usize>(h * w * c) << 2), 0, <usize>(b1 - b0) * <usize>(h * w * c) << 2);
+  for (let b = b0; b < b1; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const y0 = max(0, oy * sh - pt), y1 = min(h, oy * sh - pt + kh);
+        const x0 = max(0, ox * sw - pl), x1 = min(w, ox * sw - pl + kw);
+        const inv: f32 = 1 / <f32>((y1 - y0) * (x1 - x0));
+        const d = dy + (<usize>(((b * oh + oy) * ow + ox) * c) << 2);
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const o = dx + (<usize>(((b * h + iy) * w + ix) * c) << 2);
+            let ch = 0;
+            for (; ch + 4 <= c; ch += 4) {
+              const q = o + (<usize>ch << 2);
+              v128.store(q, f32x4.add(v128.load(q), f32x4.mul(v128.load(d + (<usize>ch << 2)), f32x4.splat(inv))));
+            }
+            for (; ch < c; ch++) {
+              const q = o + (<usize>ch << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(d + (<usize>ch << 2)) * inv);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Per-column statistics and affine maps of an m×c matrix (batch normalization over NHWC rows: m = N·H·W).
 // ---------------------------------------------------------------------------------------------------------

@@ -4,12 +4,15 @@ import type { Layer, PlanInput, PlanOutput } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
 import { pair, type Padding } from './conv2d.js';
 
+export type PoolKind = 'max' | 'average';
+
 /**
- * Keras's MaxPooling2D over channels-last images: the maximum of each pool window per channel. Forward
- * records where each maximum came from, so backward routes the gradient there.
+ * Keras's MaxPooling2D and AveragePooling2D over channels-last images, per channel: the maximum of each pool
+ * window (forward records where it came from, so backward routes the gradient there), or the mean of the
+ * window's cells inside the image (backward shares the gradient equally among them).
  */
-export class MaxPooling2D implements Layer {
-  readonly className = 'MaxPooling2D';
+class Pooling2D implements Layer {
+  readonly className: 'MaxPooling2D' | 'AveragePooling2D';
   readonly params = [];
   name: string;
   readonly poolSize: [number, number];
@@ -25,14 +28,16 @@ export class MaxPooling2D implements Layer {
   private arg: Ptr = 0;
 
   constructor(
+    readonly kind: PoolKind,
     poolSize: number | [number, number] = 2,
     options: { strides?: number | [number, number]; padding?: Padding; name?: string } = {},
   ) {
+    this.className = kind === 'max' ? 'MaxPooling2D' : 'AveragePooling2D';
     this.poolSize = pair(poolSize);
     this.strides = pair(options.strides ?? this.poolSize);
     for (const v of [...this.poolSize, ...this.strides])
       if (!Number.isInteger(v) || v < 1)
-        throw new RangeError('MaxPooling2D pool size and strides must be positive integers');
+        throw new RangeError(`${this.className} pool size and strides must be positive integers`);
     this.padding = options.padding ?? 'valid';
     this.name = options.name ?? '';
   }
@@ -40,7 +45,7 @@ export class MaxPooling2D implements Layer {
   build(heap: Heap, _rng: unknown, inputShape: Shape): Shape {
     if (inputShape.length !== 3)
       throw new RangeError(
-        `${this.name}: MaxPooling2D expects (height, width, channels), got (${inputShape.join(', ')})`,
+        `${this.name}: ${this.className} expects (height, width, channels), got (${inputShape.join(', ')})`,
       );
     const [h, w, c] = inputShape;
     this.window = makeWindow({ h, w, c }, this.poolSize, this.strides, this.padding);
@@ -56,17 +61,20 @@ export class MaxPooling2D implements Layer {
     this.x = input.x;
     this.dx = input.dx;
     this.y = heap.alloc(out * 4);
-    this.arg = heap.alloc(out * 4);
+    this.arg = this.kind === 'max' ? heap.alloc(out * 4) : 0;
     this.dy = training ? heap.alloc(out * 4) : 0;
     return { y: this.y, dy: this.dy };
   }
 
   forward(k: Kernels, n: number): void {
-    k.maxPool(this.win, n, this.x, this.y, this.arg);
+    if (this.kind === 'max') k.maxPool(this.win, n, this.x, this.y, this.arg);
+    else k.avgPool(this.win, n, this.x, this.y);
   }
 
   backward(k: Kernels, n: number): void {
-    if (this.dx) k.maxPoolBackward(this.win, n, this.dy, this.arg, this.dx);
+    if (!this.dx) return;
+    if (this.kind === 'max') k.maxPoolBackward(this.win, n, this.dy, this.arg, this.dx);
+    else k.avgPoolBackward(this.win, n, this.dy, this.dx);
   }
 
   config(): Record<string, unknown> {
@@ -79,5 +87,21 @@ export class MaxPooling2D implements Layer {
       strides: [...this.strides],
       data_format: 'channels_last',
     };
+  }
+}
+
+type PoolOptions = { strides?: number | [number, number]; padding?: Padding; name?: string };
+
+/** Keras's MaxPooling2D (pool size 2, strides = pool size, "valid" padding by default). */
+export class MaxPooling2D extends Pooling2D {
+  constructor(poolSize: number | [number, number] = 2, options: PoolOptions = {}) {
+    super('max', poolSize, options);
+  }
+}
+
+/** Keras's AveragePooling2D (pool size 2, strides = pool size, "valid" padding by default). */
+export class AveragePooling2D extends Pooling2D {
+  constructor(poolSize: number | [number, number] = 2, options: PoolOptions = {}) {
+    super('average', poolSize, options);
   }
 }
