@@ -43,7 +43,7 @@ describe('Keras 3 .keras archives', () => {
   it('loads the real Keras 3.13 archive and reproduces its accuracy (98.40 %)', async () => {
     const { model } = await loadModelFile(real, { threads: 1 });
     try {
-      expect(evaluate(model, mnist.test).accuracy).toBeCloseTo(0.984, 4);
+      expect(evaluate(model, mnist.test!).accuracy).toBeCloseTo(0.984, 4);
     } finally {
       await model.kernels.dispose();
     }
@@ -77,7 +77,7 @@ describe('Keras 3 .keras archives', () => {
         const q = back.params[i];
         expect(back.kernels.heap.f32(q.value, q.size)).toEqual(model.kernels.heap.f32(p.value, p.size));
       });
-      const set = { ...mnist.test, count: 500, images: mnist.test.images.subarray(0, 500 * 784), labels: null };
+      const set = { ...mnist.test!, count: 500, images: mnist.test!.images.subarray(0, 500 * 784), labels: null };
       expect(predict(back, set).probabilities).toEqual(predict(model, set).probabilities);
     } finally {
       await back.kernels.dispose();

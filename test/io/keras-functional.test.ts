@@ -92,7 +92,7 @@ describe('linear Functional models', () => {
     const { model } = await loadKerasH5(fixture('keras/ayush_ann.h5'), await createKernels({ threads: 1 }), {
       architecture: JSON.stringify(keras3Functional()),
     });
-    expect(evaluate(model, loadMnist().test, { scale: 1 / 255, shift: -0.5 }).accuracy).toBeCloseTo(0.9718, 4);
+    expect(evaluate(model, loadMnist().test!, { scale: 1 / 255, shift: -0.5 }).accuracy).toBeCloseTo(0.9718, 4);
     await model.kernels.dispose();
   });
 

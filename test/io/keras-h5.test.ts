@@ -85,8 +85,8 @@ describe('Keras HDF5 model files', () => {
       const k = await createKernels({ threads: 1 });
       const m = preset(name).build(k, 5).compile({ optimizer: new Adam() });
       m.plan(16, true);
-      const images = m.stage(mnist.train.images.subarray(0, 16 * 784));
-      const labels = m.stage(mnist.train.labels!.subarray(0, 16));
+      const images = m.stage(mnist.train!.images.subarray(0, 16 * 784));
+      const labels = m.stage(mnist.train!.labels!.subarray(0, 16));
       const idx = k.heap.alloc(16 * 4);
       k.heap.i32(idx, 16).set(Array.from({ length: 16 }, (_, i) => i));
       m.loadBatch(images, labels, idx, 16, 1 / 255);
@@ -95,7 +95,7 @@ describe('Keras HDF5 model files', () => {
       await saveKerasH5(m, file, { scale: 1 / 255 });
       const { model } = await loadKerasH5(file, await createKernels({ threads: 1 }));
       expect(model.summary()).toBe(m.summary());
-      const set = { ...mnist.test, count: 200, images: mnist.test.images.subarray(0, 200 * 784), labels: null };
+      const set = { ...mnist.test!, count: 200, images: mnist.test!.images.subarray(0, 200 * 784), labels: null };
       expect(predict(model, set).probabilities).toEqual(predict(m, set).probabilities);
       if (name === 'cnn-best') {
         // The moving statistics moved away from their initial 0 / 1 and were saved.
@@ -128,11 +128,39 @@ describe('Keras HDF5 model files', () => {
       architecture: arch(['a', 'b', 'c']),
     });
     // Inputs x/255 − 0.5, as the author trained it.
-    expect(evaluate(model, mnist.test, { scale: 1 / 255, shift: -0.5 }).accuracy).toBeCloseTo(0.9718, 4);
+    expect(evaluate(model, mnist.test!, { scale: 1 / 255, shift: -0.5 }).accuracy).toBeCloseTo(0.9718, 4);
     await model.kernels.dispose();
     await expect(
       loadKerasH5(file, await createKernels({ threads: 1 }), { architecture: arch(['a', 'b']) }),
     ).rejects.toThrow(/weights for 3 layers, the architecture has 2 layers with weights/);
+  });
+
+  it('writes a convnet the way Keras 2.6 wrote the same architecture: names, shapes, dtypes, config keys', async () => {
+    const real = fixture('keras/kiljaeden_mnist.h5');
+    const { model } = await loadKerasH5(real, await createKernels({ threads: 1 }));
+    const ours = join(dir, 'convnet.h5');
+    await saveKerasH5(model, ours);
+    await model.kernels.dispose();
+    const a = layout(ours);
+    const keras = layout(real);
+    expect(a.weightsAttrs).toEqual(keras.weightsAttrs);
+    expect(a.layers).toEqual(keras.layers);
+    expect(a.config).toEqual(keras.config);
+  });
+
+  it('reproduces the probabilities real Keras printed for kiljaeden_7.jpg (golden values, ~6 digits)', async () => {
+    const golden = JSON.parse(readFileSync(fixture('keras/golden_kiljaeden_7jpg.json'), 'utf8')) as {
+      input_uint8_28x28: number[][];
+      keras_probs_from_screenshot: Record<string, number>;
+    };
+    const { model } = await loadKerasH5(fixture('keras/kiljaeden_mnist.h5'), await createKernels({ threads: 1 }));
+    const images = Uint8Array.from(golden.input_uint8_28x28.flat());
+    const p = predict(model, { count: 1, height: 28, width: 28, images, labels: null }).probabilities;
+    await model.kernels.dispose();
+    for (let c = 0; c < 10; c++) {
+      const want = golden.keras_probs_from_screenshot[String(c)];
+      expect(Math.abs(p[c] - want) / want, `class ${c}`).toBeLessThan(2e-5);
+    }
   });
 
   it('writes the layout real Keras writes (compared with a tf.keras 2.4 file of the same layer types)', async () => {

@@ -24,7 +24,7 @@ function digitsOutput(model: Sequential, n: number): Float32Array {
   const k = model.kernels;
   const batch = 500;
   model.plan(batch, false);
-  const images = model.stage(mnist.test.images.subarray(0, n * 784));
+  const images = model.stage(mnist.test!.images.subarray(0, n * 784));
   const idx = k.heap.alloc(n * 4);
   k.heap.i32(idx, n).set(Array.from({ length: n }, (_, i) => i));
   const out = new Float32Array(n * model.classes);
@@ -40,7 +40,7 @@ function digitsOutput(model: Sequential, n: number): Float32Array {
 /** The same through ONNX Runtime. */
 async function onnxOutput(model: Sequential, n: number): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(onnxBytes(model));
-  const x = Float32Array.from(mnist.test.images.subarray(0, n * 784), (v) => v / 255);
+  const x = Float32Array.from(mnist.test!.images.subarray(0, n * 784), (v) => v / 255);
   const result = await session.run({ input: new ort.Tensor('float32', x, [n, ...model.inputShape]) });
   return result.output.data as Float32Array;
 }
@@ -66,8 +66,8 @@ function compare(a: Float32Array, b: Float32Array, classes: number): { maxDiff: 
 function step(model: Sequential, steps = 3): void {
   model.compile({ optimizer: new Adam() });
   model.plan(32, true);
-  const images = model.stage(mnist.train.images.subarray(0, 32 * 784));
-  const labels = model.stage(mnist.train.labels!.subarray(0, 32));
+  const images = model.stage(mnist.train!.images.subarray(0, 32 * 784));
+  const labels = model.stage(mnist.train!.labels!.subarray(0, 32));
   const idx = model.kernels.heap.alloc(32 * 4);
   model.kernels.heap.i32(idx, 32).set(Array.from({ length: 32 }, (_, i) => i));
   model.loadBatch(images, labels, idx, 32, 1 / 255);
@@ -127,7 +127,7 @@ describe('ONNX export, checked by ONNX Runtime', () => {
       const m = onnxProto.onnx.ModelProto.decode(onnxBytes(model, { scale: 1 / 255 }));
       expect(Number(m.opsetImport[0].version)).toBe(13);
       expect(m.producerName).toBe('digits');
-      const dims = m.graph!.input[0].type!.tensorType!.shape!.dim!;
+      const dims = m.graph!.input![0].type!.tensorType!.shape!.dim!;
       expect(dims.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 28, 28]);
       expect(m.metadataProps.find((p) => p.key === 'input_scale')?.value).toBe(String(1 / 255));
       // dig94 ends in a linear layer: the graph returns its logits, as the model does.

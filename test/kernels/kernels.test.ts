@@ -19,7 +19,7 @@ const native = await loadNativeGemm();
 const variants = [
   { variant: 'simd', native: false },
   { variant: 'relaxed', native: false },
-  ...(native ? [{ variant: 'relaxed', native: true }] : []),
+  ...(native ? [{ variant: 'relaxed', native: true } as const] : []),
 ] as const;
 
 interface Pair {

@@ -11,16 +11,16 @@ describe('runExperiment', () => {
   const mnist = loadMnist();
   const n = 3000;
   const train = {
-    ...mnist.train,
+    ...mnist.train!,
     count: n,
-    images: mnist.train.images.subarray(0, n * 784),
-    labels: mnist.train.labels!.subarray(0, n),
+    images: mnist.train!.images.subarray(0, n * 784),
+    labels: mnist.train!.labels!.subarray(0, n),
   };
   const test = {
-    ...mnist.test,
+    ...mnist.test!,
     count: 1000,
-    images: mnist.test.images.subarray(0, 1000 * 784),
-    labels: mnist.test.labels!.subarray(0, 1000),
+    images: mnist.test!.images.subarray(0, 1000 * 784),
+    labels: mnist.test!.labels!.subarray(0, 1000),
   };
 
   it('trains every optimizer × rate, scores each, records divergence and goes on; files parse back', async () => {
