@@ -101,3 +101,26 @@ export {
   type ConfusedPair,
 } from './report/metrics.js';
 export { sampleGrid, type Grid, type GridOptions, type GridSample, type GridTile } from './report/grid.js';
+export {
+  medianLevel,
+  median3,
+  NoInkError,
+  otsuThreshold,
+  preprocess,
+  resizeArea,
+  toGray,
+  type GrayImage,
+  type Preprocessed,
+  type PreprocessOptions,
+  type RawImage,
+} from './vision/preprocess.js';
+export { decodeImage, ImageFormatError, type ImageDataLike, type ImageInput } from './vision/image-input.js';
+export {
+  classifyPreprocessed,
+  recognize,
+  recognizeAll,
+  type Recognition,
+  type RecognizeOptions,
+} from './vision/recognize.js';
+export { onnxBytes, toOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx.js';
+export { loadKerasArchive, saveKerasArchive } from './io/keras-archive.js';

@@ -6,6 +6,7 @@ import { registerEvaluate } from './evaluate.js';
 import { registerExport } from './export.js';
 import { registerExperiment } from './experiment.js';
 import { registerPredict } from './predict.js';
+import { registerRecognize } from './recognize.js';
 import { registerReport } from './report.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   registerExperiment(program);
   registerEnsemble(program);
   registerExport(program);
+  registerRecognize(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -309,6 +309,39 @@ describe('digits CLI', () => {
     expect(session.outputNames).toEqual(['output']);
   });
 
+  it('recognize reads images, preprocesses them like MNIST and classifies them with one model load', async () => {
+    const sharp = (await import('sharp')).default;
+    const test = (await import('../../src/data/index.js')).loadMnist().test!;
+    const files: string[] = [];
+    for (const i of [0, 1]) {
+      // An MNIST test digit as dark ink on white paper, enlarged 3×, saved as PNG.
+      const ink = Buffer.from(test.images.subarray(i * 784, (i + 1) * 784).map((v) => 255 - v));
+      const file = join(dir, `digit${i}.png`);
+      await sharp(ink, { raw: { width: 28, height: 28, channels: 1 } })
+        .resize(84, 84, { kernel: 'nearest' })
+        .extend({ top: 20, bottom: 30, left: 40, right: 10, background: '#ffffff' })
+        .png()
+        .toFile(file);
+      files.push(file);
+    }
+    const kil = fixture('keras/kiljaeden_mnist.h5');
+    const r = await digits('recognize', ...files, '--model', kil, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const results = lastJson(r.stdout).results as { file: string; label: number; probabilities: number[] }[];
+    expect(results.map((x) => x.label)).toEqual([test.labels![0], test.labels![1]]);
+    expect(results[0].probabilities).toHaveLength(10);
+    const bad = join(dir, 'notes.txt');
+    writeFileSync(bad, 'not an image');
+    const mixed = await digits('recognize', files[0], bad, '--model', kil, '--json');
+    expect(mixed.code).not.toBe(0);
+    const errLines = mixed.stderr.trim().split('\n');
+    expect(errLines.filter((l) => l.startsWith('error:'))).toEqual(['error: 1 of 2 images could not be recognised']);
+    expect(errLines.at(-1)).toBe('error: 1 of 2 images could not be recognised');
+    const partial = lastJson(mixed.stdout).results as { label?: number; error?: string }[];
+    expect(partial[0].label).toBe(test.labels![0]);
+    expect(partial[1].error).toMatch(/notes\.txt: not a readable image/);
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));

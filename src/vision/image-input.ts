@@ -1,0 +1,57 @@
+/**
+ * What `recognize` accepts as an image, and how it becomes pixels: raw pixel objects (RawImage, or a browser
+ * ImageData-like {width, height, data} with 4 channels) pass through; in Node, a file path or encoded bytes
+ * (PNG, JPEG, WebP, GIF, TIFF, AVIF…) are decoded by sharp, turned upright by their EXIF orientation.
+ */
+import { DigitsError } from '../errors.js';
+import type { RawImage } from './preprocess.js';
+
+/** ImageData and anything shaped like it (RGBA bytes). */
+export interface ImageDataLike {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray | Uint8Array;
+}
+
+export type ImageInput = string | Uint8Array | RawImage | ImageDataLike;
+
+/** Images larger than this many pixels are refused before decoding (a 100-megapixel photo is plenty). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+export class ImageFormatError extends DigitsError {
+  constructor(
+    readonly source: string,
+    detail: string,
+  ) {
+    super(`${source}: ${detail}`, 'E_IMAGE');
+  }
+}
+
+/** Pixels of an image input; `name` names it in errors. */
+export async function decodeImage(input: ImageInput, name = 'image'): Promise<RawImage> {
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) {
+    const channels = 'channels' in input ? input.channels : 4;
+    if (input.data.length < input.width * input.height * channels)
+      throw new ImageFormatError(name, `pixel data too short for ${input.width}×${input.height}×${channels}`);
+    return { width: input.width, height: input.height, channels, data: input.data };
+  }
+  const source = typeof input === 'string' ? input : name;
+  const { default: sharp } = await import('sharp');
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS })
+      .rotate()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      width: info.width,
+      height: info.height,
+      channels: info.channels as RawImage['channels'],
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
+  } catch (e) {
+    const message = (e as Error).message;
+    if (typeof input === 'string' && /missing|no such file/i.test(message))
+      throw new ImageFormatError(source, 'no such file');
+    throw new ImageFormatError(source, `not a readable image (${message.split('\n')[0]})`);
+  }
+}
