@@ -124,3 +124,7 @@ export {
 } from './vision/recognize.js';
 export { onnxBytes, toOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx.js';
 export { loadKerasArchive, saveKerasArchive } from './io/keras-archive.js';
+export { detect, type Box, type DetectedDigit, type Detection, type DetectOptions } from './vision/detect.js';
+export { annotate } from './vision/annotate.js';
+export { connectedComponents, type Component } from './vision/components.js';
+export { digitString, type DigitString, type DigitStringOptions } from './data/digit-strings.js';

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { DigitsError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerBenchDetect } from './bench-detect.js';
+import { registerDetect } from './detect.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerExport } from './export.js';
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<void> {
   registerEnsemble(program);
   registerExport(program);
   registerRecognize(program);
+  registerDetect(program);
+  registerBenchDetect(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

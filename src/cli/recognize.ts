@@ -18,6 +18,13 @@ interface RecognizeCliOptions extends ModelInputOptions {
 /** Where `npm start` / `digits train` put the model by default. */
 const DEFAULT_MODEL = 'model/trained_model.h5';
 
+/** The model file to use: the one given, or the default one if it exists (a clear error otherwise). */
+export function defaultModelFile(file: string): string {
+  if (file === DEFAULT_MODEL && !existsSync(DEFAULT_MODEL))
+    throw new DigitsError(`no model at ${DEFAULT_MODEL}: train one (npm start) or give --model`, 'E_USAGE');
+  return file;
+}
+
 export function registerRecognize(program: Command): void {
   const command = program
     .command('recognize')
@@ -31,8 +38,7 @@ export function registerRecognize(program: Command): void {
 
 async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
-  if (o.model === DEFAULT_MODEL && !existsSync(DEFAULT_MODEL))
-    throw new DigitsError(`no model at ${DEFAULT_MODEL}: train one (npm start) or give --model`, 'E_USAGE');
+  defaultModelFile(o.model);
   // Every image is read and preprocessed first; the model is loaded once and classifies them in one batch.
   const prepared: (Preprocessed | Error)[] = [];
   for (const file of files) {

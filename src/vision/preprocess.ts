@@ -205,8 +205,12 @@ export function preprocess(image: RawImage, options: PreprocessOptions = {}): Pr
   const { width: w, height: h, data } = clean;
   const threshold = otsuThreshold(data);
   let max = 0;
-  for (const v of data) if (v > max) max = v;
-  if (max <= threshold || max - threshold < 16) throw new NoInkError();
+  let min = 255;
+  for (const v of data) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  if (max - min < 16 || max - threshold < 16) throw new NoInkError();
   // Step 4–5: ink above the threshold, stretched; its bounding box without edge lines.
   const mask = new Uint8Array(w * h);
   for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;

@@ -342,6 +342,35 @@ describe('digits CLI', () => {
     expect(partial[1].error).toMatch(/notes\.txt: not a readable image/);
   });
 
+  it('detect reads a multi-digit image and annotates it; bench-detect scores synthetic strings', async () => {
+    const { digitString } = await import('../../src/data/digit-strings.js');
+    const test = (await import('../../src/data/index.js')).loadMnist().test!;
+    const sharp = (await import('sharp')).default;
+    const s = digitString(test, 5, { length: 4 });
+    const file = join(dir, 'string.png');
+    await sharp(Buffer.from(s.data), { raw: { width: s.width, height: s.height, channels: 1 } })
+      .png()
+      .toFile(file);
+    const kil = fixture('keras/kiljaeden_mnist.h5');
+    const annotated = join(dir, 'annotated.png');
+    const r = await digits('detect', file, '--model', kil, '--annotate', annotated, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout) as { text: string; digits: { label: number; box: { width: number } }[] };
+    expect(j.text).toMatch(/^\d+$/);
+    expect(j.digits.map((d) => String(d.label)).join('')).toBe(j.text);
+    expect(j.digits[0].box.width).toBeGreaterThan(0);
+    expect((await sharp(annotated).metadata()).width).toBe(s.width);
+    const b = await digits('bench-detect', '--model', kil, '--count', '3', '--json');
+    expect(b.code, b.stderr).toBe(0);
+    const bj = lastJson(b.stdout) as Record<string, number>;
+    expect(bj.images).toBe(3);
+    for (const k of ['string_accuracy', 'digit_accuracy']) {
+      expect(bj[k]).toBeGreaterThanOrEqual(0);
+      expect(bj[k]).toBeLessThanOrEqual(1);
+    }
+    expect(bj.ms_per_image).toBeGreaterThan(0);
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
@@ -359,6 +388,8 @@ describe('digits CLI', () => {
       [['experiment', '--lrs', '0.1,-1'], /^error: .*expected positive numbers/],
       [['experiment', '--validation-split', '0'], /^error: --validation-split must be > 0/],
       [['export', '--model', 'm.h5'], /^error: give at least one of --onnx, --keras, --h5$/],
+      [['detect', join(dir, 'none.png'), '--model', 'm.h5'], /^error: .*none\.png: no such file$/],
+      [['bench-detect', '--model', 'm.h5', '--length', '5,2'], /^error: --length must be min,max/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
       [
         ['evaluate', '--model', fixture('keras/ayush_ann.h5')],

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { digitString } from '../../src/data/digit-strings.js';
+import { loadMnist } from '../../src/data/index.js';
+import { loadModelFile } from '../../src/io/model-file.js';
+import { loadSharp } from '../../src/report/render.js';
+import { annotate } from '../../src/vision/annotate.js';
+import { detect } from '../../src/vision/detect.js';
+import type { RawImage } from '../../src/vision/preprocess.js';
+import { editDistance } from '../../src/cli/bench-detect.js';
+import { fixture } from '../helpers/fixtures.js';
+
+const test = loadMnist().test!;
+
+/** MNIST test digits `indices` drawn 2× as dark ink on white paper at the given top-left corners. */
+function page(w: number, h: number, placed: [number, number, number][]): RawImage {
+  const data = new Uint8Array(w * h).fill(235);
+  for (const [index, ox, oy] of placed)
+    for (let y = 0; y < 56; y++)
+      for (let x = 0; x < 56; x++) {
+        const v = test.images[index * 784 + Math.floor(y / 2) * 28 + Math.floor(x / 2)];
+        const i = (oy + y) * w + ox + x;
+        data[i] = Math.min(data[i], 235 - Math.round((v * 215) / 255));
+      }
+  return { width: w, height: h, channels: 1, data };
+}
+
+describe('detect', () => {
+  it('reads two lines of separated digits in reading order, with boxes where they were drawn', async () => {
+    // Test images 0–4 are 7, 2, 1, 0, 4.
+    const image = page(420, 220, [
+      [1, 120, 20], // 2 (placed right of the 7, listed first)
+      [0, 30, 25], // 7
+      [2, 20, 130], // 1
+      [3, 110, 125], // 0
+      [4, 200, 135], // 4
+    ]);
+    const { model } = await loadModelFile(fixture('keras/kiljaeden_mnist.h5'), { threads: 1 });
+    try {
+      const d = await detect(model, image);
+      expect(d.text).toBe('72\n104');
+      expect(d.inverted).toBe(true);
+      const seven = d.digits[0].box;
+      expect(seven.x).toBeGreaterThanOrEqual(30);
+      expect(seven.x + seven.width).toBeLessThanOrEqual(30 + 56);
+      expect(d.digits.map((x) => x.line)).toEqual([0, 0, 1, 1, 1]);
+      // The annotated picture has red boxes.
+      const png = await annotate(image, d);
+      const sharp = await loadSharp();
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      const at = (x: number, y: number) =>
+        data.subarray((y * info.width + x) * info.channels, (y * info.width + x + 1) * info.channels);
+      const edge = at(seven.x, seven.y + Math.floor(seven.height / 2));
+      expect(edge[0]).toBeGreaterThan(200);
+      expect(edge[1]).toBeLessThan(80);
+      expect((await detect(model, page(100, 80, []))).text).toBe('');
+    } finally {
+      await model.kernels.dispose();
+    }
+  });
+
+  it('the synthetic string generator is seeded, and its boxes lie in the image', () => {
+    const a = digitString(test, 42, { length: 6 });
+    const b = digitString(test, 42, { length: 6 });
+    expect(b.data).toEqual(a.data);
+    expect(a.text).toHaveLength(6);
+    expect(a.boxes).toHaveLength(6);
+    for (const box of a.boxes) {
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(a.width);
+      expect(box.y + box.height).toBeLessThanOrEqual(a.height);
+    }
+    expect(digitString(test, 43, { length: 6 }).data).not.toEqual(a.data);
+  });
+
+  it('edit distance counts insertions, deletions and substitutions', () => {
+    expect(editDistance('12345', '12345')).toBe(0);
+    expect(editDistance('1245', '12345')).toBe(1);
+    expect(editDistance('123456', '12345')).toBe(1);
+    expect(editDistance('19345', '12345')).toBe(1);
+    expect(editDistance('', '123')).toBe(3);
+  });
+});
