@@ -197,7 +197,7 @@ export async function detect(model: Sequential, image: ImageInput, options: Dete
         const i = (c.y + y) * w + c.x + x;
         if (ids.has(labels[i])) crop[y * c.width + x] = data[i];
       }
-    let pre: Preprocessed | null = null;
+    let pre: Preprocessed | null;
     try {
       pre = preprocess({ width: c.width, height: c.height, channels: 1, data: crop }, { ...options, invert: false });
     } catch {
