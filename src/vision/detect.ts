@@ -15,7 +15,7 @@
 import type { Sequential } from '../nn/sequential.js';
 import { connectedComponents, type Component } from './components.js';
 import { decodeImage, type ImageInput } from './image-input.js';
-import { median3, medianLevel, otsuThreshold, preprocess, toGray, type Preprocessed } from './preprocess.js';
+import { inkImage, preprocess, type Preprocessed } from './preprocess.js';
 import { classifyPreprocessed, type RecognizeOptions } from './recognize.js';
 
 export interface Box {
@@ -148,21 +148,9 @@ function readingOrder(boxes: Box[]): { order: number[]; line: number[] } {
 
 /** Finds, classifies and orders the digits in an image. */
 export async function detect(model: Sequential, image: ImageInput, options: DetectOptions = {}): Promise<Detection> {
-  const raw = await decodeImage(image);
-  const gray = toGray(raw);
-  const inverted = options.invert ?? (!gray.fromAlpha && medianLevel(gray.data) > 127);
-  if (inverted) for (let i = 0; i < gray.data.length; i++) gray.data[i] = 255 - gray.data[i];
-  const clean = median3(gray);
-  const { width: w, height: h, data } = clean;
-  const threshold = otsuThreshold(data);
-  let max = 0;
-  let min = 255;
-  for (const v of data) {
-    if (v > max) max = v;
-    if (v < min) min = v;
-  }
+  const { width: w, height: h, data, inverted, threshold, hasInk } = inkImage(await decodeImage(image), options.invert);
   // No contrast (a blank page) or no level clearly above the threshold: nothing written.
-  if (max - min < 16 || max - threshold < 16) return { text: '', digits: [], inverted };
+  if (!hasInk) return { text: '', digits: [], inverted };
   const mask = new Uint8Array(w * h);
   const ink = new Float32Array(w * h);
   for (let i = 0; i < mask.length; i++) {

@@ -194,23 +194,38 @@ export function resizeArea(src: Float32Array, w: number, h: number, tw: number, 
   return out;
 }
 
+/** Steps 1–4 shared with detection: light ink on dark, denoised, with its Otsu threshold. */
+export interface InkImage extends GrayImage {
+  inverted: boolean;
+  threshold: number;
+  /** Whether anything stands out: some contrast, and levels clearly above the threshold. */
+  hasInk: boolean;
+}
+
+/** Steps 1–4: ink, polarity, denoise and threshold. `invert` overrides the polarity check. */
+export function inkImage(image: RawImage, invert?: boolean): InkImage {
+  const gray = toGray(image);
+  const inverted = invert ?? (!gray.fromAlpha && medianLevel(gray.data) > 127);
+  if (inverted) for (let i = 0; i < gray.data.length; i++) gray.data[i] = 255 - gray.data[i];
+  const clean = median3(gray);
+  const threshold = otsuThreshold(clean.data);
+  let max = 0;
+  let min = 255;
+  for (const v of clean.data) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  return { ...clean, inverted, threshold, hasInk: max - min >= 16 && max - threshold >= 16 };
+}
+
 /** The full procedure (see the module comment). Throws NoInkError for a blank image. */
 export function preprocess(image: RawImage, options: PreprocessOptions = {}): Preprocessed {
   const size = options.size ?? 28;
   const fit = options.fit ?? 20;
-  const gray = toGray(image);
-  const inverted = options.invert ?? (!gray.fromAlpha && medianLevel(gray.data) > 127);
-  if (inverted) for (let i = 0; i < gray.data.length; i++) gray.data[i] = 255 - gray.data[i];
-  const clean = median3(gray);
-  const { width: w, height: h, data } = clean;
-  const threshold = otsuThreshold(data);
+  const { width: w, height: h, data, inverted, threshold, hasInk } = inkImage(image, options.invert);
+  if (!hasInk) throw new NoInkError();
   let max = 0;
-  let min = 255;
-  for (const v of data) {
-    if (v > max) max = v;
-    if (v < min) min = v;
-  }
-  if (max - min < 16 || max - threshold < 16) throw new NoInkError();
+  for (const v of data) if (v > max) max = v;
   // Step 4–5: ink above the threshold, stretched; its bounding box without edge lines.
   const mask = new Uint8Array(w * h);
   for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;
