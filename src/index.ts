@@ -1,7 +1,12 @@
 /**
  * digits: train, evaluate and deploy handwritten-digit recognizers in TypeScript.
  *
- * Typical use:
+ * Reading digits with the shipped model:
+ *   const model = await loadModel();                  // or loadModel('my.h5') / loadModel(bytes)
+ *   const r = await recognize(model, 'seven.jpg');    // { label, confidence, probabilities, … }
+ *   const d = await detect(model, 'meter.png');       // { text, digits: [{ label, confidence, box }] }
+ *
+ * Training:
  *   const kernels = await createKernels();
  *   const data = loadDataset();                       // embedded MNIST
  *   const model = preset('mlp').build(kernels, 42).compile({ optimizer: new Adam() });
@@ -14,6 +19,7 @@ export * from './data/index.js';
 export { createKernels, type Backend, type KernelOptions, type Kernels } from './kernels/index.js';
 export {
   affineWarp,
+  strokeWidth,
   AUGMENT_PRESET_NAMES,
   AUGMENT_PRESETS,
   makeAugmenter,
@@ -114,6 +120,7 @@ export {
   type PreprocessOptions,
   type RawImage,
 } from './vision/preprocess.js';
+export { DEFAULT_MODEL_FILE, loadModel, type DigitModel, type LoadModelOptions } from './vision/model.js';
 export { decodeImage, ImageFormatError, type ImageDataLike, type ImageInput } from './vision/image-input.js';
 export {
   classifyPreprocessed,

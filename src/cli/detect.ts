@@ -2,17 +2,15 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomically } from '../io/atomic.js';
-import { loadModelFile } from '../io/model-file.js';
 import { annotate } from '../vision/annotate.js';
 import { detect } from '../vision/detect.js';
 import { decodeImage } from '../vision/image-input.js';
-import { addModelInputOptions, inputScaling, readArchitecture, type ModelInputOptions } from './model-input.js';
+import { addModelInputOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { fraction, positiveInt } from './options.js';
 import { makeOutput } from './output.js';
-import { defaultModelFile } from './recognize.js';
 
 interface DetectCliOptions extends ModelInputOptions {
-  model: string;
+  model?: string;
   annotate?: string;
   minConfidence: number;
   threads?: number;
@@ -24,7 +22,7 @@ export function registerDetect(program: Command): void {
     .command('detect')
     .description('find and read the handwritten digits in an image (a number, a form, a meter)')
     .argument('<image>', 'image file (PNG, JPEG, WebP…)')
-    .option('--model <file>', 'model file (.h5 or .keras)', 'model/trained_model.h5')
+    .option('--model <file>', 'model file (.h5 or .keras; default: the shipped model)')
     .option('--annotate <out.png>', 'also write the image with a box and label on each digit')
     .option('--min-confidence <p>', 'reject candidates classified below this probability', fraction, 0.5)
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
@@ -35,13 +33,10 @@ export function registerDetect(program: Command): void {
 async function detectFile(file: string, o: DetectCliOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
   const raw = await decodeImage(file, file);
-  const { model, metadata } = await loadModelFile(defaultModelFile(o.model), {
-    threads: o.threads,
-    architecture: readArchitecture(o.arch),
-  });
+  const model = await loadImageModel(o);
   try {
     const started = performance.now();
-    const d = await detect(model, raw, { ...inputScaling(o, metadata), minConfidence: o.minConfidence });
+    const d = await detect(model, raw, { minConfidence: o.minConfidence });
     const ms = performance.now() - started;
     out.info(`${file}: "${d.text.replace(/\n/g, ' / ')}" (${d.digits.length} digits, ${ms.toFixed(0)} ms)`);
     if (o.annotate) {
@@ -56,6 +51,6 @@ async function detectFile(file: string, o: DetectCliOptions): Promise<void> {
       annotated: o.annotate ?? null,
     });
   } finally {
-    await model.kernels.dispose();
+    await model.dispose();
   }
 }

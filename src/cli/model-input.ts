@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { ModelMetadata } from '../io/keras-h5.js';
 import { DEFAULT_SCALE } from '../train/evaluate.js';
+import { DEFAULT_MODEL_FILE, loadModel, type DigitModel } from '../vision/model.js';
 import { positiveNumber } from './options.js';
 
 /** Options of the commands that run a model file on images (evaluate, predict, report, ensemble). */
@@ -34,12 +35,26 @@ export function addModelInputOptions(command: Command): Command {
     .option('--arch <model.json>', "architecture for a weights-only .h5 (Keras's model.to_json())");
 }
 
-/** x · scale + shift for the model: the flags when given, else the model file's own, else x / 255. */
-export function inputScaling(o: ModelInputOptions, metadata: ModelMetadata | null): { scale: number; shift: number } {
-  if (o.scale === undefined && o.normalize === undefined)
-    return { scale: metadata?.scale ?? DEFAULT_SCALE, shift: metadata?.shift ?? 0 };
+/** x · scale + shift from --scale / --normalize, or {} when neither is given (the model file's own then). */
+export function explicitScaling(o: ModelInputOptions): { scale?: number; shift?: number } {
+  if (o.scale === undefined && o.normalize === undefined) return {};
   const [mean, std] = o.normalize ?? [0, 1];
   return { scale: 1 / ((o.scale ?? 255) * std), shift: -mean / std };
+}
+
+/** x · scale + shift for the model: the flags when given, else the model file's own, else x / 255. */
+export function inputScaling(o: ModelInputOptions, metadata: ModelMetadata | null): { scale: number; shift: number } {
+  const { scale, shift } = explicitScaling(o);
+  return { scale: scale ?? metadata?.scale ?? DEFAULT_SCALE, shift: shift ?? metadata?.shift ?? 0 };
+}
+
+/** The model for recognize/detect: --model, or the shipped default; scaled as the flags or the file say. */
+export function loadImageModel(o: ModelInputOptions & { model?: string; threads?: number }): Promise<DigitModel> {
+  return loadModel(o.model ?? DEFAULT_MODEL_FILE, {
+    threads: o.threads,
+    architecture: readArchitecture(o.arch),
+    ...explicitScaling(o),
+  });
 }
 
 /** The --arch file's JSON text (checked to be JSON here, so the error names this file). */

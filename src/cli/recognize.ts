@@ -1,28 +1,16 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { DigitsError } from '../errors.js';
-import { loadModelFile } from '../io/model-file.js';
 import { decodeImage } from '../vision/image-input.js';
 import { preprocess, type Preprocessed } from '../vision/preprocess.js';
 import { classifyPreprocessed } from '../vision/recognize.js';
-import { addModelInputOptions, inputScaling, readArchitecture, type ModelInputOptions } from './model-input.js';
+import { addModelInputOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
 interface RecognizeCliOptions extends ModelInputOptions {
-  model: string;
+  model?: string;
   threads?: number;
   json?: boolean;
-}
-
-/** Where `npm start` / `digits train` put the model by default. */
-const DEFAULT_MODEL = 'model/trained_model.h5';
-
-/** The model file to use: the one given, or the default one if it exists (a clear error otherwise). */
-export function defaultModelFile(file: string): string {
-  if (file === DEFAULT_MODEL && !existsSync(DEFAULT_MODEL))
-    throw new DigitsError(`no model at ${DEFAULT_MODEL}: train one (npm start) or give --model`, 'E_USAGE');
-  return file;
 }
 
 export function registerRecognize(program: Command): void {
@@ -30,7 +18,7 @@ export function registerRecognize(program: Command): void {
     .command('recognize')
     .description('recognise the single handwritten digit in each image (PNG, JPEG, WebP…), preprocessed like MNIST')
     .argument('<images...>', 'image files')
-    .option('--model <file>', 'model file (.h5 or .keras)', DEFAULT_MODEL)
+    .option('--model <file>', 'model file (.h5 or .keras; default: the shipped model)')
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print {"results": [{"file", "label", "confidence", "probabilities"}…]} as the last line');
   addModelInputOptions(command).action(async (images: string[], o: RecognizeCliOptions) => recognizeFiles(images, o));
@@ -38,7 +26,6 @@ export function registerRecognize(program: Command): void {
 
 async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
-  defaultModelFile(o.model);
   // Every image is read and preprocessed first; the model is loaded once and classifies them in one batch.
   const prepared: (Preprocessed | Error)[] = [];
   for (const file of files) {
@@ -49,13 +36,10 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
       prepared.push(e);
     }
   }
-  const { model, metadata } = await loadModelFile(o.model, {
-    threads: o.threads,
-    architecture: readArchitecture(o.arch),
-  });
+  const model = await loadImageModel(o);
   try {
     const good = prepared.filter((p): p is Preprocessed => !(p instanceof Error));
-    const recognitions = classifyPreprocessed(model, good, inputScaling(o, metadata));
+    const recognitions = classifyPreprocessed(model, good);
     let next = 0;
     const results = files.map((file, i) => {
       const p = prepared[i];
@@ -77,6 +61,6 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
         'E_IMAGE',
       );
   } finally {
-    await model.kernels.dispose();
+    await model.dispose();
   }
 }

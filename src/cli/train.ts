@@ -64,6 +64,7 @@ interface TrainOptions {
   zoom?: number;
   shear?: number;
   elastic?: [number, number];
+  thickness?: number;
   loss: LossName;
   validationSplit?: number;
   seed: number;
@@ -120,6 +121,11 @@ export function registerTrain(program: Command): void {
     .option('--zoom <f>', 'augmentation: scale in [1 − f, 1 + f]', fraction)
     .option('--shear <deg>', 'augmentation: maximum shear, degrees', nonNegativeNumber)
     .option('--elastic <alpha,sigma>', 'augmentation: elastic distortion (Simard et al.: 34,4)', numberPair)
+    .option(
+      '--thickness <px>',
+      'augmentation: maximum stroke-width change (dilation/erosion passes)',
+      nonNegativeNumber,
+    )
     .option('--loss <name>', LOSS_NAMES.join(', '), oneOf(LOSS_NAMES), 'categorical_crossentropy')
     .option(
       '--validation-split <f>',
@@ -359,6 +365,7 @@ function recipeFromOptions(o: TrainOptions, source: string): Recipe {
       zoom: o.zoom,
       shear: o.shear,
       elastic: o.elastic ? { alpha: o.elastic[0], sigma: o.elastic[1] } : undefined,
+      thickness: o.thickness,
     }),
   };
 }

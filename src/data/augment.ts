@@ -1,7 +1,8 @@
 /**
  * Training-time data augmentation on uint8 grayscale images: one random affine warp per image (rotation,
- * scale, shear, translation) sampled bilinearly, optionally preceded by an elastic distortion (Simard, Steinkraus
- * & Platt 2003: a random displacement field smoothed by a Gaussian). Randomness comes from the caller's seeded
+ * scale, shear, translation) sampled bilinearly, optionally preceded by a stroke-width change (grayscale
+ * dilation or erosion) and an elastic distortion (Simard, Steinkraus & Platt 2003: a random displacement field
+ * smoothed by a Gaussian). Randomness comes from the caller's seeded
  * generator, so augmented runs repeat exactly. Buffers are allocated once per augmenter, not per image.
  */
 
@@ -16,6 +17,11 @@ export interface AugmentOptions {
   shear?: number;
   /** Elastic distortion: displacement strength α (pixels) and smoothness σ (pixels); off when absent. */
   elastic?: { alpha: number; sigma: number };
+  /**
+   * Maximum stroke-width change, either way, in 3×3 dilation (thicker) or erosion (thinner) passes; fractions
+   * blend the last pass in, so 0.5 is half a pixel's growth on each side of a stroke. Pens and markers differ.
+   */
+  thickness?: number;
 }
 
 /** Named recipes for `--augment`. */
@@ -27,6 +33,8 @@ export const AUGMENT_PRESETS = {
   standard: { rotation: 10, shift: 0.1, zoom: 0.1, shear: 10 },
   /** Adds elastic distortion (Simard et al. use α 34, σ 4 on 28×28). */
   strong: { rotation: 12, shift: 0.12, zoom: 0.15, shear: 12, elastic: { alpha: 34, sigma: 4 } },
+  /** For real photos and scans: the standard warp plus stroke-width changes; the shipped model's recipe. */
+  robust: { rotation: 12, shift: 0.1, zoom: 0.15, shear: 10, thickness: 0.7 },
 } as const satisfies Record<string, AugmentOptions>;
 export type AugmentPreset = keyof typeof AUGMENT_PRESETS;
 export const AUGMENT_PRESET_NAMES = Object.keys(AUGMENT_PRESETS) as AugmentPreset[];
@@ -40,6 +48,7 @@ export function augmentProblem(o: AugmentOptions): string | null {
     range(o.shift, 'shift', 1) ??
     range(o.zoom, 'zoom', 0.9) ??
     range(o.shear, 'shear', 60) ??
+    range(o.thickness, 'thickness', 3) ??
     (o.elastic
       ? (range(o.elastic.alpha, 'elastic alpha', 1000) ?? range(o.elastic.sigma, 'elastic sigma', 100))
       : null) ??
@@ -88,6 +97,38 @@ export function affineWarp(
   }
 }
 
+/**
+ * Grows (amount > 0) or thins (amount < 0) the strokes of one h×w image: whole 3×3 max (min) filter passes, then
+ * the last pass blended in by the fraction left over. `tmp` is scratch of h·w; src and out may not overlap.
+ */
+export function strokeWidth(
+  src: Uint8Array,
+  out: Uint8Array,
+  h: number,
+  w: number,
+  amount: number,
+  tmp: Uint8Array,
+): void {
+  out.set(src.subarray(0, h * w));
+  const grow = amount > 0;
+  let left = Math.abs(amount);
+  while (left > 0) {
+    const t = Math.min(1, left);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let v = out[y * w + x];
+        for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++)
+          for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+            const n = out[yy * w + xx];
+            v = grow ? (n > v ? n : v) : n < v ? n : v;
+          }
+        tmp[y * w + x] = v;
+      }
+    for (let i = 0; i < h * w; i++) out[i] = Math.round(out[i] + t * (tmp[i] - out[i]));
+    left -= t;
+  }
+}
+
 /** Separable Gaussian blur of an h×w float field in place (zero beyond the edges); `tmp` is scratch of the same size. */
 function gaussianBlur(field: Float32Array, tmp: Float32Array, h: number, w: number, kernel: Float32Array): void {
   const r = (kernel.length - 1) / 2;
@@ -132,9 +173,16 @@ export function makeAugmenter(
     const sum = kernel.reduce((a, b) => a + b, 0);
     for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
   }
+  const thick = options.thickness ? new Uint8Array(pixels) : null;
+  const thickTmp = options.thickness ? new Uint8Array(pixels) : null;
   const uniform = (random: () => number, max: number) => (max ? (random() * 2 - 1) * max : 0);
   return (images, rows, out, random) => {
     for (let r = 0; r < rows; r++) {
+      let source = images.subarray(r * pixels, (r + 1) * pixels);
+      if (thick) {
+        strokeWidth(source, thick, h, w, uniform(random, options.thickness!), thickTmp!);
+        source = thick;
+      }
       const angle = uniform(random, options.rotation ?? 0) * deg;
       const shear = uniform(random, options.shear ?? 0) * deg;
       const s = 1 + uniform(random, options.zoom ?? 0);
@@ -160,17 +208,7 @@ export function makeAugmenter(
         }
       }
       // Translating the content by (tx, ty) means sampling the source at −(tx, ty).
-      affineWarp(
-        images.subarray(r * pixels, (r + 1) * pixels),
-        out.subarray(r * pixels, (r + 1) * pixels),
-        h,
-        w,
-        m,
-        -tx,
-        -ty,
-        dx,
-        dy,
-      );
+      affineWarp(source, out.subarray(r * pixels, (r + 1) * pixels), h, w, m, -tx, -ty, dx, dy);
     }
   };
 }

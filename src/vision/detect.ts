@@ -16,6 +16,7 @@ import type { Sequential } from '../nn/sequential.js';
 import { connectedComponents, type Component } from './components.js';
 import { decodeImage, type ImageInput } from './image-input.js';
 import { inkImage, preprocess, type Preprocessed } from './preprocess.js';
+import type { DigitModel } from './model.js';
 import { classifyPreprocessed, type RecognizeOptions } from './recognize.js';
 
 export interface Box {
@@ -146,8 +147,15 @@ function readingOrder(boxes: Box[]): { order: number[]; line: number[] } {
   return { order, line };
 }
 
-/** Finds, classifies and orders the digits in an image. */
-export async function detect(model: Sequential, image: ImageInput, options: DetectOptions = {}): Promise<Detection> {
+/**
+ * Finds, classifies and orders the digits in an image (inputs as for `recognize()`); boxes are in the image's own
+ * pixel coordinates, `text` is the digits in reading order with a newline between lines.
+ */
+export async function detect(
+  model: DigitModel | Sequential,
+  image: ImageInput,
+  options: DetectOptions = {},
+): Promise<Detection> {
   const { width: w, height: h, data, inverted, threshold, hasInk } = inkImage(await decodeImage(image), options.invert);
   // No contrast (a blank page) or no level clearly above the threshold: nothing written.
   if (!hasInk) return { text: '', digits: [], inverted };

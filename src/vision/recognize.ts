@@ -4,6 +4,7 @@
 import type { Sequential } from '../nn/sequential.js';
 import { predict } from '../train/evaluate.js';
 import { decodeImage, type ImageInput } from './image-input.js';
+import { networkOf, type DigitModel } from './model.js';
 import { preprocess, type PreprocessOptions, type Preprocessed } from './preprocess.js';
 
 export interface Recognition {
@@ -18,25 +19,23 @@ export interface Recognition {
   inverted: boolean;
 }
 
+/** Preprocessing options, and the input scaling when it should differ from the model's own. */
 export type RecognizeOptions = PreprocessOptions & { scale?: number; shift?: number };
 
 /** Classifies preprocessed digits in one batch. */
 export function classifyPreprocessed(
-  model: Sequential,
+  model: DigitModel | Sequential,
   prepared: Preprocessed[],
   options: RecognizeOptions = {},
 ): Recognition[] {
   if (prepared.length === 0) return [];
+  const { network, scale, shift } = networkOf(model, options);
   const size = options.size ?? 28;
   const pixels = new Uint8Array(prepared.length * size * size);
   prepared.forEach((p, i) => pixels.set(p.pixels, i * size * size));
-  const shape = model.inputShape;
+  const shape = network.inputShape;
   const [height, width] = shape.length >= 2 ? [shape[0], shape[1]] : [size, size];
-  const p = predict(
-    model,
-    { count: prepared.length, height, width, images: pixels, labels: null },
-    { scale: options.scale, shift: options.shift },
-  );
+  const p = predict(network, { count: prepared.length, height, width, images: pixels, labels: null }, { scale, shift });
   return prepared.map((pre, i) => {
     const probabilities = Array.from(p.probabilities.subarray(i * p.classes, (i + 1) * p.classes));
     const label = p.labels[i];
@@ -46,7 +45,7 @@ export function classifyPreprocessed(
 
 /** Recognises the digit in each image, classifying them together in one batch. */
 export async function recognizeAll(
-  model: Sequential,
+  model: DigitModel | Sequential,
   images: ImageInput[],
   options: RecognizeOptions = {},
 ): Promise<Recognition[]> {
@@ -57,9 +56,13 @@ export async function recognizeAll(
   return classifyPreprocessed(model, prepared, options);
 }
 
-/** Recognises the digit in one image (a path or bytes in Node, pixels anywhere). */
+/**
+ * Recognises the digit in one image: a file path or PNG/JPEG/WebP/… bytes in Node, or pixels (ImageData, a
+ * canvas's ImageData, {data, width, height, channels}) anywhere. `model` is what `loadModel()` gives, or a bare
+ * network (then pixels are scaled by 1/255 unless options say otherwise).
+ */
 export async function recognize(
-  model: Sequential,
+  model: DigitModel | Sequential,
   image: ImageInput,
   options: RecognizeOptions = {},
 ): Promise<Recognition> {

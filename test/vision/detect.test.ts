@@ -79,4 +79,30 @@ describe('detect', () => {
     expect(editDistance('19345', '12345')).toBe(1);
     expect(editDistance('', '123')).toBe(3);
   });
+
+  it('reads a synthetic string the same from raw pixels and from JPEG bytes (RGB, as photos are)', async () => {
+    const s = digitString(test, 5, { length: 5, height: [60, 70] });
+    const sharp = await loadSharp();
+    const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
+      .toColourspace('srgb')
+      .jpeg({ quality: 70 })
+      .toBuffer();
+    const { model } = await loadModelFile(fixture('keras/kiljaeden_mnist.h5'), { threads: 1 });
+    try {
+      const raw = await detect(model, { width: s.width, height: s.height, channels: 1, data: s.data });
+      expect(raw.text).toBe(s.text);
+      const fromJpeg = await detect(model, new Uint8Array(jpeg));
+      expect(fromJpeg.text).toBe(s.text);
+      // Boxes in the image's own coordinates, each overlapping the true box of its digit.
+      fromJpeg.digits.forEach((d, i) => {
+        const t = s.boxes[i];
+        expect(d.box.x).toBeLessThan(t.x + t.width);
+        expect(d.box.x + d.box.width).toBeGreaterThan(t.x);
+        expect(d.box.y).toBeLessThan(t.y + t.height);
+        expect(d.box.y + d.box.height).toBeGreaterThan(t.y);
+      });
+    } finally {
+      await model.kernels.dispose();
+    }
+  });
 });

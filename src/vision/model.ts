@@ -1,0 +1,91 @@
+/**
+ * The model behind `recognize()` and `detect()`: a network plus the pixel scaling it was trained with, loaded
+ * from the package's shipped model, a file, or the bytes of one.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelFormatError } from '../errors.js';
+import type { ModelMetadata } from '../io/keras-h5.js';
+import { loadModelFile } from '../io/model-file.js';
+import type { KernelOptions } from '../kernels/index.js';
+import type { Sequential } from '../nn/sequential.js';
+import { DEFAULT_SCALE } from '../train/evaluate.js';
+
+/** The shipped default model (trained by `npm run train:default`; see models/default.recipe.json). */
+export const DEFAULT_MODEL_FILE = fileURLToPath(new URL('../../models/default.h5', import.meta.url));
+
+export interface DigitModel {
+  /** The network; its layers, summary and weights are all here. */
+  readonly network: Sequential;
+  /** What the file says about training: recipe, history, test accuracy (null for files digits did not write). */
+  readonly metadata: ModelMetadata | null;
+  /** Pixels are fed as value · scale + shift (1/255 and 0 for everything digits trains). */
+  readonly scale: number;
+  readonly shift: number;
+  /** Stops the model's compute threads and frees its memory; the model cannot be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+export interface LoadModelOptions extends KernelOptions {
+  /** Keras model_config JSON for a weights-only file (see `LoadOptions.architecture`). */
+  architecture?: string;
+  /** Override the input scaling the file records (for models from elsewhere that expect e.g. x/255 − 0.5). */
+  scale?: number;
+  shift?: number;
+}
+
+/**
+ * Loads a model for `recognize()` / `detect()`: with no source, the shipped default model; otherwise a file path
+ * (Keras .h5 or .keras) or its bytes. Throws ModelFormatError naming the file when it is not a usable model.
+ */
+export async function loadModel(
+  source: string | Uint8Array | ArrayBuffer = DEFAULT_MODEL_FILE,
+  options: LoadModelOptions = {},
+): Promise<DigitModel> {
+  if (typeof source === 'string') return fromFile(source, options);
+  // The HDF5 reader works on files, so bytes go through a private temporary one.
+  const dir = mkdtempSync(join(tmpdir(), 'digits-model-'));
+  try {
+    const file = join(dir, 'model');
+    writeFileSync(file, source instanceof Uint8Array ? source : new Uint8Array(source));
+    return await fromFile(file, options, 'model bytes');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function fromFile(file: string, options: LoadModelOptions, name = file): Promise<DigitModel> {
+  if (file === DEFAULT_MODEL_FILE && !existsSync(file))
+    throw new ModelFormatError(file, 'the shipped default model is missing from this installation');
+  let loaded;
+  try {
+    loaded = await loadModelFile(file, options);
+  } catch (e) {
+    // Errors name the temporary file for bytes; say what the caller gave instead.
+    if (e instanceof ModelFormatError && name !== file) throw new ModelFormatError(name, e.detail);
+    throw e;
+  }
+  const { model, metadata } = loaded;
+  return {
+    network: model,
+    metadata,
+    scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
+    shift: options.shift ?? metadata?.shift ?? 0,
+    dispose: () => model.kernels.dispose(),
+  };
+}
+
+/** The network and input scaling to use for a DigitModel or a bare network (scaled by 1/255). */
+export function networkOf(
+  model: DigitModel | Sequential,
+  options: { scale?: number; shift?: number } = {},
+): { network: Sequential; scale: number; shift: number } {
+  const wrapped = 'network' in model;
+  return {
+    network: wrapped ? model.network : model,
+    scale: options.scale ?? (wrapped ? model.scale : DEFAULT_SCALE),
+    shift: options.shift ?? (wrapped ? model.shift : 0),
+  };
+}
