@@ -202,8 +202,14 @@ export async function detect(
     crops.push({ cand: c, pre });
     return crops.length - 1;
   };
-  // A single handwritten digit is rarely wider than it is tall.
-  const tooWide = (c: Candidate) => c.width > 1.5 * Math.max(c.height, 0.8 * digitHeight);
+  // A single handwritten digit is rarely wider than it is tall, or much wider than the other digits (not 1s).
+  const widths = cands
+    .filter((c) => c.width >= 0.45 * c.height)
+    .map((c) => c.width)
+    .sort((a, b) => a - b);
+  const typicalWidth = widths.length >= 3 ? widths[Math.floor(widths.length / 2)] : Infinity;
+  const tooWide = (c: Candidate) =>
+    c.width > 1.5 * Math.max(c.height, 0.8 * digitHeight) || c.width > 1.6 * typicalWidth;
   const readings = cands.map((c) => {
     const alts: number[][] = [[cropOf(c)]];
     const widthInDigits = c.width / (0.6 * Math.max(c.height, 0.8 * digitHeight));

@@ -1,7 +1,8 @@
 /**
  * What `recognize` accepts as an image, and how it becomes pixels: raw pixel objects (RawImage, or a browser
- * ImageData-like {width, height, data} with 4 channels) pass through; in Node, a file path or encoded bytes
- * (PNG, JPEG, WebP, GIF, TIFF, AVIF…) are decoded by sharp, turned upright by their EXIF orientation.
+ * ImageData-like {width, height, data} with 4 channels) pass through; a canvas (HTMLCanvasElement,
+ * OffscreenCanvas) gives its ImageData; a Blob or ArrayBuffer is read as encoded bytes; in Node, a file path or
+ * encoded bytes (PNG, JPEG, WebP, GIF, TIFF, AVIF…) are decoded by sharp, turned upright by their EXIF orientation.
  */
 import { DigitsError } from '../errors.js';
 import type { RawImage } from './preprocess.js';
@@ -13,7 +14,14 @@ export interface ImageDataLike {
   data: Uint8ClampedArray | Uint8Array;
 }
 
-export type ImageInput = string | Uint8Array | RawImage | ImageDataLike;
+/** A canvas: anything with a 2-D context that hands out its ImageData. */
+export interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): ImageDataLike } | null;
+}
+
+export type ImageInput = string | Uint8Array | ArrayBuffer | Blob | RawImage | ImageDataLike | CanvasLike;
 
 /** Images larger than this many pixels are refused before decoding (a 100-megapixel photo is plenty). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
@@ -27,8 +35,21 @@ export class ImageFormatError extends DigitsError {
   }
 }
 
+/** Canvas → its ImageData; Blob and ArrayBuffer → bytes; the rest as they are. */
+async function pixelsOrBytes(input: ImageInput, name: string): Promise<string | Uint8Array | RawImage | ImageDataLike> {
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return new Uint8Array(await input.arrayBuffer());
+  if (typeof input === 'object' && 'getContext' in input) {
+    const context = input.getContext('2d');
+    if (!context) throw new ImageFormatError(name, 'the canvas has no 2-D context');
+    return context.getImageData(0, 0, input.width, input.height);
+  }
+  return input as Exclude<ImageInput, Blob | ArrayBuffer | CanvasLike>; // (Blob may not exist: no narrowing)
+}
+
 /** Pixels of an image input; `name` names it in errors. */
-export async function decodeImage(input: ImageInput, name = 'image'): Promise<RawImage> {
+export async function decodeImage(image: ImageInput, name = 'image'): Promise<RawImage> {
+  const input = await pixelsOrBytes(image, name);
   if (typeof input === 'object' && !(input instanceof Uint8Array)) {
     const channels = 'channels' in input ? input.channels : 4;
     if (input.data.length < input.width * input.height * channels)

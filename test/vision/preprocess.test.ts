@@ -12,6 +12,7 @@ import {
 } from '../../src/vision/preprocess.js';
 import { fixture } from '../helpers/fixtures.js';
 import { decodeImage } from '../../src/vision/image-input.js';
+import { loadSharp } from '../../src/report/render.js';
 import { recognize } from '../../src/vision/recognize.js';
 
 /** A w×h gray image, light ink (255) drawn by `ink(x, y)` on black. */
@@ -110,6 +111,27 @@ describe('preprocess, step by step', () => {
     const rgba = new Uint8Array(80 * 60 * 4);
     base.data.forEach((v, i) => (rgba[i * 4 + 3] = v));
     expect(preprocess({ width: 80, height: 60, channels: 4, data: rgba }).pixels).toEqual(want);
+  });
+
+  it('takes encoded bytes as Uint8Array, ArrayBuffer or Blob, and a canvas by its ImageData', async () => {
+    const base = draw(40, 50, seven(5, 5));
+    const want = preprocess(base).pixels;
+    const sharp = await loadSharp();
+    const png = new Uint8Array(await sharp(base.data, { raw: { width: 40, height: 50, channels: 1 } }).png().toBuffer());
+    for (const input of [png, png.slice().buffer, new Blob([png])]) {
+      const decoded = await decodeImage(input);
+      expect([decoded.width, decoded.height]).toEqual([40, 50]);
+      expect(preprocess(decoded).pixels).toEqual(want);
+    }
+    const rgba = new Uint8ClampedArray(40 * 50 * 4);
+    base.data.forEach((v, i) => (rgba[i * 4 + 3] = v)); // black strokes on a transparent canvas
+    const canvas = {
+      width: 40,
+      height: 50,
+      getContext: () => ({ getImageData: () => ({ width: 40, height: 50, data: rgba }) }),
+    };
+    expect(preprocess(await decodeImage(canvas)).pixels).toEqual(want);
+    await expect(decodeImage({ width: 4, height: 4, getContext: () => null }, 'c')).rejects.toThrow(/^c: .*2-D/);
   });
 
   it('specks of noise far from the digit change nothing; a blank image is refused', () => {
