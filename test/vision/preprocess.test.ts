@@ -117,7 +117,11 @@ describe('preprocess, step by step', () => {
     const base = draw(40, 50, seven(5, 5));
     const want = preprocess(base).pixels;
     const sharp = await loadSharp();
-    const png = new Uint8Array(await sharp(base.data, { raw: { width: 40, height: 50, channels: 1 } }).png().toBuffer());
+    const png = new Uint8Array(
+      await sharp(base.data, { raw: { width: 40, height: 50, channels: 1 } })
+        .png()
+        .toBuffer(),
+    );
     for (const input of [png, png.slice().buffer, new Blob([png])]) {
       const decoded = await decodeImage(input);
       expect([decoded.width, decoded.height]).toEqual([40, 50]);
