@@ -10,6 +10,7 @@ import { registerExperiment } from './experiment.js';
 import { registerPredict } from './predict.js';
 import { registerRecognize } from './recognize.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRecognize(program);
   registerDetect(program);
   registerBenchDetect(program);
+  registerServe(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -18,12 +18,7 @@ export function registerSummary(program: Command): void {
         out.result({
           name: model.name,
           input_shape: model.inputShape,
-          layers: model.layers.map((l) => ({
-            name: l.name,
-            type: l.className,
-            output_shape: [null, ...l.outputShape],
-            params: l.params.reduce((a, p) => a + p.size, 0),
-          })),
+          layers: model.layerInfo(),
           total_params: model.paramCount,
         });
       } finally {

@@ -224,6 +224,16 @@ export class Sequential {
     return this.lossAndCorrect(rows, false);
   }
 
+  /** The layers as data: name, Keras class, output shape (batch dimension null) and parameter count. */
+  layerInfo(): { name: string; type: string; output_shape: (number | null)[]; params: number }[] {
+    return this.layers.map((l) => ({
+      name: l.name,
+      type: l.className,
+      output_shape: [null, ...l.outputShape],
+      params: l.params.reduce((a, p) => a + p.size, 0),
+    }));
+  }
+
   /** Keras-style summary table. */
   summary(): string {
     const names = this.layers.map((l) => `${l.name} (${l.className})`);

@@ -47,10 +47,20 @@ async function pixelsOrBytes(input: ImageInput, name: string): Promise<string | 
   return input as Exclude<ImageInput, Blob | ArrayBuffer | CanvasLike>; // (Blob may not exist: no narrowing)
 }
 
-/** Pixels of an image input; `name` names it in errors. */
-export async function decodeImage(image: ImageInput, name = 'image'): Promise<RawImage> {
+/** An image with more pixels than allowed (refused from its header, before decoding). */
+export class ImageTooLargeError extends ImageFormatError {}
+
+/** Pixels of an image input; `name` names it in errors. At most `maxPixels` (default MAX_IMAGE_PIXELS). */
+export async function decodeImage(
+  image: ImageInput,
+  name = 'image',
+  { maxPixels = MAX_IMAGE_PIXELS }: { maxPixels?: number } = {},
+): Promise<RawImage> {
   const input = await pixelsOrBytes(image, name);
+  const tooLarge = () =>
+    new ImageTooLargeError(typeof input === 'string' ? input : name, `more than ${maxPixels} pixels`);
   if (typeof input === 'object' && !(input instanceof Uint8Array)) {
+    if (input.width * input.height > maxPixels) throw tooLarge();
     const channels = 'channels' in input ? input.channels : 4;
     if (input.data.length < input.width * input.height * channels)
       throw new ImageFormatError(name, `pixel data too short for ${input.width}×${input.height}×${channels}`);
@@ -59,7 +69,7 @@ export async function decodeImage(image: ImageInput, name = 'image'): Promise<Ra
   const source = typeof input === 'string' ? input : name;
   const { default: sharp } = await import('sharp');
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS })
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
       .rotate()
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -71,6 +81,7 @@ export async function decodeImage(image: ImageInput, name = 'image'): Promise<Ra
     };
   } catch (e) {
     const message = (e as Error).message;
+    if (/pixel limit/i.test(message)) throw tooLarge();
     if (typeof input === 'string' && /missing|no such file/i.test(message))
       throw new ImageFormatError(source, 'no such file');
     throw new ImageFormatError(source, `not a readable image (${message.split('\n')[0]})`);
