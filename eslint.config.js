@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scratch/', 'model/', 'results/', 'src/kernels/assembly/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'scratch/',
+      'model/',
+      'results/',
+      'src/kernels/assembly/',
+      'web/dist/',
+      'test-output/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

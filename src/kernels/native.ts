@@ -42,8 +42,8 @@ export async function loadNativeGemm(): Promise<NativeGemm | null> {
     const { createRequire } = await import('node:module');
     const { existsSync } = await import('node:fs');
     // Beside the compiled module in dist/kernels/; when running from src/ (tests), in ../../dist/kernels/.
-    let url = new URL('./digits-native.node', import.meta.url);
-    if (!existsSync(url)) url = new URL('../../dist/kernels/digits-native.node', import.meta.url);
+    let url = new URL(/* @vite-ignore */ './digits-native.node', import.meta.url);
+    if (!existsSync(url)) url = new URL(/* @vite-ignore */ '../../dist/kernels/digits-native.node', import.meta.url);
     if (!existsSync(url)) return null;
     const addon = createRequire(import.meta.url)(url.pathname) as Addon;
     const isa = addon.isa();

@@ -73,12 +73,14 @@ function artefactName(variant: WasmVariant, shared: boolean): string {
 }
 
 async function readArtefact(name: string): Promise<Uint8Array<ArrayBuffer>> {
-  const url = new URL(`./${name}`, import.meta.url);
+  // A plain concatenation, not a template literal, so that bundlers (Vite) leave the URL alone: web builds copy the
+  // artefacts next to the bundle themselves.
+  const url = new URL('./' + name, import.meta.url);
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
     const { existsSync } = await import('node:fs');
     // Beside the compiled module in dist/kernels/; when running from src/ (tests), in ../../dist/kernels/.
-    const built = existsSync(url) ? url : new URL(`../../dist/kernels/${name}`, import.meta.url);
+    const built = existsSync(url) ? url : new URL('../../dist/kernels/' + name, import.meta.url);
     return new Uint8Array(await readFile(built));
   }
   const res = await fetch(url);
@@ -193,8 +195,8 @@ export class WasmKernels implements Kernels {
   private async startWorkers(module: WebAssembly.Module): Promise<void> {
     const { Worker } = await import('node:worker_threads');
     const { existsSync } = await import('node:fs');
-    let url = new URL('./kernel-worker.js', import.meta.url);
-    if (!existsSync(url)) url = new URL('../../dist/kernels/kernel-worker.js', import.meta.url);
+    let url = new URL(/* @vite-ignore */ './kernel-worker.js', import.meta.url);
+    if (!existsSync(url)) url = new URL(/* @vite-ignore */ '../../dist/kernels/kernel-worker.js', import.meta.url);
     const ready: Promise<void>[] = [];
     for (let i = 1; i < this.threads; i++) {
       const w = new Worker(url, {

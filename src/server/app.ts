@@ -4,6 +4,10 @@
  *                        → {label, confidence, probabilities}
  *   POST /api/detect     image bytes → {text, digits: [{label, confidence, box}]}
  *   GET  /api/model      the model's layers, parameter count, recipe and test metrics
+ *   GET  /api/misclassified?limit=N  MNIST test digits the model misreads, surest mistakes first
+ *   GET  /api/mnist/train|test?count=N  the first N images (N × 28 × 28 bytes) then their N labels, for training
+ *                        in the browser
+ *   POST /api/models/h5  JSON {model_config, weights (base64 float32, in layer order), metadata} → a Keras .h5 file
  *   GET  /healthz        {status: "ok"}
  * Every response carries COOP/COEP (the page needs cross-origin isolation for WASM threads); every failure is a JSON
  * {error, code} with a 4xx (the client's fault) or 503 (busy); bodies, image pixels, concurrent work and request
@@ -11,8 +15,15 @@
  */
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMnist } from '../data/mnist.js';
 import { DigitsError } from '../errors.js';
+import { buildFromConfigJson } from '../io/keras-config.js';
+import { saveKerasH5, type ModelMetadata } from '../io/keras-h5.js';
+import { createKernels } from '../kernels/index.js';
+import { predict } from '../train/evaluate.js';
 import { detect } from '../vision/detect.js';
 import { decodeImage, ImageFormatError, ImageTooLargeError } from '../vision/image-input.js';
 import type { DigitModel } from '../vision/model.js';
@@ -85,6 +96,70 @@ function pixelsFromJson(body: unknown, maxPixels: number): RawImage {
 
 function send(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type('application/json').send({ error: message, code });
+}
+
+interface Mistake {
+  index: number;
+  label: number;
+  predicted: number;
+  confidence: number;
+  /** The 28×28 image, base64 of its bytes. */
+  pixels: string;
+}
+
+function misclassified(model: DigitModel): { total: number; list: Mistake[] } {
+  const test = loadMnist().test!;
+  const p = predict(model.network, test, { scale: model.scale, shift: model.shift });
+  const list: Mistake[] = [];
+  const size = test.height * test.width;
+  for (let i = 0; i < test.count; i++) {
+    const label = test.labels![i];
+    const predicted = p.labels[i];
+    if (predicted === label) continue;
+    list.push({
+      index: i,
+      label,
+      predicted,
+      confidence: p.probabilities[i * p.classes + predicted],
+      pixels: Buffer.from(test.images.subarray(i * size, (i + 1) * size)).toString('base64'),
+    });
+  }
+  list.sort((a, b) => b.confidence - a.confidence);
+  return { total: test.count, list };
+}
+
+/** A model trained elsewhere (the browser) as Keras HDF5 bytes: its config built here, its weights copied in. */
+async function modelFileFromJson(body: unknown): Promise<Uint8Array> {
+  const b = body as { model_config?: unknown; weights?: unknown; metadata?: unknown } | null;
+  if (!b || typeof b !== 'object' || typeof b.weights !== 'string' || !b.model_config)
+    throw new RequestError(400, 'E_BAD_JSON', 'expected {"model_config", "weights" (base64 float32), "metadata"}');
+  const raw = Buffer.from(b.weights, 'base64');
+  if (raw.length % 4 !== 0) throw new RequestError(400, 'E_BAD_JSON', 'weights must be whole float32 values');
+  const weights = new Float32Array(raw.length / 4);
+  new Uint8Array(weights.buffer).set(raw);
+  const kernels = await createKernels({ threads: 1, native: false });
+  const dir = mkdtempSync(join(tmpdir(), 'digits-h5-'));
+  try {
+    const model = buildFromConfigJson(JSON.stringify(b.model_config), 'model_config', kernels, weights.length);
+    if (model.paramCount !== weights.length)
+      throw new RequestError(
+        400,
+        'E_BAD_JSON',
+        `the model has ${model.paramCount} weights, ${weights.length} were sent`,
+      );
+    let at = 0;
+    for (const p of model.params) {
+      kernels.heap.f32(p.value, p.size).set(weights.subarray(at, at + p.size));
+      at += p.size;
+    }
+    const metadata = (b.metadata && typeof b.metadata === 'object' ? b.metadata : {}) as Partial<ModelMetadata>;
+    const file = join(dir, 'model.h5');
+    await saveKerasH5(model, file, { ...metadata, scale: metadata.scale ?? 1 / 255 });
+    return readFileSync(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await kernels.dispose();
+  }
 }
 
 /** Builds the server (not listening yet: call `listen`, or `inject` in tests). */
@@ -173,6 +248,45 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       recipe: model.metadata?.recipe ?? null,
       input: { scale: model.scale, shift: model.shift },
     };
+  });
+
+  // The model's mistakes on MNIST test, computed on first request (about a second) and kept.
+  let mistakes: Promise<{ total: number; list: Mistake[] }> | null = null;
+  app.get('/api/misclassified', async (req) => {
+    const limit = Number((req.query as { limit?: string }).limit ?? 48);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw new RequestError(400, 'E_BAD_QUERY', 'limit must be an integer in 1–500');
+    mistakes ??= Promise.resolve().then(() => misclassified(model));
+    const { total, list } = await mistakes;
+    return { total, count: list.length, mistakes: list.slice(0, limit) };
+  });
+
+  app.get('/api/mnist/:split', async (req, reply) => {
+    const { split } = req.params as { split: string };
+    if (split !== 'train' && split !== 'test')
+      throw new RequestError(404, 'E_NOT_FOUND', 'split must be train or test');
+    const set = loadMnist()[split]!;
+    const count = Number((req.query as { count?: string }).count ?? set.count);
+    if (!Number.isInteger(count) || count < 1 || count > set.count)
+      throw new RequestError(400, 'E_BAD_QUERY', `count must be an integer in 1–${set.count}`);
+    const pixels = set.height * set.width;
+    const body = Buffer.alloc(count * (pixels + 1));
+    body.set(set.images.subarray(0, count * pixels));
+    body.set(set.labels!.subarray(0, count), count * pixels);
+    return reply
+      .type('application/octet-stream')
+      .header('x-count', String(count))
+      .header('x-height', String(set.height))
+      .header('x-width', String(set.width))
+      .send(body);
+  });
+
+  app.post('/api/models/h5', async (req, reply) => {
+    const bytes = await modelFileFromJson(req.body);
+    return reply
+      .type('application/x-hdf5')
+      .header('content-disposition', 'attachment; filename="digits-model.h5"')
+      .send(Buffer.from(bytes));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -3,7 +3,7 @@ import { DigitsError } from '../errors.js';
 import type { Sequential } from '../nn/sequential.js';
 import { checkLabels, DEFAULT_SCALE, evaluateStaged, stageSet, type StagedSet } from './evaluate.js';
 import type { EpochLogs, History } from './history.js';
-import { silentProgress, type ProgressReporter } from './progress.js';
+import { silentProgress, type ProgressReporter } from './progress-reporter.js';
 import type { EpochCallback } from './callbacks.js';
 import { learningRateAt, type Schedule } from './schedules.js';
 

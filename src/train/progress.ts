@@ -1,15 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import type { EpochLogs } from './history.js';
+import type { ProgressReporter } from './progress-reporter.js';
 
-/** Receives fit() progress. */
-export interface ProgressReporter {
-  epochBegin(epoch: number, epochs: number, steps: number): void;
-  /** Called after each step with the running (mean so far) loss and accuracy. */
-  step(step: number, loss: number, accuracy: number): void;
-  epochEnd(epoch: number, epochs: number, logs: EpochLogs): void;
-  /** Called once when training ends (also on error), to release the terminal. */
-  close(): void;
-}
+// The interface lives apart so that fit() (and the browser) need not load the terminal progress bar.
+export { silentProgress, type ProgressReporter } from './progress-reporter.js';
 
 /** Keras's epoch summary: "loss: 0.2134 - accuracy: 0.9361 - val_loss: … - val_accuracy: …". */
 export function formatLogs(logs: EpochLogs): string {
@@ -55,6 +49,3 @@ export function consoleProgress(stream: NodeJS.WriteStream = process.stdout): Pr
     },
   };
 }
-
-/** Reports nothing. */
-export const silentProgress: ProgressReporter = { epochBegin() {}, step() {}, epochEnd() {}, close() {} };

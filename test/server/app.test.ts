@@ -10,6 +10,10 @@ import { digitString } from '../../src/data/digit-strings.js';
 import { loadMnist } from '../../src/data/index.js';
 import { loadSharp } from '../../src/report/render.js';
 import { buildServer } from '../../src/server/app.js';
+import { sequentialConfig } from '../../src/io/keras-config.js';
+import { createKernels } from '../../src/kernels/index.js';
+import { preset } from '../../src/nn/presets.js';
+import { predict } from '../../src/train/evaluate.js';
 import { loadModel, type DigitModel } from '../../src/vision/model.js';
 import { fixture } from '../helpers/fixtures.js';
 
@@ -137,6 +141,81 @@ describe('HTTP API on loopback', () => {
       .toBuffer();
     const res = await post('/api/recognize', blank, 'image/png');
     expect(res.status).toBe(422);
+  });
+
+  it("lists the model's mistakes on MNIST test, surest first, with their pictures", async () => {
+    const res = await fetch(`${base}/api/misclassified?limit=5`);
+    const body = (await res.json()) as {
+      total: number;
+      count: number;
+      mistakes: { index: number; label: number; predicted: number; confidence: number; pixels: string }[];
+    };
+    expect(body.total).toBe(10000);
+    expect(body.count).toBeGreaterThan(20); // kiljaeden's convnet: 99.03 % → 97 mistakes
+    expect(body.count).toBeLessThan(200);
+    expect(body.mistakes).toHaveLength(5);
+    for (const [k, m] of body.mistakes.entries()) {
+      expect(m.label).toBe(test.labels![m.index]);
+      expect(m.predicted).not.toBe(m.label);
+      expect(Buffer.from(m.pixels, 'base64')).toEqual(
+        Buffer.from(test.images.subarray(m.index * 784, (m.index + 1) * 784)),
+      );
+      if (k > 0) expect(m.confidence).toBeLessThanOrEqual(body.mistakes[k - 1].confidence);
+    }
+    expect((await fetch(`${base}/api/misclassified?limit=0`)).status).toBe(400);
+  });
+
+  it('hands MNIST to the browser as bytes: images, then labels', async () => {
+    const res = await fetch(`${base}/api/mnist/test?count=10`);
+    expect(res.headers.get('x-count')).toBe('10');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(bytes.length).toBe(10 * 784 + 10);
+    expect(Buffer.from(bytes.subarray(0, 7840)).equals(Buffer.from(test.images.subarray(0, 7840)))).toBe(true);
+    expect(Array.from(bytes.subarray(7840))).toEqual(Array.from(test.labels!.subarray(0, 10)));
+    expect((await fetch(`${base}/api/mnist/valid`)).status).toBe(404);
+    expect((await fetch(`${base}/api/mnist/train?count=0`)).status).toBe(400);
+    expect((await fetch(`${base}/api/mnist/train?count=70000`)).status).toBe(400);
+  });
+
+  it('turns a model trained elsewhere (config + weights) into a Keras .h5 that predicts the same', async () => {
+    const kernels = await createKernels({ threads: 1, native: false });
+    try {
+      const net = preset('mlp-small').build(kernels, 3);
+      const weights = new Float32Array(net.paramCount);
+      let at = 0;
+      for (const p of net.params) {
+        weights.set(kernels.heap.f32(p.value, p.size), at);
+        at += p.size;
+      }
+      const body = {
+        model_config: sequentialConfig(net),
+        weights: Buffer.from(weights.buffer).toString('base64'),
+        metadata: { recipe: { model: 'mlp-small', where: 'test' } },
+      };
+      const res = await post('/api/models/h5', JSON.stringify(body), 'application/json');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="digits-model\.h5"/);
+      const h5 = new Uint8Array(await res.arrayBuffer());
+      const loaded = await loadModel(h5, { threads: 1 });
+      try {
+        const few = {
+          ...test,
+          count: 50,
+          images: test.images.subarray(0, 50 * 784),
+          labels: test.labels!.subarray(0, 50),
+        };
+        expect(predict(loaded.network, few).probabilities).toEqual(predict(net, few).probabilities);
+        expect(loaded.metadata?.recipe?.where).toBe('test');
+      } finally {
+        await loaded.dispose();
+      }
+      const short = { ...body, weights: Buffer.from(weights.buffer, 0, 400).toString('base64') };
+      const bad = await post('/api/models/h5', JSON.stringify(short), 'application/json');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/weights/);
+    } finally {
+      await kernels.dispose();
+    }
   });
 
   it('serves nothing outside the web root', async () => {

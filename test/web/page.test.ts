@@ -1,0 +1,179 @@
+// The web page end to end in real headless Chromium (Debian's, driven by playwright-core): drawing with the
+// mouse, uploading a photo, the gallery. Screenshots go to test-output/web/.
+import type { FastifyInstance } from 'fastify';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digitString } from '../../src/data/digit-strings.js';
+import { loadMnist } from '../../src/data/index.js';
+import { loadSharp } from '../../src/report/render.js';
+import { buildServer } from '../../src/server/app.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { loadModel, type DigitModel } from '../../src/vision/model.js';
+import { chromiumPath } from '../helpers/chromium.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const webRoot = join(root, 'web/dist');
+const shots = join(root, 'test-output/web');
+
+/** Strokes (lists of points on the 280×280 canvas) that draw each digit the way a person would. */
+const STROKES: Record<number, [number, number][][]> = {
+  1: [
+    [
+      [120, 70],
+      [145, 45],
+      [145, 235],
+    ],
+  ],
+  7: [
+    [
+      [75, 60],
+      [205, 60],
+      [170, 130],
+      [125, 235],
+    ],
+  ],
+  0: [
+    Array.from({ length: 41 }, (_, i) => {
+      const t = (i / 40) * 2 * Math.PI;
+      return [140 + 62 * Math.sin(t), 140 - 92 * Math.cos(t)] as [number, number];
+    }),
+  ],
+  4: [
+    [
+      [95, 45],
+      [70, 160],
+      [200, 160],
+    ],
+    [
+      [175, 60],
+      [170, 240],
+    ],
+  ],
+};
+
+async function draw(page: Page, digit: number): Promise<void> {
+  const box = (await page.getByTestId('draw-canvas').boundingBox())!;
+  const sx = box.width / 280;
+  for (const stroke of STROKES[digit]) {
+    await page.mouse.move(box.x + stroke[0][0] * sx, box.y + stroke[0][1] * sx);
+    await page.mouse.down();
+    for (let k = 1; k < stroke.length; k++)
+      await page.mouse.move(box.x + stroke[k][0] * sx, box.y + stroke[k][1] * sx, { steps: 8 });
+    await page.mouse.up();
+  }
+}
+
+describe('web page in Chromium', () => {
+  let model: DigitModel;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    expect(existsSync(join(webRoot, 'index.html')), 'web/dist is built by npm run build').toBe(true);
+    mkdirSync(shots, { recursive: true });
+    model = await loadModel(undefined, { threads: 1 });
+    app = await buildServer({ model, webRoot });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="model-info"]')?.textContent?.includes('parameters'),
+    );
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await model?.dispose();
+  });
+
+  it('is cross-origin isolated (WASM threads can work)', async () => {
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  });
+
+  it('reads digits drawn with the mouse, with live probability bars, and clears', async () => {
+    for (const digit of [1, 7, 0, 4]) {
+      await page.getByTestId('clear').click();
+      expect(await page.getByTestId('prediction').textContent()).toBe('');
+      await draw(page, digit);
+      await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe(String(digit));
+      await page.screenshot({ path: join(shots, `draw-${digit}.png`) });
+      const bars = page.getByTestId('probabilities').locator('li');
+      expect(await bars.count()).toBe(10);
+      const top = await bars.nth(digit).locator('.pct').textContent();
+      expect(parseFloat(top!)).toBeGreaterThan(50);
+    }
+  }, 60_000);
+
+  it('reads a photo of a written number uploaded through the file input and boxes its digits', async () => {
+    const s = digitString(loadMnist().test!, 11, { length: 6, height: [60, 70] });
+    const sharp = await loadSharp();
+    const file = join(shots, 'upload.jpg');
+    writeFileSync(
+      file,
+      await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    await page.getByTestId('upload').setInputFiles(file);
+    await expect.poll(() => page.getByTestId('detections').textContent(), { timeout: 10_000 }).toBe(s.text);
+    expect(await page.locator('#photo').isVisible()).toBe(true);
+    await page.screenshot({ path: join(shots, 'upload.png'), fullPage: true });
+  }, 30_000);
+
+  it('trains a model in the browser with live curves, offers it as .h5, and reads drawings with it', async () => {
+    await page.getByTestId('train-preset').selectOption('mlp');
+    await page.getByTestId('train-epochs').fill('1');
+    await page.getByTestId('train-count').fill('6144');
+    await page.getByTestId('train-start').click();
+    // The curve grows while training runs.
+    await expect
+      .poll(async () => (await page.locator('#train-curves .loss').getAttribute('points'))!.split(' ').length, {
+        timeout: 60_000,
+      })
+      .toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('train-status').textContent(), { timeout: 120_000 }).toMatch(/^done: /);
+    const status = (await page.getByTestId('train-status').textContent())!;
+    const accuracy = parseFloat(status.slice('done: '.length)) / 100;
+    expect(accuracy).toBeGreaterThan(0.85);
+    await page.screenshot({ path: join(shots, 'train.png'), fullPage: true });
+    // The model as Keras HDF5, loadable here with the accuracy the page reported.
+    const link = page.getByTestId('train-download');
+    await expect.poll(() => link.isVisible(), { timeout: 20_000 }).toBe(true);
+    const bytes = await page.evaluate(async () => {
+      const href = (document.querySelector('[data-testid="train-download"]') as HTMLAnchorElement).href;
+      return Array.from(new Uint8Array(await (await fetch(href)).arrayBuffer()));
+    });
+    const trained = await loadModel(new Uint8Array(bytes), { threads: 1 });
+    try {
+      expect(trained.network.paramCount).toBe(669_706);
+      expect(trained.metadata?.recipe?.where).toBe('browser');
+      expect(evaluate(trained.network, loadMnist().test!).accuracy).toBeCloseTo(accuracy, 3);
+    } finally {
+      await trained.dispose();
+    }
+    // Drawings are now read in the page by the model it trained.
+    expect(await page.getByTestId('use-trained').isChecked()).toBe(true);
+    for (const digit of [1, 0]) {
+      await page.getByTestId('clear').click();
+      await draw(page, digit);
+      await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe(String(digit));
+    }
+    await page.getByTestId('use-trained').uncheck();
+  }, 240_000);
+
+  it("shows the model's mistakes on MNIST test, titled like the seed's pictures", async () => {
+    const figures = page.getByTestId('gallery').locator('figure');
+    await expect.poll(() => figures.count(), { timeout: 20_000 }).toBeGreaterThan(5);
+    expect(await figures.first().locator('figcaption').textContent()).toMatch(/^Predicted: \d, Actual: \d \(\d+ %\)$/);
+    await page.screenshot({ path: join(shots, 'page.png'), fullPage: true });
+  }, 30_000);
+});

@@ -1,0 +1,328 @@
+// The digits web page: draw a digit (live probabilities), read a photo (boxes and the string), and the model's
+// mistakes on MNIST test. It talks to `digits serve` over HTTP only.
+
+import type { PresetName } from '../../src/nn/presets.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+interface Recognition {
+  label: number;
+  confidence: number;
+  probabilities: number[];
+}
+interface Detection {
+  text: string;
+  digits: { label: number; confidence: number; box: { x: number; y: number; width: number; height: number } }[];
+}
+interface Mistake {
+  index: number;
+  label: number;
+  predicted: number;
+  confidence: number;
+  pixels: string; // base64 of 28×28 bytes
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const say = (text: string) => ($('status').textContent = text);
+
+async function api<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(path, init);
+  const body = await res.json();
+  if (!res.ok) throw Object.assign(new Error(body.error ?? res.statusText), { status: res.status });
+  return body as T;
+}
+
+// ---- model info ----
+api<{ total_params: number; metrics: { accuracy: number } | null; recipe: { model?: string } | null }>('/api/model')
+  .then((m) => {
+    const parts = [m.recipe?.model ?? 'model', `${m.total_params.toLocaleString('en')} parameters`];
+    if (m.metrics) parts.push(`${(m.metrics.accuracy * 100).toFixed(2)} % on MNIST test`);
+    $('model-info').textContent = parts.join(' · ');
+  })
+  .catch((e) => ($('model-info').textContent = `model unavailable: ${e.message}`));
+
+// ---- drawing ----
+const canvas = $<HTMLCanvasElement>('draw');
+const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+const bars = $<HTMLOListElement>('probabilities');
+for (let d = 0; d <= 9; d++) {
+  const li = document.createElement('li');
+  li.innerHTML = `<span class="digit">${d}</span><span class="bar"><span class="fill"></span></span><span class="pct"></span>`;
+  bars.append(li);
+}
+
+function clearCanvas(): void {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  $('prediction').textContent = '';
+  $('confidence').textContent = '';
+  showProbabilities(null);
+}
+clearCanvas();
+
+function showProbabilities(p: number[] | null): void {
+  bars.querySelectorAll('li').forEach((li, d) => {
+    const v = p ? p[d] : 0;
+    (li.querySelector('.fill') as HTMLElement).style.width = `${(v * 100).toFixed(1)}%`;
+    li.querySelector('.pct')!.textContent = p ? `${(v * 100).toFixed(1)} %` : '';
+    li.classList.toggle('top', !!p && v === Math.max(...p));
+  });
+}
+
+// One request in flight at a time; strokes made meanwhile trigger one more when it returns.
+let inFlight = false;
+let again = false;
+async function predictDrawing(): Promise<void> {
+  if (inFlight) {
+    again = true;
+    return;
+  }
+  inFlight = true;
+  try {
+    let r: Recognition;
+    if (useTrained.checked) r = await predictInBrowser();
+    else {
+      const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+      if (!blob) return;
+      r = await api<Recognition>('/api/recognize', {
+        method: 'POST',
+        body: blob,
+        headers: { 'content-type': 'image/png' },
+      });
+    }
+    $('prediction').textContent = String(r.label);
+    $('confidence').textContent = `(${(r.confidence * 100).toFixed(1)} %)`;
+    showProbabilities(r.probabilities);
+  } catch (e) {
+    if ((e as { status?: number }).status !== 422) say(`recognize failed: ${(e as Error).message}`);
+  } finally {
+    inFlight = false;
+    if (again) {
+      again = false;
+      void predictDrawing();
+    }
+  }
+}
+
+let drawing = false;
+let last: [number, number] | null = null;
+const point = (e: PointerEvent): [number, number] => {
+  const r = canvas.getBoundingClientRect();
+  return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
+};
+canvas.addEventListener('pointerdown', (e) => {
+  drawing = true;
+  canvas.setPointerCapture(e.pointerId);
+  last = point(e);
+  stroke(last, last, e.pressure);
+});
+canvas.addEventListener('pointermove', (e) => {
+  if (!drawing || !last) return;
+  const p = point(e);
+  stroke(last, p, e.pressure);
+  last = p;
+  void predictDrawing();
+});
+const end = () => {
+  if (!drawing) return;
+  drawing = false;
+  last = null;
+  void predictDrawing();
+};
+canvas.addEventListener('pointerup', end);
+canvas.addEventListener('pointercancel', end);
+
+function stroke(a: [number, number], b: [number, number], pressure: number): void {
+  // MNIST strokes are about a tenth of the digit's height; pens vary it with pressure.
+  ctx.lineWidth = 18 * (pressure > 0 && pressure !== 0.5 ? 0.6 + pressure : 1);
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.strokeStyle = '#000';
+  ctx.beginPath();
+  ctx.moveTo(a[0], a[1]);
+  ctx.lineTo(b[0], b[1]);
+  ctx.stroke();
+}
+$('clear').addEventListener('click', clearCanvas);
+
+// ---- training in the browser ----
+const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+const useTrained = $<HTMLInputElement>('use-trained');
+const pending = new Map<number, { resolve: (r: Recognition) => void; reject: (e: Error) => void }>();
+let nextId = 1;
+const points: { loss: number; accuracy: number }[] = [];
+let totalSteps = 1;
+
+function predictInBrowser(): Promise<Recognition> {
+  const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ type: 'predict', id, width: image.width, height: image.height, data: image.data }, [image.data.buffer]);
+  });
+}
+
+function drawCurves(): void {
+  const x = (i: number) => ((i + 1) / totalSteps) * 600;
+  const line = (f: (p: { loss: number; accuracy: number }) => number) =>
+    points.map((p, i) => `${x(i).toFixed(1)},${(200 - f(p) * 200).toFixed(1)}`).join(' ');
+  $('train-curves')
+    .querySelector('.loss')!
+    .setAttribute(
+      'points',
+      line((p) => Math.min(1, p.loss / 2.5)),
+    );
+  $('train-curves')
+    .querySelector('.accuracy')!
+    .setAttribute(
+      'points',
+      line((p) => p.accuracy),
+    );
+}
+
+worker.onmessage = async (e: MessageEvent<FromWorker>) => {
+  const m = e.data;
+  const trainStatus = $('train-status');
+  switch (m.type) {
+    case 'status':
+      trainStatus.textContent = m.text;
+      break;
+    case 'step':
+      totalSteps = m.steps * m.epochs;
+      points.push({ loss: m.loss, accuracy: m.accuracy });
+      drawCurves();
+      trainStatus.textContent = `epoch ${m.epoch}/${m.epochs}, step ${m.step}/${m.steps}: loss ${m.loss.toFixed(4)}, accuracy ${(m.accuracy * 100).toFixed(2)} %`;
+      break;
+    case 'epoch':
+      say(
+        `epoch ${m.epoch}: loss ${m.logs.loss.toFixed(4)}, accuracy ${(m.logs.accuracy * 100).toFixed(2)} %` +
+          (m.logs.val_accuracy !== undefined ? `, test accuracy ${(m.logs.val_accuracy * 100).toFixed(2)} %` : ''),
+      );
+      break;
+    case 'done': {
+      trainStatus.textContent = `done: ${(m.evaluation.accuracy * 100).toFixed(2)} % on ${m.evaluation.count} test images`;
+      $<HTMLButtonElement>('train-start').disabled = false;
+      useTrained.checked = true;
+      $('use-trained-label').hidden = false;
+      try {
+        const res = await fetch('/api/models/h5', {
+          method: 'POST',
+          body: JSON.stringify(m.model),
+          headers: { 'content-type': 'application/json' },
+        });
+        if (!res.ok) throw new Error((await res.json()).error);
+        const link = $<HTMLAnchorElement>('train-download');
+        if (link.href) URL.revokeObjectURL(link.href);
+        link.href = URL.createObjectURL(await res.blob());
+        link.hidden = false;
+      } catch (err) {
+        say(`saving the model failed: ${(err as Error).message}`);
+      }
+      break;
+    }
+    case 'prediction':
+      pending.get(m.id)?.resolve(m);
+      pending.delete(m.id);
+      break;
+    case 'error':
+      if (m.id !== undefined) {
+        pending.get(m.id)?.reject(new Error(m.message));
+        pending.delete(m.id);
+      } else {
+        trainStatus.textContent = `training failed: ${m.message}`;
+        $<HTMLButtonElement>('train-start').disabled = false;
+      }
+      break;
+  }
+};
+
+$('train-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  points.length = 0;
+  drawCurves();
+  $<HTMLButtonElement>('train-start').disabled = true;
+  $('train-download').hidden = true;
+  send({
+    type: 'train',
+    preset: $<HTMLSelectElement>('train-preset').value as PresetName,
+    epochs: Number($<HTMLInputElement>('train-epochs').value),
+    count: Number($<HTMLInputElement>('train-count').value),
+    testCount: 10000,
+  });
+});
+useTrained.addEventListener('change', () => void predictDrawing());
+
+// ---- photo upload ----
+const photo = $<HTMLCanvasElement>('photo');
+async function readPhoto(file: File): Promise<void> {
+  say(`reading ${file.name}…`);
+  $('detections').textContent = '';
+  try {
+    const d = await api<Detection>('/api/detect', {
+      method: 'POST',
+      body: file,
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+    });
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, 720 / bitmap.width);
+    photo.width = Math.round(bitmap.width * scale);
+    photo.height = Math.round(bitmap.height * scale);
+    const pc = photo.getContext('2d')!;
+    pc.drawImage(bitmap, 0, 0, photo.width, photo.height);
+    pc.lineWidth = 2;
+    pc.font = 'bold 16px system-ui, sans-serif';
+    for (const { label, box } of d.digits) {
+      pc.strokeStyle = '#e0245e';
+      pc.strokeRect(box.x * scale, box.y * scale, box.width * scale, box.height * scale);
+      pc.fillStyle = '#e0245e';
+      pc.fillText(String(label), box.x * scale, Math.max(14, box.y * scale - 4));
+    }
+    photo.hidden = false;
+    $('detections').textContent = d.text.replace(/\n/g, ' / ') || '(no digits)';
+    say(`${file.name}: ${d.digits.length} digits`);
+  } catch (e) {
+    $('detections').textContent = '';
+    say(`${file.name}: ${(e as Error).message}`);
+  }
+}
+$<HTMLInputElement>('upload').addEventListener('change', (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (file) void readPhoto(file);
+});
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  const file = e.dataTransfer?.files[0];
+  if (file) void readPhoto(file);
+});
+
+// ---- gallery of mistakes ----
+api<{ count: number; total: number; mistakes: Mistake[] }>('/api/misclassified?limit=40')
+  .then(({ mistakes, count, total }) => {
+    $('gallery-note').textContent =
+      `${count} of ${total} MNIST test digits are misread; the ${mistakes.length} surest mistakes:`;
+    const gallery = $('gallery');
+    for (const m of mistakes) {
+      const fig = document.createElement('figure');
+      const c = document.createElement('canvas');
+      c.width = 28;
+      c.height = 28;
+      const img = c.getContext('2d')!.createImageData(28, 28);
+      const bytes = Uint8Array.from(atob(m.pixels), (ch) => ch.charCodeAt(0));
+      bytes.forEach((v, i) => {
+        img.data.set([255 - v, 255 - v, 255 - v, 255], i * 4);
+      });
+      c.getContext('2d')!.putImageData(img, 0, 0);
+      const cap = document.createElement('figcaption');
+      cap.textContent = `Predicted: ${m.predicted}, Actual: ${m.label} (${(m.confidence * 100).toFixed(0)} %)`;
+      fig.append(c, cap);
+      gallery.append(fig);
+    }
+  })
+  .catch((e) => ($('gallery-note').textContent = `gallery unavailable: ${e.message}`));

@@ -1,0 +1,25 @@
+// Messages between the page and the training worker.
+import type { PresetName } from '../../src/nn/presets.js';
+
+export type ToWorker =
+  | { type: 'train'; preset: PresetName; epochs: number; count: number; testCount: number }
+  | { type: 'predict'; id: number; width: number; height: number; data: Uint8ClampedArray };
+
+export interface EpochLogsMessage {
+  loss: number;
+  accuracy: number;
+  val_loss?: number;
+  val_accuracy?: number;
+}
+
+export type FromWorker =
+  | { type: 'status'; text: string }
+  | { type: 'step'; epoch: number; step: number; steps: number; epochs: number; loss: number; accuracy: number }
+  | { type: 'epoch'; epoch: number; logs: EpochLogsMessage }
+  | {
+      type: 'done';
+      evaluation: { loss: number; accuracy: number; count: number };
+      model: { model_config: unknown; weights: string; metadata: unknown };
+    }
+  | { type: 'prediction'; id: number; label: number; confidence: number; probabilities: number[] }
+  | { type: 'error'; id?: number; message: string };
