@@ -5,6 +5,7 @@ import { loadModelFile } from '../../src/io/model-file.js';
 import { loadSharp } from '../../src/report/render.js';
 import { annotate } from '../../src/vision/annotate.js';
 import { detect } from '../../src/vision/detect.js';
+import { loadModel } from '../../src/vision/model.js';
 import type { RawImage } from '../../src/vision/preprocess.js';
 import { editDistance } from '../../src/cli/bench-detect.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -103,6 +104,22 @@ describe('detect', () => {
       });
     } finally {
       await model.kernels.dispose();
+    }
+  });
+
+  it('takes a 1 that touches its neighbour off it, instead of reading the pair as one digit', async () => {
+    // Synthetic strings (not bench-detect's) where a 1 touches the next or previous digit and the pair alone reads
+    // as that digit: "41" as 4, "15" as 5, "13" as 3, "01" as 0.
+    const model = await loadModel(undefined, { threads: 1 });
+    try {
+      for (const i of [1004, 1100, 1116, 1110]) {
+        const s = digitString(test, 1_000_003 + i, { length: [4, 8] });
+        expect(s.text).toContain('1');
+        const d = await detect(model, { width: s.width, height: s.height, channels: 1, data: s.data });
+        expect(d.text).toBe(s.text);
+      }
+    } finally {
+      await model.dispose();
     }
   });
 });
