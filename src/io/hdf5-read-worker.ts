@@ -1,11 +1,8 @@
 /** Worker thread behind readHdf5Tree: opens a file with h5wasm and posts back its whole tree as plain data. */
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import type { Hdf5Group, Hdf5Node, Hdf5ReadReply } from './hdf5-tree.js';
-
-/** Damaged files could declare absurd nesting; models have a handful of levels. */
-const MAX_DEPTH = 32;
-const MAX_NODES = 100_000;
+import { readH5wasmGroup } from './hdf5-data.js';
+import type { Hdf5ReadReply } from './hdf5-tree.js';
 
 /**
  * The HDF5 library writes diagnostic stack dumps ("HDF5-DIAG: …") and abort notices to stderr on damaged files.
@@ -30,33 +27,6 @@ console.warn = () => {};
 const h5wasm = await import('h5wasm/node');
 await h5wasm.ready;
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
-
-function readAttrs(obj: { attrs: Record<string, { value: unknown }> }): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, a] of Object.entries(obj.attrs)) out[name] = a.value;
-  return out;
-}
-
-function readGroup(g: H5Group, depth: number, count: { nodes: number }): Hdf5Group {
-  if (depth > MAX_DEPTH) throw new Error(`groups nested deeper than ${MAX_DEPTH} levels`);
-  const children: Record<string, Hdf5Node> = {};
-  for (const name of g.keys()) {
-    if (++count.nodes > MAX_NODES) throw new Error(`more than ${MAX_NODES} objects`);
-    const child = g.get(name);
-    if (child instanceof h5wasm.Group) children[name] = readGroup(child, depth + 1, count);
-    else if (child instanceof h5wasm.Dataset)
-      children[name] = {
-        kind: 'dataset',
-        attrs: readAttrs(child),
-        shape: child.shape ?? [],
-        dtype: String(child.dtype),
-        value: child.value,
-      };
-  }
-  return { kind: 'group', attrs: readAttrs(g), children };
-}
-
 parentPort!.on('message', (file: string) => {
   let reply: Hdf5ReadReply;
   let f: InstanceType<typeof h5wasm.File> | null = null;
@@ -66,7 +36,7 @@ parentPort!.on('message', (file: string) => {
     } catch (e) {
       throw new Error(`cannot open HDF5 file (${(e as Error).message})`, { cause: e });
     }
-    reply = { ok: true, root: readGroup(f, 0, { nodes: 0 }) };
+    reply = { ok: true, root: readH5wasmGroup(h5wasm, f) };
   } catch (e) {
     const message = (e as Error).message;
     const cause = (e as Error).cause ?? e;

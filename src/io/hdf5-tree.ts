@@ -6,37 +6,9 @@
 import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { ModelFormatError } from '../errors.js';
+import type { Hdf5Group } from './hdf5-data.js';
 
-/** An attribute value as h5wasm returns it (string, string[], number, typed array…). */
-export type Hdf5Value = unknown;
-
-export interface Hdf5Group {
-  kind: 'group';
-  attrs: Record<string, Hdf5Value>;
-  children: Record<string, Hdf5Node>;
-}
-
-export interface Hdf5Dataset {
-  kind: 'dataset';
-  attrs: Record<string, Hdf5Value>;
-  shape: number[];
-  /** h5wasm's dtype string, e.g. "<f" for little-endian float32. */
-  dtype: string;
-  value: Hdf5Value;
-}
-
-export type Hdf5Node = Hdf5Group | Hdf5Dataset;
-
-/** The node at a slash-separated path below `root`, or null. */
-export function hdf5Get(root: Hdf5Group, path: string): Hdf5Node | null {
-  let node: Hdf5Node = root;
-  for (const part of path.split('/')) {
-    if (part === '') continue;
-    if (node.kind !== 'group' || !Object.hasOwn(node.children, part)) return null;
-    node = node.children[part];
-  }
-  return node;
-}
+export { hdf5Get, type Hdf5Dataset, type Hdf5Group, type Hdf5Node, type Hdf5Value } from './hdf5-data.js';
 
 /** Reply of the reading worker. */
 export type Hdf5ReadReply =
