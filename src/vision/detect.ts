@@ -18,7 +18,7 @@ import type { Sequential } from '../nn/sequential.js';
 import { connectedComponents, type Component } from './components.js';
 import { decodeImage, type ImageInput } from './image-input.js';
 import { inkImage, preprocess, type Preprocessed } from './preprocess.js';
-import type { DigitModel } from './model.js';
+import type { DigitModel } from './digit-model.js';
 import { classifyPreprocessed, type RecognizeOptions } from './recognize.js';
 
 export interface Box {

@@ -35,6 +35,35 @@ export class ImageFormatError extends DigitsError {
   }
 }
 
+const SHARP = 'sharp';
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Encoded bytes (or a URL) decoded by the browser itself: createImageBitmap, then an OffscreenCanvas. */
+async function decodeInBrowser(input: string | Uint8Array, source: string, maxPixels: number): Promise<RawImage> {
+  let blob: Blob;
+  if (typeof input === 'string') {
+    const res = await fetch(input);
+    if (!res.ok) throw new ImageFormatError(source, `cannot fetch (HTTP ${res.status})`);
+    blob = await res.blob();
+  } else blob = new Blob([input as Uint8Array<ArrayBuffer>]);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob);
+  } catch (e) {
+    throw new ImageFormatError(source, `not a readable image (${(e as Error).message})`);
+  }
+  if (bitmap.width * bitmap.height > maxPixels) {
+    bitmap.close();
+    throw new ImageTooLargeError(source, `more than ${maxPixels} pixels`);
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+  return { width, height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
 /** Canvas → its ImageData; Blob and ArrayBuffer → bytes; the rest as they are. */
 async function pixelsOrBytes(input: ImageInput, name: string): Promise<string | Uint8Array | RawImage | ImageDataLike> {
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
@@ -67,7 +96,9 @@ export async function decodeImage(
     return { width: input.width, height: input.height, channels, data: input.data };
   }
   const source = typeof input === 'string' ? input : name;
-  const { default: sharp } = await import('sharp');
+  if (!isNode()) return decodeInBrowser(input, source, maxPixels);
+  // Named through a constant so that bundlers building for browsers do not try to include sharp.
+  const { default: sharp } = (await import(/* @vite-ignore */ SHARP)) as typeof import('sharp');
   try {
     const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
       .rotate()

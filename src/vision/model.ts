@@ -1,32 +1,21 @@
 /**
- * The model behind `recognize()` and `detect()`: a network plus the pixel scaling it was trained with, loaded
- * from the package's shipped model, a file, or the bytes of one.
+ * Loading the model behind `recognize()` and `detect()` in Node: a network plus the pixel scaling it was trained
+ * with, from the package's shipped model, a file, or the bytes of one (model-browser.ts does this in a browser).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelFormatError } from '../errors.js';
-import type { ModelMetadata } from '../io/keras-h5.js';
 import { loadModelFile } from '../io/model-file.js';
 import type { KernelOptions } from '../kernels/index.js';
-import type { Sequential } from '../nn/sequential.js';
 import { DEFAULT_SCALE } from '../train/evaluate.js';
+import type { DigitModel } from './digit-model.js';
+
+export type { DigitModel } from './digit-model.js';
 
 /** The shipped default model (trained by `npm run train:default`; see models/default.recipe.json). */
 export const DEFAULT_MODEL_FILE = fileURLToPath(new URL('../../models/default.h5', import.meta.url));
-
-export interface DigitModel {
-  /** The network; its layers, summary and weights are all here. */
-  readonly network: Sequential;
-  /** What the file says about training: recipe, history, test accuracy (null for files digits did not write). */
-  readonly metadata: ModelMetadata | null;
-  /** Pixels are fed as value · scale + shift (1/255 and 0 for everything digits trains). */
-  readonly scale: number;
-  readonly shift: number;
-  /** Stops the model's compute threads and frees its memory; the model cannot be used afterwards. */
-  dispose(): Promise<void>;
-}
 
 export interface LoadModelOptions extends KernelOptions {
   /** Keras model_config JSON for a weights-only file (see `LoadOptions.architecture`). */
@@ -74,18 +63,5 @@ async function fromFile(file: string, options: LoadModelOptions, name = file): P
     scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
     shift: options.shift ?? metadata?.shift ?? 0,
     dispose: () => model.kernels.dispose(),
-  };
-}
-
-/** The network and input scaling to use for a DigitModel or a bare network (scaled by 1/255). */
-export function networkOf(
-  model: DigitModel | Sequential,
-  options: { scale?: number; shift?: number } = {},
-): { network: Sequential; scale: number; shift: number } {
-  const wrapped = 'network' in model;
-  return {
-    network: wrapped ? model.network : model,
-    scale: options.scale ?? (wrapped ? model.scale : DEFAULT_SCALE),
-    shift: options.shift ?? (wrapped ? model.shift : 0),
   };
 }

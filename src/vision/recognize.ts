@@ -4,7 +4,7 @@
 import type { Sequential } from '../nn/sequential.js';
 import { predict } from '../train/evaluate.js';
 import { decodeImage, type ImageInput } from './image-input.js';
-import { networkOf, type DigitModel } from './model.js';
+import { networkOf, type DigitModel } from './digit-model.js';
 import { preprocess, type PreprocessOptions, type Preprocessed } from './preprocess.js';
 
 export interface Recognition {

@@ -170,6 +170,32 @@ describe('web page in Chromium', () => {
     await page.getByTestId('use-trained').uncheck();
   }, 240_000);
 
+  it('runs the shipped model in the page itself (digits/browser: h5wasm web build, WASM kernels in the worker)', async () => {
+    await page.getByTestId('load-local').click();
+    await expect
+      .poll(() => page.getByTestId('train-status').textContent(), { timeout: 30_000 })
+      .toMatch(/^shipped model loaded in the page \(327,242 parameters, 99\.67 % on MNIST test\)$/);
+    expect(await page.getByTestId('use-trained').isChecked()).toBe(true);
+    for (const digit of [7, 4]) {
+      await page.getByTestId('clear').click();
+      await draw(page, digit);
+      await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe(String(digit));
+    }
+    // A photo read in the page: the browser decodes the JPEG (createImageBitmap), detect() runs in the worker.
+    const s = digitString(loadMnist().test!, 23, { length: 5, height: [60, 70] });
+    const file = join(shots, 'upload-local.jpg');
+    const sharp = await loadSharp();
+    writeFileSync(
+      file,
+      await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    await page.getByTestId('upload').setInputFiles(file);
+    await expect.poll(() => page.getByTestId('detections').textContent(), { timeout: 20_000 }).toBe(s.text);
+    await page.getByTestId('use-trained').uncheck();
+  }, 60_000);
+
   it("shows the model's mistakes on MNIST test, titled like the seed's pictures", async () => {
     const figures = page.getByTestId('gallery').locator('figure');
     await expect.poll(() => figures.count(), { timeout: 20_000 }).toBeGreaterThan(5);

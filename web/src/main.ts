@@ -149,9 +149,19 @@ const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type:
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
 const useTrained = $<HTMLInputElement>('use-trained');
 const pending = new Map<number, { resolve: (r: Recognition) => void; reject: (e: Error) => void }>();
+const pendingDetections = new Map<number, { resolve: (d: Detection) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 const points: { loss: number; accuracy: number }[] = [];
 let totalSteps = 1;
+
+async function detectInBrowser(file: File): Promise<Detection> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pendingDetections.set(id, { resolve, reject });
+    send({ type: 'detect', id, bytes }, [bytes.buffer]);
+  });
+}
 
 function predictInBrowser(): Promise<Recognition> {
   const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
@@ -187,6 +197,13 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
     case 'status':
       trainStatus.textContent = m.text;
       break;
+    case 'loaded':
+      trainStatus.textContent = m.text;
+      $('use-trained-text').textContent = 'read drawings in this page with the shipped model';
+      $('use-trained-label').hidden = false;
+      useTrained.checked = true;
+      void predictDrawing();
+      break;
     case 'step':
       totalSteps = m.steps * m.epochs;
       points.push({ loss: m.loss, accuracy: m.accuracy });
@@ -203,6 +220,7 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
       trainStatus.textContent = `done: ${(m.evaluation.accuracy * 100).toFixed(2)} % on ${m.evaluation.count} test images`;
       $<HTMLButtonElement>('train-start').disabled = false;
       useTrained.checked = true;
+      $('use-trained-text').textContent = 'read drawings in this page with the model trained here';
       $('use-trained-label').hidden = false;
       try {
         const res = await fetch('/api/models/h5', {
@@ -224,10 +242,17 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
       pending.get(m.id)?.resolve(m);
       pending.delete(m.id);
       break;
+    case 'detection':
+      pendingDetections.get(m.id)?.resolve(m);
+      pendingDetections.delete(m.id);
+      break;
     case 'error':
       if (m.id !== undefined) {
-        pending.get(m.id)?.reject(new Error(m.message));
+        const error = Object.assign(new Error(m.message), { status: m.status });
+        pending.get(m.id)?.reject(error);
+        pendingDetections.get(m.id)?.reject(error);
         pending.delete(m.id);
+        pendingDetections.delete(m.id);
       } else {
         trainStatus.textContent = `training failed: ${m.message}`;
         $<HTMLButtonElement>('train-start').disabled = false;
@@ -251,6 +276,7 @@ $('train-form').addEventListener('submit', (e) => {
   });
 });
 useTrained.addEventListener('change', () => void predictDrawing());
+$('load-local').addEventListener('click', () => send({ type: 'load-default' }));
 
 // ---- photo upload ----
 const photo = $<HTMLCanvasElement>('photo');
@@ -258,11 +284,14 @@ async function readPhoto(file: File): Promise<void> {
   say(`reading ${file.name}…`);
   $('detections').textContent = '';
   try {
-    const d = await api<Detection>('/api/detect', {
-      method: 'POST',
-      body: file,
-      headers: { 'content-type': file.type || 'application/octet-stream' },
-    });
+    // With a model in the page, the photo is read there too (the browser decodes it); otherwise by the server.
+    const d = useTrained.checked
+      ? await detectInBrowser(file)
+      : await api<Detection>('/api/detect', {
+          method: 'POST',
+          body: file,
+          headers: { 'content-type': file.type || 'application/octet-stream' },
+        });
     const bitmap = await createImageBitmap(file);
     const scale = Math.min(1, 720 / bitmap.width);
     photo.width = Math.round(bitmap.width * scale);

@@ -1,17 +1,24 @@
-// Training in the browser: the library's own WASM engine (one thread) in this Web Worker, MNIST fetched from the
-// server as bytes. It reports every few steps, and afterwards reads drawings with the model it trained.
-import { sequentialConfig } from '../../src/io/keras-config.js';
-import { createKernels } from '../../src/kernels/index.js';
-import { Adam } from '../../src/nn/optimizers/index.js';
-import { preset, type PresetName } from '../../src/nn/presets.js';
-import type { Sequential } from '../../src/nn/sequential.js';
-import { evaluate, predict } from '../../src/train/evaluate.js';
-import { fit } from '../../src/train/fit.js';
-import { preprocess } from '../../src/vision/preprocess.js';
+// The library in the browser (digits/browser), in this Web Worker: training with the WASM engine (one thread) on
+// MNIST fetched from the server as bytes, reporting every few steps; loading the shipped .h5 model; and reading
+// drawings with whichever model it holds.
+import {
+  Adam,
+  createKernels,
+  detect,
+  evaluate,
+  fit,
+  loadModel,
+  NoInkError,
+  preset,
+  recognize,
+  sequentialConfig,
+  type DigitModel,
+  type PresetName,
+} from '../../src/browser.js';
 import type { ToWorker } from './worker-protocol.js';
 
 const post = (message: unknown) => postMessage(message);
-let model: Sequential | null = null;
+let model: DigitModel | null = null;
 
 async function mnist(split: 'train' | 'test', count: number) {
   const res = await fetch(`/api/mnist/${split}?count=${count}`);
@@ -34,10 +41,10 @@ function base64(bytes: Uint8Array): string {
 async function train(name: PresetName, epochs: number, count: number, testCount: number): Promise<void> {
   post({ type: 'status', text: 'loading MNIST…' });
   const [trainSet, testSet] = await Promise.all([mnist('train', count), mnist('test', testCount)]);
-  if (model) await model.kernels.dispose();
+  await model?.dispose();
+  model = null;
   const kernels = await createKernels({ threads: 1, native: false });
   const net = preset(name).build(kernels, 1).compile({ optimizer: new Adam() });
-  model = net;
   post({ type: 'status', text: `training ${name} on ${count} images (${kernels.name})…` });
   const batchSize = 128;
   const steps = Math.ceil(count / batchSize);
@@ -58,6 +65,7 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
     },
   });
   const evaluation = evaluate(net, testSet);
+  model = { network: net, metadata: null, scale: 1 / 255, shift: 0, dispose: () => kernels.dispose() };
   const weights = new Float32Array(net.paramCount);
   let at = 0;
   for (const p of net.params) {
@@ -91,14 +99,33 @@ onmessage = async (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   try {
     if (m.type === 'train') await train(m.preset, m.epochs, m.count, m.testCount);
-    else if (m.type === 'predict') {
-      if (!model) throw new Error('no model trained yet');
-      const pre = preprocess({ width: m.width, height: m.height, channels: 4, data: m.data });
-      const p = predict(model, { count: 1, height: 28, width: 28, images: pre.pixels, labels: null });
-      const probabilities = Array.from(p.probabilities.subarray(0, p.classes));
-      post({ type: 'prediction', id: m.id, label: p.labels[0], confidence: probabilities[p.labels[0]], probabilities });
+    else if (m.type === 'load-default') {
+      post({ type: 'status', text: 'loading the shipped model…' });
+      await model?.dispose();
+      model = null;
+      model = await loadModel();
+      const accuracy = model.metadata?.evaluation?.accuracy;
+      post({
+        type: 'loaded',
+        text:
+          `shipped model loaded in the page (${model.network.paramCount.toLocaleString('en')} parameters` +
+          (accuracy ? `, ${(accuracy * 100).toFixed(2)} % on MNIST test)` : ')'),
+      });
+    } else if (m.type === 'detect') {
+      if (!model) throw new Error('no model in the page yet');
+      const d = await detect(model, m.bytes);
+      post({ type: 'detection', id: m.id, text: d.text, digits: d.digits });
+    } else if (m.type === 'predict') {
+      if (!model) throw new Error('no model in the page yet');
+      const r = await recognize(model, { width: m.width, height: m.height, data: m.data });
+      post({ type: 'prediction', id: m.id, label: r.label, confidence: r.confidence, probabilities: r.probabilities });
     }
   } catch (err) {
-    post({ type: 'error', id: m.type === 'predict' ? m.id : undefined, message: (err as Error).message });
+    post({
+      type: 'error',
+      id: m.type === 'predict' || m.type === 'detect' ? m.id : undefined,
+      message: (err as Error).message,
+      status: err instanceof NoInkError ? 422 : 500,
+    });
   }
 };

@@ -3,6 +3,8 @@ import type { PresetName } from '../../src/nn/presets.js';
 
 export type ToWorker =
   | { type: 'train'; preset: PresetName; epochs: number; count: number; testCount: number }
+  | { type: 'load-default' }
+  | { type: 'detect'; id: number; bytes: Uint8Array }
   | { type: 'predict'; id: number; width: number; height: number; data: Uint8ClampedArray };
 
 export interface EpochLogsMessage {
@@ -14,6 +16,7 @@ export interface EpochLogsMessage {
 
 export type FromWorker =
   | { type: 'status'; text: string }
+  | { type: 'loaded'; text: string }
   | { type: 'step'; epoch: number; step: number; steps: number; epochs: number; loss: number; accuracy: number }
   | { type: 'epoch'; epoch: number; logs: EpochLogsMessage }
   | {
@@ -22,4 +25,10 @@ export type FromWorker =
       model: { model_config: unknown; weights: string; metadata: unknown };
     }
   | { type: 'prediction'; id: number; label: number; confidence: number; probabilities: number[] }
-  | { type: 'error'; id?: number; message: string };
+  | {
+      type: 'detection';
+      id: number;
+      text: string;
+      digits: { label: number; confidence: number; box: { x: number; y: number; width: number; height: number } }[];
+    }
+  | { type: 'error'; id?: number; message: string; status: number };

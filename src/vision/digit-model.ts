@@ -1,0 +1,29 @@
+/** A model ready for recognize()/detect(), however it was loaded (Node file, bytes, or in a browser). */
+import type { Sequential } from '../nn/sequential.js';
+import type { ModelMetadata } from '../io/keras-h5-read.js';
+import { DEFAULT_SCALE } from '../train/evaluate.js';
+
+export interface DigitModel {
+  /** The network; its layers, summary and weights are all here. */
+  readonly network: Sequential;
+  /** What the file says about training: recipe, history, test accuracy (null for files digits did not write). */
+  readonly metadata: ModelMetadata | null;
+  /** Pixels are fed as value · scale + shift (1/255 and 0 for everything digits trains). */
+  readonly scale: number;
+  readonly shift: number;
+  /** Stops the model's compute threads and frees its memory; the model cannot be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** The network and input scaling to use for a DigitModel or a bare network (scaled by 1/255). */
+export function networkOf(
+  model: DigitModel | Sequential,
+  options: { scale?: number; shift?: number } = {},
+): { network: Sequential; scale: number; shift: number } {
+  const wrapped = 'network' in model;
+  return {
+    network: wrapped ? model.network : model,
+    scale: options.scale ?? (wrapped ? model.scale : DEFAULT_SCALE),
+    shift: options.shift ?? (wrapped ? model.shift : 0),
+  };
+}
