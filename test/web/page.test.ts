@@ -54,6 +54,18 @@ const STROKES: Record<number, [number, number][][]> = {
   ],
 };
 
+/** A synthetic written number from MNIST test digits, saved as a JPEG under test-output/web/. */
+async function numberPhoto(seed: number, length: number, name: string) {
+  const s = digitString(loadMnist().test!, seed, { length, height: [60, 70] });
+  const sharp = await loadSharp();
+  const file = join(shots, name);
+  const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  writeFileSync(file, jpeg);
+  return { s, file };
+}
+
 async function draw(page: Page, digit: number): Promise<void> {
   const box = (await page.getByTestId('draw-canvas').boundingBox())!;
   const sx = box.width / 280;
@@ -114,15 +126,7 @@ describe('web page in Chromium', () => {
   }, 60_000);
 
   it('reads a photo of a written number uploaded through the file input and boxes its digits', async () => {
-    const s = digitString(loadMnist().test!, 11, { length: 6, height: [60, 70] });
-    const sharp = await loadSharp();
-    const file = join(shots, 'upload.jpg');
-    writeFileSync(
-      file,
-      await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
-        .jpeg({ quality: 90 })
-        .toBuffer(),
-    );
+    const { s, file } = await numberPhoto(11, 6, 'upload.jpg');
     await page.getByTestId('upload').setInputFiles(file);
     await expect.poll(() => page.getByTestId('detections').textContent(), { timeout: 10_000 }).toBe(s.text);
     expect(await page.locator('#photo').isVisible()).toBe(true);
@@ -182,15 +186,7 @@ describe('web page in Chromium', () => {
       await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe(String(digit));
     }
     // A photo read in the page: the browser decodes the JPEG (createImageBitmap), detect() runs in the worker.
-    const s = digitString(loadMnist().test!, 23, { length: 5, height: [60, 70] });
-    const file = join(shots, 'upload-local.jpg');
-    const sharp = await loadSharp();
-    writeFileSync(
-      file,
-      await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
-        .jpeg({ quality: 90 })
-        .toBuffer(),
-    );
+    const { s, file } = await numberPhoto(23, 5, 'upload-local.jpg');
     await page.getByTestId('upload').setInputFiles(file);
     await expect.poll(() => page.getByTestId('detections').textContent(), { timeout: 20_000 }).toBe(s.text);
     await page.getByTestId('use-trained').uncheck();
