@@ -29,6 +29,7 @@ export const enum Op {
   Adadelta = 19,
   AvgPool = 20,
   AvgPoolBackward = 21,
+  GemmSplitK = 22,
 }
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
@@ -87,6 +88,13 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     case Op.Gemm: {
       const [r0, r1] = partRange(a[2], parts, index, x.gemmRowAlign ?? 4);
       if (r1 > r0) x.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], work, r0, r1);
+      return;
+    }
+    case Op.GemmSplitK: {
+      // C = Aᵀ·B with A stored k×m, B k×n, in two halves of k: part 0 into C, part 1 into a scratch (see gemm).
+      const [m, n, k0, k, A, B, C, acc, scratch] = a;
+      if (index === 0) x.gemm(1, 0, m, n, k0, A, B, C, acc, 0, 0, work, 0, m);
+      else if (index === 1) x.gemm(1, 0, m, n, k - k0, A + k0 * m * 4, B + k0 * n * 4, scratch, 0, 0, 0, work, 0, m);
       return;
     }
     case Op.Adam: {

@@ -135,6 +135,8 @@ export async function instantiateKernels(
 /** Smallest work worth splitting across threads (a dispatch costs microseconds). */
 const MIN_PARALLEL_MACS = 1 << 19;
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
+/** Shortest k worth splitting in two for a GEMM with few rows (see gemm). */
+const SPLIT_K_MIN = 4096;
 
 /**
  * WebAssembly SIMD kernels, optionally on a pool of worker threads sharing the memory. Large GEMMs are split by
@@ -150,6 +152,8 @@ export class WasmKernels implements Kernels {
   private ctrl: Int32Array;
   private args: Float64Array;
   private workers: { terminate(): Promise<number> }[] = [];
+  private splitKScratch: Ptr = 0;
+  private splitKFloats = 0;
   /** What runPart calls: the WASM exports, with gemm taken by the native addon when it is loaded. */
   private readonly part: PartKernels;
 
@@ -257,6 +261,14 @@ export class WasmKernels implements Kernels {
     bias: Ptr,
     relu: boolean,
   ): void {
+    // Few rows of C over a long k (a first convolution's weight gradient: 9 × 32 over 86,528 pixels) leave one
+    // thread idle when split by rows; such products are summed as two halves of k instead, on two threads when
+    // there are two. The halves are always added in the same order, so results do not depend on the thread count.
+    const align = this.part.gemmRowAlign ?? 4;
+    if (transA && !transB && !bias && !relu && m < 2 * align && k >= SPLIT_K_MIN && m * n * k >= MIN_PARALLEL_MACS) {
+      this.gemmSplitK(m, n, k, a, b, c, accumulate);
+      return;
+    }
     if (this.threads > 1 && m >= 8 && m * n * k >= MIN_PARALLEL_MACS) {
       const g = this.argBlock();
       g[0] = +transA;
@@ -274,6 +286,34 @@ export class WasmKernels implements Kernels {
       return;
     }
     this.part.gemm(+transA, +transB, m, n, k, a, b, c, +accumulate, bias, +relu, this.works[0], 0, m);
+  }
+  private gemmSplitK(m: number, n: number, k: number, a: Ptr, b: Ptr, c: Ptr, accumulate: boolean): void {
+    if (this.splitKFloats < m * n) {
+      // Grows once per shape (a model's shapes are fixed): training steps after the first allocate nothing.
+      this.splitKScratch = this.heap.alloc(m * n * 4);
+      this.splitKFloats = m * n;
+    }
+    const k0 = Math.floor(k / 2);
+    const scratch = this.splitKScratch;
+    if (this.threads > 1) {
+      const g = this.argBlock();
+      g[0] = m;
+      g[1] = n;
+      g[2] = k0;
+      g[3] = k;
+      g[4] = a;
+      g[5] = b;
+      g[6] = c;
+      g[7] = +accumulate;
+      g[8] = scratch;
+      this.dispatch(Op.GemmSplitK);
+    } else {
+      this.part.gemm(1, 0, m, n, k0, a, b, c, +accumulate, 0, 0, this.works[0], 0, m);
+      this.part.gemm(1, 0, m, n, k - k0, a + k0 * m * 4, b + k0 * n * 4, scratch, 0, 0, 0, this.works[0], 0, m);
+    }
+    const out = this.heap.f32(c, m * n);
+    const half = this.heap.f32(scratch, m * n);
+    for (let i = 0; i < m * n; i++) out[i] += half[i];
   }
   relu(x: Ptr, y: Ptr, count: number): void {
     if (this.split(count)) {

@@ -281,6 +281,18 @@ describe('WASM kernels on 2 threads', () => {
         all.forEach((kk, i) => kk.gemm(ta, tb, m, n, k, a[i], b[i], c[i], false, bias[i], true));
         expectSame(c, m * n);
       }
+      // Few rows over a long k (a first convolution's weight gradient): summed as two halves of k, the same way
+      // on one thread as on two, accumulating into C.
+      for (const [m, k, n] of [
+        [9, 20_000, 32],
+        [5, 6_000, 64],
+      ] as const) {
+        const a = put3(randomFloats(k * m, 8));
+        const b = put3(randomFloats(k * n, 9));
+        const c = put3(randomFloats(m * n, 10));
+        all.forEach((kk, i) => kk.gemm(true, false, m, n, k, a[i], b[i], c[i], true, 0, false));
+        expectSame(c, m * n);
+      }
       const n = 100_003;
       const x = put3(randomFloats(n, 4));
       const g = put3(randomFloats(n, 5));
