@@ -249,7 +249,8 @@ export class ReferenceKernels implements Kernels {
           A[r * g.c + ch] = i;
         }
       }
-    });
+    }); // After a ReLU, a window whose maximum is 0 routes no gradient (the ReLU's own backward).
+    if (g.reluInput) for (let i = 0; i < A.length; i++) if (!(Y[i] > 0)) A[i] = -1;
   }
 
   maxPoolBackward(win: Ptr, n: number, dy: Ptr, arg: Ptr, dx: Ptr): void {

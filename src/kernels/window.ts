@@ -17,9 +17,14 @@ export interface Window {
   padLeft: number;
   oh: number;
   ow: number;
+  /**
+   * Max pooling only, 1 when its input is a ReLU's output: windows whose maximum is 0 then route no gradient,
+   * which is the ReLU's own backward, so the layer before need not run it (0 otherwise).
+   */
+  reluInput: number;
 }
 
-const FIELDS = ['h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'padTop', 'padLeft', 'oh', 'ow'] as const;
+const FIELDS = ['h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'padTop', 'padLeft', 'oh', 'ow', 'reluInput'] as const;
 /** Bytes a window block takes in the heap. */
 export const WINDOW_BYTES = 64;
 
@@ -52,15 +57,21 @@ export function makeWindow(
     padLeft: pad(input.w, kw, sw, ow),
     oh,
     ow,
+    reluInput: 0,
   };
 }
 
 /** Allocates and fills a window block for the kernels. */
 export function writeWindow(heap: Heap, w: Window): Ptr {
   const ptr = heap.alloc(WINDOW_BYTES);
+  updateWindow(heap, ptr, w);
+  return ptr;
+}
+
+/** Rewrites a window block in place (a layer's window changes after build). */
+export function updateWindow(heap: Heap, ptr: Ptr, w: Window): void {
   const v = heap.i32(ptr, FIELDS.length);
   FIELDS.forEach((f, i) => (v[i] = w[f]));
-  return ptr;
 }
 
 /** Reads a window block back (the reference kernels use it). */

@@ -54,6 +54,13 @@ export interface Layer {
   softmaxLogits?(): SoftmaxLogits | null;
   /** Stochastic layers need a fresh seed per step. */
   readonly stochastic?: boolean;
+  /**
+   * Called after build with the layer before this one: a layer whose backward can also do that layer's ReLU
+   * backward (max pooling) takes it over, if the previous layer agrees (see `handOverReluBackward`).
+   */
+  takeReluBackwardFrom?(previous: Layer, heap: Heap): void;
+  /** A layer ending in ReLU lets the next one do its ReLU backward: true if it will then skip its own. */
+  handOverReluBackward?(): boolean;
 }
 
 /** A softmax output's logits z and the buffer for dLoss/dz; viaInput: z is the layer's input (backward starts below). */

@@ -69,6 +69,8 @@ export class Sequential {
     }
     let shape = this.inputShape;
     for (const layer of this.layers) shape = layer.build(kernels.heap, this.rng, shape);
+    for (let i = 1; i < this.layers.length; i++)
+      this.layers[i].takeReluBackwardFrom?.(this.layers[i - 1], kernels.heap);
     this.baseMark = kernels.heap.pin();
     return this;
   }

@@ -169,3 +169,44 @@ describe('gradient checks (finite differences)', () => {
     );
   });
 });
+
+describe('Conv2D(relu) → MaxPooling2D: the pooling does the ReLU backward', () => {
+  for (const backend of ['reference', 'wasm'] as const)
+    it(`gives exactly the gradients of a separate ReLU layer (${backend})`, async () => {
+      const rows = 3;
+      const input = randomFloats(rows * 81, 21, 0, 1);
+      let weights: Float32Array[] | null = null;
+      /** The conv's gradients, for a model whose ReLU is fused into the conv or a layer of its own. */
+      const gradients = async (fused: boolean) => {
+        const k = await createKernels({ backend, threads: 1 });
+        try {
+          const conv = new Conv2D(4, 3, { activation: fused ? 'relu' : 'linear' });
+          const head = [new MaxPooling2D(2), new Flatten(), new Dense(3, { activation: 'softmax' })];
+          const layers = fused ? [conv, ...head] : [conv, new ActivationLayer('relu'), ...head];
+          const m = new Sequential(layers, { inputShape: [9, 9, 1] }).build(k, 5);
+          const values = m.trainableParams.map((p) => k.heap.f32(p.value, p.size));
+          // Same weights in both; a bias of −3 on two filters leaves their pool windows at 0 (inputs are in
+          // [0, 1]), where no gradient may pass.
+          if (weights) values.forEach((v, i) => v.set(weights![i]));
+          else {
+            values[1].set([0.1, -3, 0.2, -3]);
+            weights = values.map((v) => v.slice());
+          }
+          m.loss = 'categorical_crossentropy';
+          m.plan(rows, true);
+          k.heap.f32(m.input, rows * 81).set(input);
+          k.heap.u8(m.labels, rows).set([0, 1, 2]);
+          m.computeGradients(rows);
+          return m.trainableParams.map((p) => Array.from(k.heap.f32(p.grad, p.size)));
+        } finally {
+          await k.dispose();
+        }
+      };
+      const a = await gradients(true);
+      const b = await gradients(false);
+      expect(a).toEqual(b);
+      expect(a[1][1]).toBe(0);
+      expect(a[1][3]).toBe(0);
+      expect(a[1][0]).not.toBe(0);
+    });
+});

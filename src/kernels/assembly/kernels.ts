@@ -590,6 +590,7 @@ const G_PT = 7;
 const G_PL = 8;
 const G_OH = 9;
 const G_OW = 10;
+const G_RELU = 11;
 
 // @ts-ignore: decorator
 @inline function geo(g: usize, i: i32): i32 {
@@ -699,6 +700,7 @@ export function maxPool(g: usize, x: usize, y: usize, arg: usize, r0: i32, r1: i
   const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
   const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
   const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  const reluInput = geo(g, G_RELU) != 0;
   for (let r = r0; r < r1; r++) {
     const ox = r % ow;
     const t = r / ow;
@@ -721,6 +723,8 @@ export function maxPool(g: usize, x: usize, y: usize, arg: usize, r0: i32, r1: i
           bestAt = v128.bitselect(i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3)), bestAt, gt);
         }
       }
+      // After a ReLU, a window whose maximum is 0 passes no gradient back (the ReLU's backward, fused).
+      if (reluInput) bestAt = v128.bitselect(bestAt, i32x4.splat(-1), f32x4.gt(best, f32x4.splat(0)));
       v128.store(out + (<usize>ch << 2), best);
       v128.store(outArg + (<usize>ch << 2), bestAt);
     }
@@ -737,6 +741,7 @@ export function maxPool(g: usize, x: usize, y: usize, arg: usize, r0: i32, r1: i
           }
         }
       }
+      if (reluInput && !(best > 0)) bestAt = -1;
       store<f32>(out + (<usize>ch << 2), best);
       store<i32>(outArg + (<usize>ch << 2), bestAt);
     }

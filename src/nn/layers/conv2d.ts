@@ -134,12 +134,20 @@ export class Conv2D implements Layer {
     );
   }
 
+  /** Max pooling right after this layer masks the gradient it routes back, which is this ReLU's backward. */
+  private reluBackwardHandedOver = false;
+  handOverReluBackward(): boolean {
+    if (this.activation !== 'relu') return false;
+    this.reluBackwardHandedOver = true;
+    return true;
+  }
+
   backward(kn: Kernels, n: number): void {
     const { rows, k } = this.patch;
     const m = n * rows;
     const f = this.filters;
     const dz = this.dy;
-    if (this.activation === 'relu') kn.reluBackward(this.dy, this.y, dz, m * f);
+    if (this.activation === 'relu' && !this.reluBackwardHandedOver) kn.reluBackward(this.dy, this.y, dz, m * f);
     kn.gemm(true, false, k, f, m, this.cols, dz, this.kernel.grad, false, 0, false);
     if (this.bias) kn.colSum(dz, m, f, this.bias.grad, false);
     if (!this.dx) return;

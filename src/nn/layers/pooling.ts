@@ -1,5 +1,5 @@
 import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
-import { makeWindow, writeWindow, type Window } from '../../kernels/window.js';
+import { makeWindow, updateWindow, writeWindow, type Window } from '../../kernels/window.js';
 import type { Layer, PlanInput, PlanOutput } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
 import { pair, type Padding } from './conv2d.js';
@@ -54,6 +54,16 @@ class Pooling2D implements Layer {
     this.win = writeWindow(heap, this.window);
     this.outputShape = [this.window.oh, this.window.ow, c];
     return this.outputShape;
+  }
+
+  /**
+   * After a ReLU, a max window whose maximum is 0 routes no gradient: exactly the ReLU's backward, which the
+   * previous layer then skips (one pass over its activations fewer per step).
+   */
+  takeReluBackwardFrom(previous: Layer, heap: Heap): void {
+    if (this.kind !== 'max' || !previous.handOverReluBackward?.()) return;
+    this.window = { ...this.window, reluInput: 1 };
+    updateWindow(heap, this.win, this.window);
   }
 
   plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
