@@ -50,6 +50,7 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   const steps = Math.ceil(count / batchSize);
   const every = Math.max(1, Math.floor(steps / 40));
   let epochNow = 0;
+  // The model becomes the worker's once trained; until then a failure must free its kernels.
   const history = await fit(net, trainSet, {
     epochs,
     batchSize,
@@ -63,6 +64,9 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
       epochEnd: (epoch, _epochs, logs) => post({ type: 'epoch', epoch, logs }),
       close: () => {},
     },
+  }).catch(async (err) => {
+    await kernels.dispose();
+    throw err;
   });
   const evaluation = evaluate(net, testSet);
   model = { network: net, metadata: null, scale: 1 / 255, shift: 0, dispose: () => kernels.dispose() };
