@@ -135,8 +135,9 @@ export async function instantiateKernels(
 /** Smallest work worth splitting across threads (a dispatch costs microseconds). */
 const MIN_PARALLEL_MACS = 1 << 19;
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
-/** Shortest k worth splitting in two for a GEMM with few rows (see gemm). */
+/** Shortest k worth splitting in two for a GEMM with few rows (see gemm), and the largest C it does that for. */
 const SPLIT_K_MIN = 4096;
+const SPLIT_K_MAX_FLOATS = 16384;
 
 /**
  * WebAssembly SIMD kernels, optionally on a pool of worker threads sharing the memory. Large GEMMs are split by
@@ -152,8 +153,8 @@ export class WasmKernels implements Kernels {
   private ctrl: Int32Array;
   private args: Float64Array;
   private workers: { terminate(): Promise<number> }[] = [];
-  private splitKScratch: Ptr = 0;
-  private splitKFloats = 0;
+  /** The second half's partial C, allocated with the kernels (below any model's memory, which plans reuse). */
+  private readonly splitKScratch: Ptr;
   /** What runPart calls: the WASM exports, with gemm taken by the native addon when it is loaded. */
   private readonly part: PartKernels;
 
@@ -168,6 +169,7 @@ export class WasmKernels implements Kernels {
     this.threads = threads;
     this.part = native ? withNativeGemm(x, heap.memory, native) : x;
     for (let i = 0; i < threads; i++) this.works.push(heap.alloc(x.gemmWorkspaceFloats() * 4));
+    this.splitKScratch = heap.alloc(SPLIT_K_MAX_FLOATS * 4);
     this.control = heap.alloc(CONTROL_INTS * 4);
     this.argsPtr = heap.alloc(ARG_SLOTS * 8);
     this.ctrl = new Int32Array(heap.memory.buffer, this.control, CONTROL_INTS);
@@ -265,7 +267,8 @@ export class WasmKernels implements Kernels {
     // thread idle when split by rows; such products are summed as two halves of k instead, on two threads when
     // there are two. The halves are always added in the same order, so results do not depend on the thread count.
     const align = this.part.gemmRowAlign ?? 4;
-    if (transA && !transB && !bias && !relu && m < 2 * align && k >= SPLIT_K_MIN && m * n * k >= MIN_PARALLEL_MACS) {
+    const splitK = m < 2 * align && m * n <= SPLIT_K_MAX_FLOATS && k >= SPLIT_K_MIN && m * n * k >= MIN_PARALLEL_MACS;
+    if (transA && !transB && !bias && !relu && splitK) {
       this.gemmSplitK(m, n, k, a, b, c, accumulate);
       return;
     }
@@ -288,11 +291,6 @@ export class WasmKernels implements Kernels {
     this.part.gemm(+transA, +transB, m, n, k, a, b, c, +accumulate, bias, +relu, this.works[0], 0, m);
   }
   private gemmSplitK(m: number, n: number, k: number, a: Ptr, b: Ptr, c: Ptr, accumulate: boolean): void {
-    if (this.splitKFloats < m * n) {
-      // Grows once per shape (a model's shapes are fixed): training steps after the first allocate nothing.
-      this.splitKScratch = this.heap.alloc(m * n * 4);
-      this.splitKFloats = m * n;
-    }
     const k0 = Math.floor(k / 2);
     const scratch = this.splitKScratch;
     if (this.threads > 1) {

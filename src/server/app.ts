@@ -15,21 +15,18 @@
  */
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { loadMnist } from '../data/mnist.js';
 import { DigitsError } from '../errors.js';
-import { buildFromConfigJson } from '../io/keras-config.js';
-import { saveKerasH5, type ModelMetadata } from '../io/keras-h5.js';
-import { createKernels } from '../kernels/index.js';
-import { predict } from '../train/evaluate.js';
 import { detect } from '../vision/detect.js';
 import { decodeImage, ImageFormatError, ImageTooLargeError } from '../vision/image-input.js';
 import type { DigitModel } from '../vision/model.js';
 import { NoInkError, type RawImage } from '../vision/preprocess.js';
 import { recognize } from '../vision/recognize.js';
+import { misclassified, type Mistake } from './mistakes.js';
+import { modelFileFromJson } from './model-upload.js';
+import { pixelsFromJson, RequestError } from './request.js';
 
 export interface ServerLimits {
   /** Largest request body in bytes (default 10 MiB). */
@@ -62,105 +59,8 @@ export interface ServerOptions {
 /** Content types taken as image bytes; sharp tells the format from the bytes themselves. */
 const IMAGE_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)$/;
 
-/** A request the client got wrong: its HTTP status and a stable code. */
-class RequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** JSON {pixels: [[…], …]} (rows of 0–255, light or dark ink) as a gray image. */
-function pixelsFromJson(body: unknown, maxPixels: number): RawImage {
-  const rows = (body as { pixels?: unknown } | null)?.pixels;
-  if (!Array.isArray(rows) || rows.length === 0 || !Array.isArray(rows[0]))
-    throw new RequestError(400, 'E_BAD_JSON', 'expected {"pixels": [[...], ...]}, rows of gray levels 0–255');
-  const height = rows.length;
-  const width = (rows[0] as unknown[]).length;
-  if (width === 0 || width * height > maxPixels)
-    throw new RequestError(width === 0 ? 400 : 413, 'E_BAD_JSON', `pixels must be 1 to ${maxPixels} values`);
-  const data = new Uint8Array(width * height);
-  rows.forEach((row, y) => {
-    if (!Array.isArray(row) || row.length !== width)
-      throw new RequestError(400, 'E_BAD_JSON', `pixels row ${y} must have ${width} values like row 0`);
-    row.forEach((v, x) => {
-      if (typeof v !== 'number' || !(v >= 0 && v <= 255))
-        throw new RequestError(400, 'E_BAD_JSON', `pixels[${y}][${x}] must be a number in 0–255`);
-      data[y * width + x] = Math.round(v);
-    });
-  });
-  return { width, height, channels: 1, data };
-}
-
 function send(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type('application/json').send({ error: message, code });
-}
-
-interface Mistake {
-  index: number;
-  label: number;
-  predicted: number;
-  confidence: number;
-  /** The 28×28 image, base64 of its bytes. */
-  pixels: string;
-}
-
-function misclassified(model: DigitModel): { total: number; list: Mistake[] } {
-  const test = loadMnist().test!;
-  const p = predict(model.network, test, { scale: model.scale, shift: model.shift });
-  const list: Mistake[] = [];
-  const size = test.height * test.width;
-  for (let i = 0; i < test.count; i++) {
-    const label = test.labels![i];
-    const predicted = p.labels[i];
-    if (predicted === label) continue;
-    list.push({
-      index: i,
-      label,
-      predicted,
-      confidence: p.probabilities[i * p.classes + predicted],
-      pixels: Buffer.from(test.images.subarray(i * size, (i + 1) * size)).toString('base64'),
-    });
-  }
-  list.sort((a, b) => b.confidence - a.confidence);
-  return { total: test.count, list };
-}
-
-/** A model trained elsewhere (the browser) as Keras HDF5 bytes: its config built here, its weights copied in. */
-async function modelFileFromJson(body: unknown): Promise<Uint8Array> {
-  const b = body as { model_config?: unknown; weights?: unknown; metadata?: unknown } | null;
-  if (!b || typeof b !== 'object' || typeof b.weights !== 'string' || !b.model_config)
-    throw new RequestError(400, 'E_BAD_JSON', 'expected {"model_config", "weights" (base64 float32), "metadata"}');
-  const raw = Buffer.from(b.weights, 'base64');
-  if (raw.length % 4 !== 0) throw new RequestError(400, 'E_BAD_JSON', 'weights must be whole float32 values');
-  const weights = new Float32Array(raw.length / 4);
-  new Uint8Array(weights.buffer).set(raw);
-  const kernels = await createKernels({ threads: 1, native: false });
-  const dir = mkdtempSync(join(tmpdir(), 'digits-h5-'));
-  try {
-    const model = buildFromConfigJson(JSON.stringify(b.model_config), 'model_config', kernels, weights.length);
-    if (model.paramCount !== weights.length)
-      throw new RequestError(
-        400,
-        'E_BAD_JSON',
-        `the model has ${model.paramCount} weights, ${weights.length} were sent`,
-      );
-    let at = 0;
-    for (const p of model.params) {
-      kernels.heap.f32(p.value, p.size).set(weights.subarray(at, at + p.size));
-      at += p.size;
-    }
-    const metadata = (b.metadata && typeof b.metadata === 'object' ? b.metadata : {}) as Partial<ModelMetadata>;
-    const file = join(dir, 'model.h5');
-    await saveKerasH5(model, file, { ...metadata, scale: metadata.scale ?? 1 / 255 });
-    return readFileSync(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await kernels.dispose();
-  }
 }
 
 /** Builds the server (not listening yet: call `listen`, or `inject` in tests). */

@@ -329,6 +329,29 @@ describe('WASM kernels on 2 threads', () => {
   });
 });
 
+describe('split-k GEMM', () => {
+  it('keeps its scratch out of memory that models reuse between plans', async () => {
+    const k = await WasmKernels.create('relaxed', 2);
+    try {
+      const [m, n, kk] = [9, 32, 8192];
+      const a = put(k, randomFloats(kk * m, 1));
+      const b = put(k, randomFloats(kk * n, 2));
+      const c = put(k, new Float32Array(m * n));
+      const mark = k.heap.mark();
+      k.gemm(true, false, m, n, kk, a, b, c, false, 0, false);
+      const first = readF32(k, c, m * n);
+      // A model re-planning frees what came after its mark and allocates again: nothing may write there.
+      k.heap.reset(mark);
+      const live = put(k, new Float32Array(4096).fill(7));
+      k.gemm(true, false, m, n, kk, a, b, c, false, 0, false);
+      expect(readF32(k, live, 4096).every((v) => v === 7)).toBe(true);
+      expect(readF32(k, c, m * n)).toEqual(first);
+    } finally {
+      await k.dispose();
+    }
+  });
+});
+
 describe.skipIf(!native)('native GEMM', () => {
   it('refuses operands outside the memory with an error instead of reading them', () => {
     const view = new Uint8Array(new SharedArrayBuffer(4096));
