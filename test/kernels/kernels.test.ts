@@ -8,6 +8,7 @@ import {
   type Kernels,
   type Ptr,
 } from '../../src/kernels/index.js';
+import { expectGemmMatches, GEMM_SHAPES, TRANSPOSES } from '../helpers/gemm-cases.js';
 import { maxRelError, randomFloats } from '../helpers/random.js';
 
 /**
@@ -53,42 +54,9 @@ for (const { variant, native: useNative } of variants) {
       expect(p.wasm.name).toBe(useNative ? `${base}+native-${native?.isa}` : base);
     });
 
-    const shapes: [number, number, number][] = [
-      [1, 1, 1],
-      [7, 13, 5],
-      [4, 8, 256],
-      [33, 17, 300],
-      [129, 785, 511],
-      [128, 10, 512],
-    ];
-    for (const [m, k, n] of shapes) {
-      for (const [ta, tb] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ]) {
-        it(`gemm ${m}x${k}x${n} transA=${ta} transB=${tb}`, () => {
-          const a = randomFloats(m * k, 1 + m);
-          const b = randomFloats(k * n, 2 + n);
-          const c0 = randomFloats(m * n, 3);
-          const bias = randomFloats(n, 4);
-          const [aw, ar] = both(p, a);
-          const [bw, br] = both(p, b);
-          for (const [acc, useBias, relu] of [
-            [false, false, false],
-            [true, true, true],
-            [false, true, false],
-          ] as const) {
-            const [cw, cr] = both(p, c0);
-            const [biw, bir] = both(p, bias);
-            p.wasm.gemm(ta, tb, m, n, k, aw, bw, cw, acc, useBias ? biw : 0, relu);
-            p.ref.gemm(ta, tb, m, n, k, ar, br, cr, acc, useBias ? bir : 0, relu);
-            expect(maxRelError(readF32(p.wasm, cw, m * n), readF32(p.ref, cr, m * n))).toBeLessThan(1e-5);
-          }
-        });
-      }
-    }
+    for (const [m, k, n] of GEMM_SHAPES)
+      for (const [ta, tb] of TRANSPOSES)
+        it(`gemm ${m}x${k}x${n} transA=${ta} transB=${tb}`, () => expectGemmMatches(p.wasm, p.ref, m, k, n, ta, tb));
 
     it('gemm with k = 0 leaves only the epilogue', () => {
       const bias = new Float32Array([1, -2, 3]);
