@@ -55,11 +55,18 @@ export async function loadNativeGemm(): Promise<NativeGemm | null> {
 }
 
 /**
+ * The buffer the addon addresses in this thread. One per thread, not per kernels: two models in one process (a
+ * digit model and its verifier, an ensemble) each have a memory, and a call must re-bind whenever the last one
+ * bound in this thread was another's.
+ */
+let bound: ArrayBufferLike | null = null;
+
+/**
  * The WASM part-kernels with `gemm` taken by the native addon. The addon addresses the memory through a view
- * bound per thread; it is re-bound whenever the memory has grown (a grown memory has a new buffer object).
+ * bound per thread; it is re-bound whenever the thread last bound another memory, or this one has grown (a grown
+ * memory has a new buffer object).
  */
 export function withNativeGemm(wasm: PartKernels, memory: WebAssembly.Memory, native: NativeGemm): PartKernels {
-  let bound: ArrayBufferLike | null = null;
   return {
     ...wasm,
     gemmRowAlign: native.tileRows,

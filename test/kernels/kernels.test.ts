@@ -329,6 +329,28 @@ describe.skipIf(!native)('native GEMM', () => {
     expect(() => native!.gemm(0, 0, 4, 4, 4, 0, 1024, 2048, 0, 0, 0, 0, 5)).toThrow(/out of range/);
   });
 
+  it('keeps two kernels in one thread apart (each call addresses its own memory)', async () => {
+    // A digit model and its verifier, or ensemble members, alternate in one thread.
+    const ks = [await WasmKernels.create('relaxed', 1, true, true), await WasmKernels.create('relaxed', 1, true, true)];
+    const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
+    try {
+      const [m, kk, n] = [30, 40, 20];
+      const inputs = ks.map((_, i) => [randomFloats(m * kk, 10 + i), randomFloats(kk * n, 20 + i)]);
+      const ptrs = ks.map((k, i) => ({ a: put(k, inputs[i][0]), b: put(k, inputs[i][1]), c: k.heap.allocF32(m * n) }));
+      for (let round = 0; round < 2; round++)
+        for (const [i, k] of ks.entries()) {
+          const { a, b, c } = ptrs[i];
+          k.heap.f32(c, m * n).fill(0);
+          k.gemm(false, false, m, n, kk, a, b, c, false, 0, false);
+          const rc = ref.heap.allocF32(m * n);
+          ref.gemm(false, false, m, n, kk, put(ref, inputs[i][0]), put(ref, inputs[i][1]), rc, false, 0, false);
+          expect(maxRelError(readF32(k, c, m * n), readF32(ref, rc, m * n))).toBeLessThan(1e-5);
+        }
+    } finally {
+      for (const k of ks) await k.dispose();
+    }
+  });
+
   it('follows the memory when it grows between calls', async () => {
     const k = await WasmKernels.create('relaxed', 1, true, true);
     const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
