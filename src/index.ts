@@ -132,6 +132,8 @@ export {
 export { onnxBytes, toOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx.js';
 export { loadKerasArchive, saveKerasArchive } from './io/keras-archive.js';
 export { detect, type Box, type DetectedDigit, type Detection, type DetectOptions } from './vision/detect.js';
+export { segment, type Segmentation, type Candidate, type Atom } from './vision/segment.js';
+export { verifierExamples, type VerifierExamples } from './vision/verifier-data.js';
 export { annotate } from './vision/annotate.js';
 export { connectedComponents, type Component } from './vision/components.js';
 export { digitString, type DigitString, type DigitStringOptions } from './data/digit-strings.js';

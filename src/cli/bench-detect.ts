@@ -9,11 +9,12 @@ import type { RawImage } from '../vision/preprocess.js';
 import { recognize, recognizeAll } from '../vision/recognize.js';
 import { installedFonts, printedDigits } from '../data/printed-digits.js';
 import { decodeImage } from '../vision/image-input.js';
-import { addModelInputOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
+import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { nonNegativeInt, positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
 interface BenchDetectOptions extends ModelInputOptions {
+  verifier?: string | boolean;
   model?: string;
   count: number;
   length: string;
@@ -94,7 +95,7 @@ export function registerBenchDetect(program: Command): void {
     .option('--seed <n>', 'seed of the generator', nonNegativeInt, 1)
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print the accuracies and timings as JSON on the last line');
-  addModelInputOptions(command).action(async (o: BenchDetectOptions) => benchDetect(o));
+  addVerifierOptions(addModelInputOptions(command)).action(async (o: BenchDetectOptions) => benchDetect(o));
 }
 
 async function benchDetect(o: BenchDetectOptions): Promise<void> {
@@ -103,7 +104,7 @@ async function benchDetect(o: BenchDetectOptions): Promise<void> {
   if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max >= min && max <= 20))
     throw new UsageError('--length must be min,max digits with 1 ≤ min ≤ max ≤ 20');
   const test = loadMnist().test!;
-  const model = await loadImageModel(o);
+  const model = await loadImageModel(o, true);
   const { default: sharp } = await import('sharp');
   try {
     let strings = 0;

@@ -5,11 +5,12 @@ import { writeFileAtomically } from '../io/atomic.js';
 import { annotate } from '../vision/annotate.js';
 import { detect } from '../vision/detect.js';
 import { decodeImage } from '../vision/image-input.js';
-import { addModelInputOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
+import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { fraction, positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
 interface DetectCliOptions extends ModelInputOptions {
+  verifier?: string | boolean;
   model?: string;
   annotate?: string;
   minConfidence: number;
@@ -27,13 +28,15 @@ export function registerDetect(program: Command): void {
     .option('--min-confidence <p>', 'reject candidates classified below this probability', fraction, 0.5)
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print {"file", "text", "digits": [{"label", "confidence", "box"}…]} as the last line');
-  addModelInputOptions(command).action(async (image: string, o: DetectCliOptions) => detectFile(image, o));
+  addVerifierOptions(addModelInputOptions(command)).action(async (image: string, o: DetectCliOptions) =>
+    detectFile(image, o),
+  );
 }
 
 async function detectFile(file: string, o: DetectCliOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
   const raw = await decodeImage(file, file);
-  const model = await loadImageModel(o);
+  const model = await loadImageModel(o, true);
   try {
     const started = performance.now();
     const d = await detect(model, raw, { minConfidence: o.minConfidence });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { buildServer, DEFAULT_LIMITS } from '../server/app.js';
 import { DEFAULT_MODEL_FILE } from '../vision/model.js';
-import { addModelInputOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
+import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { nonNegativeInt, positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
@@ -10,6 +10,7 @@ import { makeOutput } from './output.js';
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 interface ServeOptions extends ModelInputOptions {
+  verifier?: string | boolean;
   model?: string;
   port: number;
   host: string;
@@ -35,12 +36,12 @@ export function registerServe(program: Command): void {
     .option('--max-pixels <n>', 'largest image accepted, in pixels', positiveInt, DEFAULT_LIMITS.imagePixels)
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
     .option('--json', 'print {"url", "model"} as the last line once listening');
-  addModelInputOptions(command).action(async (o: ServeOptions) => serve(o));
+  addVerifierOptions(addModelInputOptions(command)).action(async (o: ServeOptions) => serve(o));
 }
 
 async function serve(o: ServeOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
-  const model = await loadImageModel(o);
+  const model = await loadImageModel(o, true);
   const app = await buildServer({
     model,
     modelFile: o.model ?? DEFAULT_MODEL_FILE,

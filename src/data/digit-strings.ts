@@ -14,6 +14,8 @@ export interface DigitString {
   text: string;
   boxes: { x: number; y: number; width: number; height: number }[];
   darkOnLight: boolean;
+  /** With `owners`: for each pixel, 1 + the index of the digit whose ink is strongest there (0: no ink). */
+  owners?: Uint8Array;
 }
 
 export interface DigitStringOptions {
@@ -23,6 +25,8 @@ export interface DigitStringOptions {
   height?: [number, number];
   /** Chance that a pair of neighbours touches (default 0.15). */
   touching?: number;
+  /** Also return which digit each pixel's ink belongs to (for labelling candidates when training a verifier). */
+  owners?: boolean;
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -90,6 +94,7 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
   const width = margin * 2 + n * cell;
   const height = margin * 2 + cell + Math.round(digitH * 0.3);
   const ink = new Float32Array(width * height);
+  const owner = options.owners ? new Uint8Array(width * height) : null;
   const boxes: DigitString['boxes'] = [];
   let penX = margin;
   for (let k = 0; k < n; k++) {
@@ -132,7 +137,9 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
         const xx = left + x;
         if (xx < 0 || xx >= width) continue;
         const i = yy * width + xx;
-        ink[i] = Math.max(ink[i], local[y * cellW + x]);
+        const v = local[y * cellW + x];
+        if (owner && v > ink[i]) owner[i] = k + 1;
+        ink[i] = Math.max(ink[i], v);
       }
     }
     boxes.push({ x: left + x0, y: top + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
@@ -177,5 +184,10 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
       data[y * usedWidth + x] = Math.max(0, Math.min(255, Math.round(v)));
     }
   const text = picks.map((i) => String(set.labels ? set.labels[i] : '?')).join('');
-  return { width: usedWidth, height, data, text, boxes, darkOnLight };
+  let owners: Uint8Array | undefined;
+  if (owner) {
+    owners = new Uint8Array(usedWidth * height);
+    for (let y = 0; y < height; y++) owners.set(owner.subarray(y * width, y * width + usedWidth), y * usedWidth);
+  }
+  return { width: usedWidth, height, data, text, boxes, darkOnLight, ...(owners ? { owners } : {}) };
 }

@@ -15,18 +15,27 @@
  * 6. Reading order: boxes are grouped into lines by vertical overlap, lines top to bottom, boxes left to right.
  */
 import type { Sequential } from '../nn/sequential.js';
-import { connectedComponents, type Component } from './components.js';
+import { predict } from '../train/evaluate.js';
 import { decodeImage, type ImageInput } from './image-input.js';
-import { inkImage, preprocess, type Preprocessed } from './preprocess.js';
-import type { DigitModel } from './digit-model.js';
-import { classifyPreprocessed, type RecognizeOptions } from './recognize.js';
+import type { Preprocessed } from './preprocess.js';
+import { networkOf, type DigitModel } from './digit-model.js';
+import { classifyPreprocessed, type Recognition, type RecognizeOptions } from './recognize.js';
+import {
+  contextView,
+  digitView,
+  JOIN_ATOMS,
+  lineCandidates,
+  readingOrder,
+  readingsOf,
+  segment,
+  verifierInput,
+  VIEW_SIZE,
+  type Box,
+  type Candidate,
+  type Segmentation,
+} from './segment.js';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box } from './segment.js';
 
 export interface DetectedDigit {
   label: number;
@@ -48,285 +57,183 @@ export interface Detection {
 export interface DetectOptions extends RecognizeOptions {
   /** Candidates classified below this probability are not digits (default 0.5). */
   minConfidence?: number;
-  /** Components smaller than this fraction of the tallest one's height are specks (default 0.25). */
-  minHeightRatio?: number;
 }
 
 /** How much surer (mean log confidence) a split must be than the whole, for a candidate not too wide. */
 const SPLIT_MARGIN = 0.1;
 /**
- * When a narrow 1 is taken off the side of a candidate: it is at least this wide for its height and against the
- * image's typical digit, the cut is a deep valley of the column ink, the 1 is nearly full height, and both parts
- * are read surely (tuned on synthetic strings other than bench-detect's: 80.5 → 81.8 % of 400 read whole).
+ * Without a verifier, a narrow 1 peeled off a candidate must be nearly full height and both parts read surely
+ * (tuned on synthetic strings other than bench-detect's: 80.5 → 81.8 % of 400 read whole).
  */
-const PEEL = { minRatio: 0.7, minWidth: 1.15, maxValley: 0.15, minHeight: 0.85, minConfidence: 0.99 };
-
-/** A candidate: its box and the component labels that make it up. */
-interface Candidate extends Box {
-  ids: number[];
-}
-
-const union = (a: Box, b: Box): Box => {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return {
-    x,
-    y,
-    width: Math.max(a.x + a.width, b.x + b.width) - x,
-    height: Math.max(a.y + a.height, b.y + b.height) - y,
-  };
-};
-
-/** Step 3: merges candidates that overlap mostly in x and are near in y (parts of one digit). */
-function mergePieces(cands: Candidate[], digitHeight: number): Candidate[] {
-  let merged = true;
-  while (merged) {
-    merged = false;
-    outer: for (let i = 0; i < cands.length; i++) {
-      for (let j = i + 1; j < cands.length; j++) {
-        const a = cands[i];
-        const b = cands[j];
-        const overlapX = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-        const gapY = Math.max(a.y, b.y) - Math.min(a.y + a.height, b.y + b.height);
-        const u = union(a, b);
-        if (overlapX > 0.5 * Math.min(a.width, b.width) && gapY < 0.25 * digitHeight && u.height < 1.4 * digitHeight) {
-          cands[i] = { ...u, ids: [...a.ids, ...b.ids] };
-          cands.splice(j, 1);
-          merged = true;
-          break outer;
-        }
-      }
-    }
-  }
-  return cands;
-}
-
-/** The ink in each column of a candidate (its own components only). */
-function columnInk(c: Candidate, ink: Float32Array, labels: Int32Array, w: number): Float64Array {
-  const ids = new Set(c.ids);
-  const column = new Float64Array(c.width);
-  for (let y = c.y; y < c.y + c.height; y++)
-    for (let x = c.x; x < c.x + c.width; x++) {
-      const i = y * w + x;
-      if (ids.has(labels[i])) column[x - c.x] += ink[i];
-    }
-  return column;
-}
-
-/** The candidate cut in two at column `cut` (relative to its left edge). */
-function cutAt(c: Candidate, cut: number): [Candidate, Candidate] {
-  return [
-    { x: c.x, y: c.y, width: cut, height: c.height, ids: c.ids },
-    { x: c.x + cut, y: c.y, width: c.width - cut, height: c.height, ids: c.ids },
-  ];
-}
+const PEEL_RULE = { minHeight: 0.85, minConfidence: 0.99 };
 
 /**
- * Step 4b: where a narrow 1 may touch its neighbour, the lightest column in the outer [12 %, 40 %] of the width on
- * one side, and how deep a valley it is (its ink over the heaviest column's: small where two digits barely touch).
+ * Log-prior of dropping a component as not a digit: "not one whole digit" also describes a pair, so a drop must
+ * beat every reading of it as digits by this much (a speck read as a digit scores far lower anyway).
  */
-function peelCut(column: Float64Array, side: 'left' | 'right'): { cut: number; valley: number } | null {
-  const n = column.length;
-  const [from, to] = side === 'left' ? [0.12 * n, 0.4 * n] : [0.6 * n, 0.88 * n];
-  let best = -1;
-  for (let x = Math.max(1, Math.ceil(from)); x <= Math.min(n - 2, Math.floor(to)); x++)
-    if (best < 0 || column[x] < column[best]) best = x;
-  if (best < 0) return null;
-  let max = 0;
-  for (const v of column) if (v > max) max = v;
-  return { cut: best, valley: max > 0 ? column[best] / max : 1 };
+const DROP_COST = Math.log(0.05);
+
+/** A candidate's reading: the classifier's and, with a verifier, the probability that it is one whole digit. */
+interface Scored {
+  cand: Candidate;
+  pre: Preprocessed;
+  r: Recognition;
+  single: number;
 }
 
-/** Step 4: cuts a candidate into `parts` pieces at its emptiest columns near the even split points. */
-function splitAt(c: Candidate, parts: number, column: Float64Array): Candidate[] {
-  // Each cut at the lightest column within ±25 % of a part's width around the even split point.
-  const cuts: number[] = [0];
-  const step = c.width / parts;
-  for (let k = 1; k < parts; k++) {
-    const centre = Math.round(k * step);
-    const reach = Math.max(1, Math.round(step / 4));
-    let best = centre;
-    for (let x = Math.max(1, centre - reach); x <= Math.min(c.width - 2, centre + reach); x++)
-      if (column[x] < column[best]) best = x;
-    cuts.push(best);
+const keyOf = (c: Candidate) => `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
+
+/**
+ * Classifies every candidate given, once each, in batches: digit views through the model, and both views through
+ * the verifier when there is one. Candidates with no ink left are absent from the result.
+ */
+function scoreAll(
+  s: Segmentation,
+  cands: Candidate[],
+  model: DigitModel | Sequential,
+  options: DetectOptions,
+): Map<string, Scored> {
+  const unique = new Map<string, { cand: Candidate; pre: Preprocessed }>();
+  for (const c of cands) {
+    const key = keyOf(c);
+    if (unique.has(key)) continue;
+    const pre = digitView(s, c, options);
+    if (pre) unique.set(key, { cand: c, pre });
   }
-  cuts.push(c.width);
-  const out: Candidate[] = [];
-  for (let k = 0; k + 1 < cuts.length; k++)
-    if (cuts[k + 1] > cuts[k])
-      out.push({ x: c.x + cuts[k], y: c.y, width: cuts[k + 1] - cuts[k], height: c.height, ids: c.ids });
+  const items = [...unique.entries()];
+  const recognitions = classifyPreprocessed(
+    model,
+    items.map(([, v]) => v.pre),
+    options,
+  );
+  const verifier = 'network' in model ? model.verifier : undefined;
+  let single: Float32Array | null = null;
+  if (verifier && items.length > 0) {
+    const pixels = new Uint8Array(items.length * VIEW_SIZE * VIEW_SIZE * 2);
+    items.forEach(([, v], i) =>
+      pixels.set(verifierInput(v.pre.pixels, contextView(s, v.cand)), i * VIEW_SIZE * VIEW_SIZE * 2),
+    );
+    const { network, scale, shift } = networkOf(verifier);
+    const p = predict(
+      network,
+      { count: items.length, height: VIEW_SIZE, width: VIEW_SIZE * 2, images: pixels, labels: null },
+      { scale, shift },
+    );
+    single = new Float32Array(items.length);
+    for (let i = 0; i < items.length; i++) single[i] = p.probabilities[i * p.classes + 1];
+  }
+  const out = new Map<string, Scored>();
+  items.forEach(([key, v], i) => out.set(key, { ...v, r: recognitions[i], single: single ? single[i] : 1 }));
   return out;
 }
 
-/** Step 6: line index for each box, lines ordered top to bottom. */
-function readingOrder(boxes: Box[]): { order: number[]; line: number[] } {
-  const byTop = boxes
-    .map((_, i) => i)
-    .sort((a, b) => boxes[a].y + boxes[a].height / 2 - (boxes[b].y + boxes[b].height / 2));
-  const lines: { y0: number; y1: number; members: number[] }[] = [];
-  for (const i of byTop) {
-    const b = boxes[i];
-    const mid = b.y + b.height / 2;
-    const line = lines.find((l) => mid >= l.y0 && mid <= l.y1);
-    if (line) {
-      line.members.push(i);
-      line.y0 = Math.min(line.y0, b.y);
-      line.y1 = Math.max(line.y1, b.y + b.height);
-    } else lines.push({ y0: b.y, y1: b.y + b.height, members: [i] });
-  }
-  lines.sort((a, b) => a.y0 - b.y0);
-  const order: number[] = [];
-  const line = new Array<number>(boxes.length);
-  lines.forEach((l, li) => {
-    l.members.sort((a, b) => boxes[a].x - boxes[b].x);
-    for (const m of l.members) {
-      order.push(m);
-      line[m] = li;
+/** Without a verifier: per candidate, the whole, a split or a peel by the classifier's confidence (see rules). */
+function readByRules(s: Segmentation, model: DigitModel | Sequential, options: DetectOptions): Scored[] {
+  const tooWide = (c: Candidate) =>
+    c.width > 1.5 * Math.max(c.height, 0.8 * s.digitHeight) || c.width > 1.6 * s.typicalWidth;
+  const all = s.merged.flatMap((a) => [a.cand, ...a.splits.flat(), ...a.peels.flatMap((p) => p.parts)]);
+  const scored = scoreAll(s, all, model, options);
+  const get = (c: Candidate) => scored.get(keyOf(c));
+  const score = (parts: Candidate[]) => {
+    let logSum = 0;
+    for (const c of parts) logSum += Math.log(Math.max(1e-9, get(c)?.r.confidence ?? 0));
+    return logSum / parts.length;
+  };
+  const found: Scored[] = [];
+  for (const { cand, splits, peels } of s.merged) {
+    let best: Candidate[] = [cand];
+    if (tooWide(cand) && splits.length > 0) {
+      // Touching digits: the best split, unless even that is doubtful.
+      const split = splits.reduce((a, b) => (score(b) > score(a) ? b : a));
+      if (score(split) > Math.log(0.3)) best = split;
+    } else {
+      // A split must be clearly surer than the whole.
+      for (const alt of splits) if (score(alt) > Math.max(score(best), Math.log(0.5)) + SPLIT_MARGIN) best = alt;
     }
-  });
-  return { order, line };
+    if (best.length === 1)
+      for (const peel of peels) {
+        const one = get(peel.parts[peel.one]);
+        const other = get(peel.parts[1 - peel.one]);
+        if (
+          one &&
+          other &&
+          one.r.label === 1 &&
+          one.r.confidence >= PEEL_RULE.minConfidence &&
+          other.r.confidence >= PEEL_RULE.minConfidence &&
+          one.pre.box.height >= PEEL_RULE.minHeight * cand.height
+        ) {
+          best = peel.parts;
+          break;
+        }
+      }
+    for (const c of best) {
+      const f = get(c);
+      if (f) found.push(f);
+    }
+  }
+  return found;
+}
+
+/**
+ * With a verifier: each line is read left to right by dynamic programming over its components. A stretch of 1–3
+ * neighbouring components becomes one digit (joined), or one component becomes 1–3 digits (whole, split, a 1
+ * peeled off), or a component is dropped as not a digit. A digit scores log(P(one whole digit) · confidence), a
+ * dropped component log(1 − P(one whole digit)); the reading with the highest total wins.
+ */
+function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options: DetectOptions): Scored[] {
+  const scored = scoreAll(s, lineCandidates(s), model, options);
+  const logP = (c: Candidate) => {
+    const f = scored.get(keyOf(c));
+    return f ? Math.log(Math.max(1e-9, f.single * f.r.confidence)) : -Infinity;
+  };
+  const found: Scored[] = [];
+  for (const line of s.lines) {
+    const n = line.length;
+    const best = new Float64Array(n + 1).fill(-Infinity);
+    const choice: { from: number; digits: Candidate[] }[] = new Array(n + 1);
+    best[0] = 0;
+    for (let j = 1; j <= n; j++) {
+      const whole = scored.get(keyOf(line[j - 1].cand));
+      const drop = best[j - 1] + DROP_COST + Math.log(Math.max(1e-9, 1 - (whole?.single ?? 0)));
+      if (drop > best[j]) [best[j], choice[j]] = [drop, { from: j - 1, digits: [] }];
+      for (let i = Math.max(0, j - JOIN_ATOMS); i < j; i++)
+        for (const digits of readingsOf(s, line, i, j)) {
+          const total = best[i] + digits.reduce((sum, c) => sum + logP(c), 0);
+          if (total > best[j]) [best[j], choice[j]] = [total, { from: i, digits }];
+        }
+    }
+    const picked: Candidate[] = [];
+    for (let j = n; j > 0; j = choice[j].from) picked.unshift(...choice[j].digits);
+    for (const c of picked) found.push(scored.get(keyOf(c))!);
+  }
+  return found;
 }
 
 /**
  * Finds, classifies and orders the digits in an image (inputs as for `recognize()`); boxes are in the image's own
- * pixel coordinates, `text` is the digits in reading order with a newline between lines.
+ * pixel coordinates, `text` is the digits in reading order with a newline between lines. A model loaded by
+ * `loadModel()` carries the segmentation verifier and reads lines by it; a bare network falls back to rules.
  */
 export async function detect(
   model: DigitModel | Sequential,
   image: ImageInput,
   options: DetectOptions = {},
 ): Promise<Detection> {
-  const { width: w, height: h, data, inverted, threshold, hasInk } = inkImage(await decodeImage(image), options.invert);
-  // No contrast (a blank page) or no level clearly above the threshold: nothing written.
-  if (!hasInk) return { text: '', digits: [], inverted };
-  const mask = new Uint8Array(w * h);
-  const ink = new Float32Array(w * h);
-  for (let i = 0; i < mask.length; i++) {
-    if (data[i] > threshold) {
-      mask[i] = 1;
-      ink[i] = data[i] - threshold;
-    }
-  }
-  const { labels, components } = connectedComponents(mask, w, h);
-  // Step 2: the tallest plausible component sets the digit height; specks and edge lines go.
-  const band = Math.max(2, Math.round(0.03 * Math.min(w, h)));
-  const edgeLine = (c: Component) =>
-    (c.x < band || c.y < band || c.x + c.width > w - band || c.y + c.height > h - band) &&
-    (c.width <= band || c.height <= band) &&
-    Math.max(c.width, c.height) > 4 * band;
-  const real = components.filter((c) => !edgeLine(c) && c.pixels >= 4);
-  if (real.length === 0) return { text: '', digits: [], inverted };
-  const heights = real.map((c) => c.height).sort((a, b) => a - b);
-  const digitHeight = heights[Math.floor(heights.length * 0.9)] || heights[heights.length - 1];
-  const minHeight = (options.minHeightRatio ?? 0.25) * digitHeight;
-  let cands: Candidate[] = real
-    .filter((c) => c.height >= minHeight || c.width >= minHeight)
-    .map((c) => ({ x: c.x, y: c.y, width: c.width, height: c.height, ids: [c.id] }));
-  cands = mergePieces(cands, digitHeight);
-  // Step 4–5: every candidate, and for wide ones their 2- and 3-way splits, preprocessed and classified at once.
-  const crops: { cand: Candidate; pre: Preprocessed | null }[] = [];
-  const cropOf = (c: Candidate): number => {
-    const ids = new Set(c.ids);
-    const crop = new Uint8Array(c.width * c.height);
-    for (let y = 0; y < c.height; y++)
-      for (let x = 0; x < c.width; x++) {
-        const i = (c.y + y) * w + c.x + x;
-        if (ids.has(labels[i])) crop[y * c.width + x] = data[i];
-      }
-    let pre: Preprocessed | null;
-    try {
-      pre = preprocess({ width: c.width, height: c.height, channels: 1, data: crop }, { ...options, invert: false });
-    } catch {
-      pre = null; // no ink left in this piece (e.g. a split sliver)
-    }
-    crops.push({ cand: c, pre });
-    return crops.length - 1;
-  };
-  // A single handwritten digit is rarely wider than it is tall, or much wider than the other digits (not 1s).
-  const widths = cands
-    .filter((c) => c.width >= 0.45 * c.height)
-    .map((c) => c.width)
-    .sort((a, b) => a - b);
-  const typicalWidth = widths.length >= 3 ? widths[Math.floor(widths.length / 2)] : Infinity;
-  const tooWide = (c: Candidate) =>
-    c.width > 1.5 * Math.max(c.height, 0.8 * digitHeight) || c.width > 1.6 * typicalWidth;
-  const readings = cands.map((c) => {
-    const alts: number[][] = [[cropOf(c)]];
-    const column = columnInk(c, ink, labels, w);
-    const widthInDigits = c.width / (0.6 * Math.max(c.height, 0.8 * digitHeight));
-    for (const parts of [2, 3]) if (widthInDigits >= 0.8 * parts) alts.push(splitAt(c, parts, column).map(cropOf));
-    // A 1 touching its neighbour: the pair is no wider than many single digits, so it is also tried peeled off.
-    const peels: { parts: number[]; one: number; valley: number }[] = [];
-    if (c.width >= PEEL.minRatio * c.height && c.width >= PEEL.minWidth * typicalWidth)
-      for (const side of ['left', 'right'] as const) {
-        const p = peelCut(column, side);
-        if (!p || p.valley > PEEL.maxValley) continue;
-        const parts = cutAt(c, p.cut).map(cropOf);
-        peels.push({ parts, one: side === 'left' ? parts[0] : parts[1], valley: p.valley });
-      }
-    return { alts, peels };
-  });
-  const usable = crops.filter((c) => c.pre !== null);
-  const recognitions = classifyPreprocessed(
-    model,
-    usable.map((c) => c.pre!),
-    options,
-  );
-  const result = new Map<number, { box: Box; r: (typeof recognitions)[number] }>();
-  usable.forEach((c, i) => result.set(crops.indexOf(c), { box: c.cand, r: recognitions[i] }));
-  const score = (indices: number[]) => {
-    let logSum = 0;
-    for (const i of indices) logSum += Math.log(Math.max(1e-9, result.get(i)?.r.confidence ?? 0));
-    return logSum / indices.length;
-  };
+  const s = segment(await decodeImage(image), options.invert);
+  const verifier = 'network' in model && model.verifier;
   const minConfidence = options.minConfidence ?? 0.5;
-  const found: { box: Box; r: (typeof recognitions)[number] }[] = [];
-  readings.forEach(({ alts: alternatives, peels }, k) => {
-    let best = alternatives[0];
-    if (tooWide(cands[k]) && alternatives.length > 1) {
-      // Touching digits: the best split, unless even that is doubtful.
-      const split = alternatives.slice(1).reduce((a, b) => (score(b) > score(a) ? b : a));
-      if (score(split) > Math.log(0.3)) best = split;
-    } else {
-      // A split must be clearly surer than the whole.
-      for (const alt of alternatives.slice(1))
-        if (score(alt) > Math.max(score(best), Math.log(0.5)) + SPLIT_MARGIN) best = alt;
-    }
-    if (best.length === 1)
-      for (const peel of peels) {
-        const one = result.get(peel.one);
-        const other = result.get(peel.parts.find((i) => i !== peel.one)!);
-        const onePre = crops[peel.one].pre;
-        if (
-          one &&
-          other &&
-          onePre &&
-          one.r.label === 1 &&
-          one.r.confidence >= PEEL.minConfidence &&
-          other.r.confidence >= PEEL.minConfidence &&
-          onePre.box.height >= PEEL.minHeight * cands[k].height
-        ) {
-          best = peel.parts;
-          break;
-        }
-      }
-    for (const i of best) {
-      const f = result.get(i);
-      if (f && f.r.confidence >= minConfidence)
-        found.push({ box: { x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height }, r: f.r });
-    }
+  const found = (verifier ? readByVerifier(s, model, options) : readByRules(s, model, options)).filter(
+    (f) => f.r.confidence >= minConfidence,
+  );
+  const { order, line } = readingOrder(found.map((f) => f.cand));
+  const digits = order.map((i) => {
+    const { x, y, width, height } = found[i].cand;
+    return { label: found[i].r.label, confidence: found[i].r.confidence, box: { x, y, width, height }, line: line[i] };
   });
-  const { order, line } = readingOrder(found.map((f) => f.box));
-  const digits = order.map((i) => ({
-    label: found[i].r.label,
-    confidence: found[i].r.confidence,
-    box: found[i].box,
-    line: line[i],
-  }));
   let text = '';
   digits.forEach((d, i) => {
     if (i > 0 && d.line !== digits[i - 1].line) text += '\n';
     text += String(d.label);
   });
-  return { text, digits, inverted };
+  return { text, digits, inverted: s.inverted };
 }

@@ -11,6 +11,12 @@ export interface DigitModel {
   /** Pixels are fed as value · scale + shift (1/255 and 0 for everything digits trains). */
   readonly scale: number;
   readonly shift: number;
+  /**
+   * The segmentation verifier detect() reads lines with: given a candidate's digit view and its view at the
+   * line's scale (28×56, pixels / 255), the probability that it is one whole digit (class 1) rather than a piece,
+   * a pair or a smudge (class 0). Absent, detect() falls back to rules.
+   */
+  readonly verifier?: Sequential;
   /** Stops the model's compute threads and frees its memory; the model cannot be used afterwards. */
   dispose(): Promise<void>;
 }

@@ -7,10 +7,15 @@ import { readH5wasmGroup } from '../io/hdf5-data.js';
 import { modelFromHdf5 } from '../io/keras-h5-read.js';
 import { createKernels } from '../kernels/index.js';
 import { DEFAULT_SCALE } from '../train/evaluate.js';
+import type { Sequential } from '../nn/sequential.js';
 import type { DigitModel } from './digit-model.js';
 
 /** The shipped default model, next to this module in the package (bundlers copy it as an asset). */
 export const DEFAULT_MODEL_URL = new URL('../../models/default.h5', import.meta.url);
+/** The shipped segmentation verifier detect() reads lines with. */
+export const DEFAULT_VERIFIER_URL = new URL('../../models/verifier.h5', import.meta.url);
+
+type ModelSource = string | URL | Uint8Array | ArrayBuffer | Blob;
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let files = 0;
@@ -21,10 +26,12 @@ export interface BrowserLoadOptions {
   /** Override the input scaling the file records. */
   scale?: number;
   shift?: number;
+  /** The segmentation verifier for detect() (URL, bytes or Blob), or false for none. Default: the shipped one. */
+  verifier?: ModelSource | false;
 }
 
 /** The bytes of a model given as bytes, a Blob, or a URL to fetch. */
-async function modelBytes(source: string | URL | Uint8Array | ArrayBuffer | Blob): Promise<Uint8Array> {
+async function modelBytes(source: ModelSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
@@ -33,14 +40,8 @@ async function modelBytes(source: string | URL | Uint8Array | ArrayBuffer | Blob
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/**
- * Loads a Keras .h5 model in the browser: with no source, the shipped default model; otherwise its URL, bytes or a
- * Blob (a file the user picked). Throws ModelFormatError naming the source when it is not a usable model.
- */
-export async function loadModel(
-  source: string | URL | Uint8Array | ArrayBuffer | Blob = DEFAULT_MODEL_URL,
-  options: BrowserLoadOptions = {},
-): Promise<DigitModel> {
+/** A network and its metadata from Keras .h5 bytes, on kernels of its own (one thread). */
+async function loadNetwork(source: ModelSource, architecture?: string) {
   const name = typeof source === 'string' || source instanceof URL ? String(source) : 'model bytes';
   const bytes = await modelBytes(source);
   if (!HDF5_SIGNATURE.every((b, i) => bytes[i] === b))
@@ -64,16 +65,39 @@ export async function loadModel(
   }
   const kernels = await createKernels({ threads: 1, native: false });
   try {
-    const { model, metadata } = modelFromHdf5(tree, name, kernels, { architecture: options.architecture });
-    return {
-      network: model,
-      metadata,
-      scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
-      shift: options.shift ?? metadata?.shift ?? 0,
-      dispose: () => kernels.dispose(),
-    };
+    return modelFromHdf5(tree, name, kernels, { architecture });
   } catch (e) {
     await kernels.dispose();
     throw e;
   }
+}
+
+/**
+ * Loads a Keras .h5 model in the browser: with no source, the shipped default model; otherwise its URL, bytes or a
+ * Blob (a file the user picked). Also loads the segmentation verifier (options.verifier). Throws
+ * ModelFormatError naming the source when it is not a usable model.
+ */
+export async function loadModel(
+  source: ModelSource = DEFAULT_MODEL_URL,
+  options: BrowserLoadOptions = {},
+): Promise<DigitModel> {
+  const { model, metadata } = await loadNetwork(source, options.architecture);
+  let verifier: Sequential | undefined;
+  try {
+    if (options.verifier !== false) verifier = (await loadNetwork(options.verifier ?? DEFAULT_VERIFIER_URL)).model;
+  } catch (e) {
+    await model.kernels.dispose();
+    throw e;
+  }
+  return {
+    network: model,
+    metadata,
+    scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
+    shift: options.shift ?? metadata?.shift ?? 0,
+    ...(verifier ? { verifier } : {}),
+    dispose: async () => {
+      await model.kernels.dispose();
+      await verifier?.kernels.dispose();
+    },
+  };
 }

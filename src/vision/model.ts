@@ -10,6 +10,7 @@ import { ModelFormatError } from '../errors.js';
 import { loadModelFile } from '../io/model-file.js';
 import type { KernelOptions } from '../kernels/index.js';
 import { DEFAULT_SCALE } from '../train/evaluate.js';
+import type { Sequential } from '../nn/sequential.js';
 import type { DigitModel } from './digit-model.js';
 
 export type { DigitModel } from './digit-model.js';
@@ -17,7 +18,15 @@ export type { DigitModel } from './digit-model.js';
 /** The shipped default model (trained by `npm run train:default`; see models/default.recipe.json). */
 export const DEFAULT_MODEL_FILE = fileURLToPath(new URL('../../models/default.h5', import.meta.url));
 
+/** The shipped segmentation verifier detect() reads lines with (trained by `npm run train:verifier`). */
+export const DEFAULT_VERIFIER_FILE = fileURLToPath(new URL('../../models/verifier.h5', import.meta.url));
+
 export interface LoadModelOptions extends KernelOptions {
+  /**
+   * The segmentation verifier for detect(): a file, or false for none (detect() then reads by rules). Default:
+   * the shipped one. It judges candidates, not digits, so it serves any digit model.
+   */
+  verifier?: string | false;
   /** Keras model_config JSON for a weights-only file (see `LoadOptions.architecture`). */
   architecture?: string;
   /** Override the input scaling the file records (for models from elsewhere that expect e.g. x/255 − 0.5). */
@@ -57,11 +66,26 @@ async function fromFile(file: string, options: LoadModelOptions, name = file): P
     throw e;
   }
   const { model, metadata } = loaded;
+  let verifier: Sequential | undefined;
+  const verifierFile = options.verifier ?? DEFAULT_VERIFIER_FILE;
+  if (verifierFile !== false && (verifierFile !== DEFAULT_VERIFIER_FILE || existsSync(verifierFile))) {
+    try {
+      // Small and run on a few dozen candidates at a time: one thread of its own is plenty.
+      verifier = (await loadModelFile(verifierFile, { ...options, threads: 1 })).model;
+    } catch (e) {
+      await model.kernels.dispose();
+      throw e;
+    }
+  }
   return {
     network: model,
     metadata,
     scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
     shift: options.shift ?? metadata?.shift ?? 0,
-    dispose: () => model.kernels.dispose(),
+    ...(verifier ? { verifier } : {}),
+    dispose: async () => {
+      await model.kernels.dispose();
+      await verifier?.kernels.dispose();
+    },
   };
 }

@@ -118,6 +118,39 @@ function edgeLines(labels: Int32Array, components: Component[], w: number, h: nu
   return lines;
 }
 
+/** Sorts p[a], p[b] into order. */
+function order(p: Uint8Array, a: number, b: number): void {
+  if (p[a] > p[b]) {
+    const t = p[a];
+    p[a] = p[b];
+    p[b] = t;
+  }
+}
+
+/** The median of p[0..9) by a 19-exchange network (Paeth's), reordering p. */
+function median9(p: Uint8Array): number {
+  order(p, 1, 2);
+  order(p, 4, 5);
+  order(p, 7, 8);
+  order(p, 0, 1);
+  order(p, 3, 4);
+  order(p, 6, 7);
+  order(p, 1, 2);
+  order(p, 4, 5);
+  order(p, 7, 8);
+  order(p, 0, 3);
+  order(p, 5, 8);
+  order(p, 4, 7);
+  order(p, 3, 6);
+  order(p, 1, 4);
+  order(p, 2, 5);
+  order(p, 4, 7);
+  order(p, 4, 2);
+  order(p, 6, 4);
+  order(p, 4, 2);
+  return p[4];
+}
+
 /** Step 3: 3×3 median filter (edges use the pixels that exist). */
 export function median3(g: GrayImage): GrayImage {
   const { width: w, height: h, data } = g;
@@ -125,6 +158,21 @@ export function median3(g: GrayImage): GrayImage {
   const win = new Uint8Array(9);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
+      if (y > 0 && y < h - 1 && x > 0 && x < w - 1) {
+        // Inside: all 9 neighbours exist (nearly every pixel; the sorting network is ~10× a generic sort).
+        const i = y * w + x;
+        win[0] = data[i - w - 1];
+        win[1] = data[i - w];
+        win[2] = data[i - w + 1];
+        win[3] = data[i - 1];
+        win[4] = data[i];
+        win[5] = data[i + 1];
+        win[6] = data[i + w - 1];
+        win[7] = data[i + w];
+        win[8] = data[i + w + 1];
+        out[i] = median9(win);
+        continue;
+      }
       let k = 0;
       for (let dy = -1; dy <= 1; dy++) {
         const yy = y + dy;

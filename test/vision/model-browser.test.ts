@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { ModelFormatError } from '../../src/errors.js';
 import { predict } from '../../src/train/evaluate.js';
-import { DEFAULT_MODEL_FILE, loadModel as loadInNode } from '../../src/vision/model.js';
+import { DEFAULT_MODEL_FILE, DEFAULT_VERIFIER_FILE, loadModel as loadInNode } from '../../src/vision/model.js';
 import { loadModel as loadInBrowser } from '../../src/vision/model-browser.js';
 import { fixture } from '../helpers/fixtures.js';
 
@@ -19,10 +19,12 @@ describe('loadModel for browsers', () => {
     };
     for (const file of [fixture('keras/kiljaeden_mnist.h5'), DEFAULT_MODEL_FILE]) {
       const bytes = new Uint8Array(readFileSync(file));
+      // Node's fetch cannot read file: URLs, so the shipped verifier is given as bytes, as a Blob.
+      const verifier = new Uint8Array(readFileSync(DEFAULT_VERIFIER_FILE));
       const [node, browser, fromBlob] = await Promise.all([
         loadInNode(file, { threads: 1 }),
-        loadInBrowser(bytes),
-        loadInBrowser(new Blob([bytes])),
+        loadInBrowser(bytes, { verifier }),
+        loadInBrowser(new Blob([bytes]), { verifier: new Blob([verifier]) }),
       ]);
       try {
         expect(browser.network.paramCount).toBe(node.network.paramCount);
@@ -31,6 +33,11 @@ describe('loadModel for browsers', () => {
         const want = predict(node.network, few).probabilities;
         expect(predict(browser.network, few, { scale: browser.scale }).probabilities).toEqual(want);
         expect(predict(fromBlob.network, few, { scale: fromBlob.scale }).probabilities).toEqual(want);
+        // The verifier too: the same network either way (run here on pairs of test digits as 28×56 inputs).
+        const pairs = { ...few, count: 100, width: 56 };
+        const wantVerifier = predict(node.verifier!, pairs).probabilities;
+        expect(predict(browser.verifier!, pairs).probabilities).toEqual(wantVerifier);
+        expect(predict(fromBlob.verifier!, pairs).probabilities).toEqual(wantVerifier);
       } finally {
         await Promise.all([node.dispose(), browser.dispose(), fromBlob.dispose()]);
       }

@@ -1,3 +1,4 @@
+import { Rng } from '../../src/nn/rng.js';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { loadModelFile } from '../../src/io/model-file.js';
@@ -74,6 +75,27 @@ describe('preprocess, step by step', () => {
     const m = median3({ width: 9, height: 9, data: img.data as Uint8Array });
     expect(m.data[1 * 9 + 1]).toBe(0);
     expect(m.data[4 * 9 + 5]).toBe(255);
+  });
+
+  it('the median filter equals the median of each pixel and the neighbours it has, on random images', () => {
+    for (const [w, h, seed] of [
+      [1, 1, 1],
+      [2, 5, 2],
+      [17, 13, 3],
+    ]) {
+      const rng = new Rng(seed);
+      const data = Uint8Array.from({ length: w * h }, () => Math.floor(rng.next() * 256));
+      const m = median3({ width: w, height: h, data });
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const near: number[] = [];
+          for (let yy = y - 1; yy <= y + 1; yy++)
+            for (let xx = x - 1; xx <= x + 1; xx++)
+              if (yy >= 0 && yy < h && xx >= 0 && xx < w) near.push(data[yy * w + xx]);
+          near.sort((a, b) => a - b);
+          expect(m.data[y * w + x]).toBe(near[near.length >> 1]);
+        }
+    }
   });
 
   it('area resampling keeps the mean and anti-aliases edges', () => {

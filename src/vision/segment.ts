@@ -1,0 +1,374 @@
+/**
+ * Where the digits of a larger image may be: the ink as connected components, grouped into lines, and the ways
+ * to read each line as digits — a component whole, cut into 2 or 3 (touching digits), with a narrow 1 peeled off
+ * its side, or 2–3 neighbouring components joined (pieces of one broken digit). detect.ts chooses among them;
+ * the segmentation verifier is trained on the same candidates (see verifier-data.ts).
+ *
+ * Every candidate can be viewed two ways, each 28×28 light ink on black:
+ * - `digit`: preprocessed as a single digit (crop, longest side 20 px, centre of mass), what the classifier reads;
+ * - `context`: the same ink at the line's scale (a digit of typical height 20 px tall), centred on the box, so
+ *   that size and width show: a pair is wide, a fragment small. The verifier reads both side by side.
+ */
+import { connectedComponents, type Component } from './components.js';
+import {
+  inkImage,
+  preprocess,
+  resizeArea,
+  type PreprocessOptions,
+  type Preprocessed,
+  type RawImage,
+} from './preprocess.js';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A region of the image: the ink of components `ids` inside `box`. */
+export interface Candidate extends Box {
+  ids: number[];
+}
+
+/** One component (or joined group) of a line, with the other ways to read it. */
+export interface Atom {
+  cand: Candidate;
+  /** Cut into 2 and into 3 at the lightest columns (only when wide enough to hold that many digits). */
+  splits: Candidate[][];
+  /** Cut in two with a narrow 1 on one side, at a deep valley of the column ink; `one` is the 1's index. */
+  peels: { parts: [Candidate, Candidate]; one: 0 | 1; valley: number }[];
+  /**
+   * Every cut into 2 or 3 parts at the valleys of the column ink (and the cuts above), for a reading that can
+   * judge which parts are whole digits (the verifier): touching digits rarely meet at the even split points.
+   */
+  cuts: Candidate[][];
+}
+
+export interface Segmentation {
+  width: number;
+  height: number;
+  /** The ink image (light ink on dark, denoised) and its Otsu threshold. */
+  data: Uint8Array;
+  threshold: number;
+  inverted: boolean;
+  /** Component label of each pixel (0 = none). */
+  labels: Int32Array;
+  /** Height of a typical full digit (90th percentile of component heights) and median width of digit-like ones. */
+  digitHeight: number;
+  typicalWidth: number;
+  /** Candidates after joining pieces that overlap mostly in x (the rule reading without a verifier uses these). */
+  merged: Atom[];
+  /** Raw components (specks and frame lines dropped) by line, top to bottom, each line left to right. */
+  lines: Atom[][];
+}
+
+/** Side of the views and the longest side of the digit in the `digit` view (MNIST's 28 and 20). */
+export const VIEW_SIZE = 28;
+const FIT = 20;
+
+/**
+ * When a narrow 1 is taken off the side of a candidate: it is at least this wide for its height and against the
+ * image's typical digit, the cut is a deep valley of the column ink.
+ */
+const PEEL = { minRatio: 0.7, minWidth: 1.15, maxValley: 0.15 };
+
+const union = (a: Box, b: Box): Box => {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+  };
+};
+
+/** Joining neighbouring components into one digit: at most this many, with gaps under this × digit height. */
+export const JOIN_ATOMS = 3;
+const JOIN = { maxGap: 0.35, maxWidth: 1.6 };
+
+/** Candidates `a` and `b` as one. */
+export function join(a: Candidate, b: Candidate): Candidate {
+  return { ...union(a, b), ids: [...a.ids, ...b.ids] };
+}
+
+/** Merges candidates that overlap mostly in x and are near in y (parts of one digit). */
+function mergePieces(cands: Candidate[], digitHeight: number): Candidate[] {
+  let merged = true;
+  while (merged) {
+    merged = false;
+    outer: for (let i = 0; i < cands.length; i++) {
+      for (let j = i + 1; j < cands.length; j++) {
+        const a = cands[i];
+        const b = cands[j];
+        const overlapX = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+        const gapY = Math.max(a.y, b.y) - Math.min(a.y + a.height, b.y + b.height);
+        const u = union(a, b);
+        if (overlapX > 0.5 * Math.min(a.width, b.width) && gapY < 0.25 * digitHeight && u.height < 1.4 * digitHeight) {
+          cands[i] = join(a, b);
+          cands.splice(j, 1);
+          merged = true;
+          break outer;
+        }
+      }
+    }
+  }
+  return cands;
+}
+
+/** The ink in each column of a candidate (its own components only). */
+function columnInk(c: Candidate, s: { data: Uint8Array; labels: Int32Array; threshold: number; width: number }) {
+  const ids = new Set(c.ids);
+  const column = new Float64Array(c.width);
+  for (let y = c.y; y < c.y + c.height; y++)
+    for (let x = c.x; x < c.x + c.width; x++) {
+      const i = y * s.width + x;
+      if (ids.has(s.labels[i])) column[x - c.x] += s.data[i] - s.threshold;
+    }
+  return column;
+}
+
+/** The candidate cut in two at column `cut` (relative to its left edge). */
+function cutAt(c: Candidate, cut: number): [Candidate, Candidate] {
+  return [
+    { x: c.x, y: c.y, width: cut, height: c.height, ids: c.ids },
+    { x: c.x + cut, y: c.y, width: c.width - cut, height: c.height, ids: c.ids },
+  ];
+}
+
+/**
+ * Where a narrow 1 may touch its neighbour: the lightest column in the outer [12 %, 40 %] of the width on one
+ * side, and how deep a valley it is (its ink over the heaviest column's: small where two digits barely touch).
+ */
+function peelCut(column: Float64Array, side: 'left' | 'right'): { cut: number; valley: number } | null {
+  const n = column.length;
+  const [from, to] = side === 'left' ? [0.12 * n, 0.4 * n] : [0.6 * n, 0.88 * n];
+  let best = -1;
+  for (let x = Math.max(1, Math.ceil(from)); x <= Math.min(n - 2, Math.floor(to)); x++)
+    if (best < 0 || column[x] < column[best]) best = x;
+  if (best < 0) return null;
+  let max = 0;
+  for (const v of column) if (v > max) max = v;
+  return { cut: best, valley: max > 0 ? column[best] / max : 1 };
+}
+
+/**
+ * Columns where touching digits may meet: local minima of the column ink under half its maximum, the lightest of
+ * any within 3 columns of each other, at most the 6 lightest.
+ */
+function valleys(column: Float64Array): number[] {
+  let max = 0;
+  for (const v of column) if (v > max) max = v;
+  const minima: number[] = [];
+  for (let x = 1; x < column.length - 1; x++)
+    if (column[x] <= column[x - 1] && column[x] <= column[x + 1] && column[x] < 0.5 * max) {
+      const last = minima[minima.length - 1];
+      if (last !== undefined && x - last <= 3) {
+        if (column[x] < column[last]) minima[minima.length - 1] = x;
+      } else minima.push(x);
+    }
+  return minima.sort((a, b) => column[a] - column[b]).slice(0, 6);
+}
+
+/** Cuts a candidate into `parts` pieces at its emptiest columns near the even split points. */
+function splitAt(c: Candidate, parts: number, column: Float64Array): Candidate[] {
+  // Each cut at the lightest column within ±25 % of a part's width around the even split point.
+  const cuts: number[] = [0];
+  const step = c.width / parts;
+  for (let k = 1; k < parts; k++) {
+    const centre = Math.round(k * step);
+    const reach = Math.max(1, Math.round(step / 4));
+    let best = centre;
+    for (let x = Math.max(1, centre - reach); x <= Math.min(c.width - 2, centre + reach); x++)
+      if (column[x] < column[best]) best = x;
+    cuts.push(best);
+  }
+  cuts.push(c.width);
+  const out: Candidate[] = [];
+  for (let k = 0; k + 1 < cuts.length; k++)
+    if (cuts[k + 1] > cuts[k])
+      out.push({ x: c.x + cuts[k], y: c.y, width: cuts[k + 1] - cuts[k], height: c.height, ids: c.ids });
+  return out;
+}
+
+/**
+ * Line index for each box, lines ordered top to bottom, and the boxes in reading order. A box joins the line its
+ * middle falls in; the tallest boxes are placed first, so that lines are spanned by whole digits and a small
+ * piece above or below one (a 5's flag) joins its line instead of starting one.
+ */
+export function readingOrder(boxes: Box[]): { order: number[]; line: number[] } {
+  const byHeight = boxes.map((_, i) => i).sort((a, b) => boxes[b].height - boxes[a].height || boxes[a].y - boxes[b].y);
+  const lines: { y0: number; y1: number; members: number[] }[] = [];
+  for (const i of byHeight) {
+    const b = boxes[i];
+    const mid = b.y + b.height / 2;
+    const line = lines.find((l) => mid >= l.y0 && mid <= l.y1);
+    if (line) {
+      line.members.push(i);
+      line.y0 = Math.min(line.y0, b.y);
+      line.y1 = Math.max(line.y1, b.y + b.height);
+    } else lines.push({ y0: b.y, y1: b.y + b.height, members: [i] });
+  }
+  lines.sort((a, b) => a.y0 - b.y0);
+  const order: number[] = [];
+  const line = new Array<number>(boxes.length);
+  lines.forEach((l, li) => {
+    l.members.sort((a, b) => boxes[a].x - boxes[b].x);
+    for (const m of l.members) {
+      order.push(m);
+      line[m] = li;
+    }
+  });
+  return { order, line };
+}
+
+/** Finds the candidates of an image (none when nothing is written on it). */
+export function segment(image: RawImage, invert?: boolean): Segmentation {
+  const { width: w, height: h, data, inverted, threshold, hasInk } = inkImage(image, invert);
+  const mask = new Uint8Array(w * h);
+  // No contrast (a blank page) or no level clearly above the threshold: nothing written.
+  if (hasInk) for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;
+  const { labels, components } = connectedComponents(mask, w, h);
+  const none = { width: w, height: h, data, threshold, inverted, labels, digitHeight: 0, typicalWidth: 0 };
+  // The tallest plausible component sets the digit height; specks and edge lines go.
+  const band = Math.max(2, Math.round(0.03 * Math.min(w, h)));
+  const edgeLine = (c: Component) =>
+    (c.x < band || c.y < band || c.x + c.width > w - band || c.y + c.height > h - band) &&
+    (c.width <= band || c.height <= band) &&
+    Math.max(c.width, c.height) > 4 * band;
+  const real = components.filter((c) => !edgeLine(c) && c.pixels >= 4);
+  if (real.length === 0) return { ...none, merged: [], lines: [] };
+  const heights = real.map((c) => c.height).sort((a, b) => a - b);
+  const digitHeight = heights[Math.floor(heights.length * 0.9)] || heights[heights.length - 1];
+  const minHeight = 0.25 * digitHeight;
+  const raw: Candidate[] = real
+    .filter((c) => c.height >= minHeight || c.width >= minHeight)
+    .map((c) => ({ x: c.x, y: c.y, width: c.width, height: c.height, ids: [c.id] }));
+  const merged = mergePieces([...raw], digitHeight);
+  // A single handwritten digit is rarely wider than it is tall, or much wider than the other digits (not 1s).
+  const widths = merged
+    .filter((c) => c.width >= 0.45 * c.height)
+    .map((c) => c.width)
+    .sort((a, b) => a - b);
+  const typicalWidth = widths.length >= 3 ? widths[Math.floor(widths.length / 2)] : Infinity;
+  const s = { data, labels, threshold, width: w };
+  const atom = (c: Candidate): Atom => {
+    const column = columnInk(c, s);
+    const widthInDigits = c.width / (0.6 * Math.max(c.height, 0.8 * digitHeight));
+    const splits = [2, 3].filter((parts) => widthInDigits >= 0.8 * parts).map((parts) => splitAt(c, parts, column));
+    // A 1 touching its neighbour: the pair is no wider than many single digits, so it is also tried peeled off.
+    const peels: Atom['peels'] = [];
+    if (c.width >= PEEL.minRatio * c.height && c.width >= PEEL.minWidth * typicalWidth)
+      for (const side of ['left', 'right'] as const) {
+        const p = peelCut(column, side);
+        if (p && p.valley <= PEEL.maxValley)
+          peels.push({ parts: cutAt(c, p.cut), one: side === 'left' ? 0 : 1, valley: p.valley });
+      }
+    const cuts: Candidate[][] = [];
+    if (c.width >= 0.7 * Math.max(c.height, 0.8 * digitHeight) || c.width >= PEEL.minWidth * typicalWidth) {
+      const at = new Set<number>([...valleys(column), ...splits.flatMap((p) => p.slice(1).map((q) => q.x - c.x))]);
+      for (const p of peels) at.add(p.parts[1].x - c.x);
+      const minPart = Math.max(2, Math.round(0.1 * digitHeight));
+      const xs = [...at].filter((x) => x >= minPart && x <= c.width - minPart).sort((a, b) => a - b);
+      for (const [i, x] of xs.entries()) {
+        cuts.push(cutAt(c, x));
+        for (const x2 of xs.slice(i + 1))
+          if (x2 - x >= minPart) {
+            const [left, rest] = cutAt(c, x);
+            cuts.push([left, ...cutAt(rest, x2 - x)]);
+          }
+      }
+    }
+    return { cand: c, splits, peels, cuts };
+  };
+  const { order, line } = readingOrder(raw);
+  const lines: Atom[][] = [];
+  for (const i of order) (lines[line[i]] ??= []).push(atom(raw[i]));
+  return { ...none, digitHeight, typicalWidth, merged: merged.map(atom), lines };
+}
+
+/** The ways to read one line's atoms [i, j) as digits, each a list of candidates. */
+export function readingsOf(s: Segmentation, line: Atom[], i: number, j: number): Candidate[][] {
+  if (j - i === 1) {
+    const a = line[i];
+    return [[a.cand], ...a.cuts];
+  }
+  let c = line[i].cand;
+  for (let k = i + 1; k < j; k++) {
+    const next = line[k].cand;
+    if (next.x - (c.x + c.width) > JOIN.maxGap * s.digitHeight) return [];
+    c = join(c, next);
+  }
+  return c.width <= JOIN.maxWidth * s.digitHeight ? [[c]] : [];
+}
+
+/** Every candidate a reading of the lines may use (a candidate may appear more than once). */
+export function lineCandidates(s: Segmentation): Candidate[] {
+  const all: Candidate[] = [];
+  for (const line of s.lines)
+    for (let i = 0; i < line.length; i++)
+      for (let j = i + 1; j <= Math.min(line.length, i + JOIN_ATOMS); j++)
+        for (const r of readingsOf(s, line, i, j)) all.push(...r);
+  return all;
+}
+
+/** The candidate's own ink (its components inside its box), as a crop of the ink image. */
+function cropOf(s: Segmentation, c: Candidate): Uint8Array {
+  const ids = new Set(c.ids);
+  const crop = new Uint8Array(c.width * c.height);
+  for (let y = 0; y < c.height; y++)
+    for (let x = 0; x < c.width; x++) {
+      const i = (c.y + y) * s.width + c.x + x;
+      if (ids.has(s.labels[i])) crop[y * c.width + x] = s.data[i];
+    }
+  return crop;
+}
+
+/** The candidate preprocessed as one digit, or null when no ink is left in it (a split sliver). */
+export function digitView(s: Segmentation, c: Candidate, options: PreprocessOptions = {}): Preprocessed | null {
+  try {
+    return preprocess(
+      { width: c.width, height: c.height, channels: 1, data: cropOf(s, c) },
+      { ...options, invert: false },
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** The candidate's ink at the line's scale (typical digit height → 20 px), centred on its box, 28×28. */
+export function contextView(s: Segmentation, c: Candidate): Uint8Array {
+  const crop = cropOf(s, c);
+  let max = s.threshold + 1;
+  for (const v of crop) if (v > max) max = v;
+  const ink = new Float32Array(crop.length);
+  for (let i = 0; i < crop.length; i++)
+    ink[i] = crop[i] > s.threshold ? ((crop[i] - s.threshold) / (max - s.threshold)) * 255 : 0;
+  const scale = FIT / s.digitHeight;
+  const tw = Math.max(1, Math.round(c.width * scale));
+  const th = Math.max(1, Math.round(c.height * scale));
+  const small = resizeArea(ink, c.width, c.height, tw, th);
+  const out = new Uint8Array(VIEW_SIZE * VIEW_SIZE);
+  const ox = Math.round((VIEW_SIZE - tw) / 2);
+  const oy = Math.round((VIEW_SIZE - th) / 2);
+  for (let y = 0; y < th; y++) {
+    const yy = y + oy;
+    if (yy < 0 || yy >= VIEW_SIZE) continue;
+    for (let x = 0; x < tw; x++) {
+      const xx = x + ox;
+      if (xx >= 0 && xx < VIEW_SIZE) out[yy * VIEW_SIZE + xx] = Math.min(255, Math.round(small[y * tw + x]));
+    }
+  }
+  return out;
+}
+
+/** The verifier's input: the digit view and the context view side by side (28 rows × 56 columns). */
+export function verifierInput(digit: Uint8Array, context: Uint8Array): Uint8Array {
+  const out = new Uint8Array(VIEW_SIZE * VIEW_SIZE * 2);
+  for (let y = 0; y < VIEW_SIZE; y++) {
+    out.set(digit.subarray(y * VIEW_SIZE, (y + 1) * VIEW_SIZE), y * VIEW_SIZE * 2);
+    out.set(context.subarray(y * VIEW_SIZE, (y + 1) * VIEW_SIZE), y * VIEW_SIZE * 2 + VIEW_SIZE);
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Training examples for the segmentation verifier (see DigitModel.verifier): the candidates detect() weighs on a
+ * synthetic string, each labelled by where its ink came from. A candidate is one whole digit (1) when nearly all
+ * its ink is one digit's and it holds nearly all of that digit's ink; a piece, a pair or a smudge (0) when
+ * clearly not; in between it is left out rather than taught either way.
+ */
+import { contextView, digitView, lineCandidates, verifierInput, type Candidate, type Segmentation } from './segment.js';
+
+/** Share of a candidate's ink from its main digit, and share of that digit's ink it holds. */
+const WHOLE = { share: 0.9, coverage: 0.85 };
+const NOT_WHOLE = { share: 0.75, coverage: 0.65 };
+
+export interface VerifierExamples {
+  /** One 28×56 verifier input per example. */
+  inputs: Uint8Array[];
+  /** 1: one whole digit, 0: not. */
+  labels: number[];
+  /** The candidate each example shows. */
+  candidates: Candidate[];
+}
+
+/** Labels every candidate of `s`, an image whose pixels' digits are `owners` (from digitString's `owners`). */
+export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierExamples {
+  // Each digit's ink in the thresholded image.
+  const digitInk = new Float64Array(256);
+  for (let i = 0; i < s.labels.length; i++) if (s.labels[i]) digitInk[owners[i]] += s.data[i] - s.threshold;
+  const out: VerifierExamples = { inputs: [], labels: [], candidates: [] };
+  const seen = new Set<string>();
+  for (const c of lineCandidates(s)) {
+    const key = `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const ids = new Set(c.ids);
+    const tally = new Map<number, number>();
+    let total = 0;
+    for (let y = c.y; y < c.y + c.height; y++)
+      for (let x = c.x; x < c.x + c.width; x++) {
+        const i = y * s.width + x;
+        if (!ids.has(s.labels[i])) continue;
+        const v = s.data[i] - s.threshold;
+        total += v;
+        tally.set(owners[i], (tally.get(owners[i]) ?? 0) + v);
+      }
+    let main = 0;
+    let mainInk = 0;
+    for (const [owner, v] of tally) if (owner > 0 && v > mainInk) [main, mainInk] = [owner, v];
+    const share = total > 0 ? mainInk / total : 0;
+    const coverage = main > 0 ? mainInk / digitInk[main] : 0;
+    let label: number;
+    if (share >= WHOLE.share && coverage >= WHOLE.coverage) label = 1;
+    else if (share < NOT_WHOLE.share || coverage < NOT_WHOLE.coverage) label = 0;
+    else continue;
+    const pre = digitView(s, c);
+    if (!pre) continue;
+    out.inputs.push(verifierInput(pre.pixels, contextView(s, c)));
+    out.labels.push(label);
+    out.candidates.push(c);
+  }
+  return out;
+}

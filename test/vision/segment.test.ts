@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { digitString } from '../../src/data/digit-strings.js';
+import { loadMnist } from '../../src/data/index.js';
+import { contextView, lineCandidates, segment, verifierInput } from '../../src/vision/segment.js';
+import { verifierExamples } from '../../src/vision/verifier-data.js';
+
+const test = loadMnist().test!;
+const gray = (s: { width: number; height: number; data: Uint8Array }) => ({
+  width: s.width,
+  height: s.height,
+  channels: 1 as const,
+  data: s.data,
+});
+
+describe('segment', () => {
+  it('finds one component per separated digit, on one line, left to right', () => {
+    const s = digitString(test, 42, { length: 6, touching: 0 });
+    const seg = segment(gray(s));
+    expect(seg.lines).toHaveLength(1);
+    const atoms = seg.lines[0].filter((a) => a.cand.height >= 0.5 * seg.digitHeight);
+    expect(atoms.length).toBeGreaterThanOrEqual(6);
+    const xs = seg.lines[0].map((a) => a.cand.x);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    // Every true digit's box holds at least one component that starts inside it.
+    for (const b of s.boxes) expect(atoms.some((a) => a.cand.x >= b.x - 2 && a.cand.x < b.x + b.width)).toBe(true);
+  });
+
+  it('offers a cut where two touching digits meet', () => {
+    // Pairs drawn touching that came out as one component: the cut set holds a cut near where the second digit's
+    // ink begins (slanted digits overlap in x, so "near" is a quarter of the digit height).
+    let checked = 0;
+    for (let seed = 1; seed < 200 && checked < 5; seed++) {
+      const s = digitString(test, seed, { length: 2, touching: 1 });
+      const seg = segment(gray(s));
+      const wide = seg.lines.flat().find((a) => a.cand.width > s.boxes[0].width + 0.5 * s.boxes[1].width);
+      if (!wide) continue; // the pair did not end up as one component
+      checked++;
+      const meet = s.boxes[1].x;
+      const cutXs = wide.cuts.filter((parts) => parts.length === 2).map((parts) => parts[1].x);
+      expect(Math.min(...cutXs.map((x) => Math.abs(x - meet)))).toBeLessThanOrEqual(0.25 * seg.digitHeight);
+    }
+    expect(checked).toBe(5);
+  });
+
+  it('reports nothing on a blank page', () => {
+    const seg = segment({ width: 50, height: 40, channels: 1, data: new Uint8Array(2000).fill(200) });
+    expect(seg.lines).toEqual([]);
+    expect(lineCandidates(seg)).toEqual([]);
+  });
+
+  it('shows a candidate at the line scale: a digit of typical height spans about 20 rows, centred', () => {
+    const s = digitString(test, 7, { length: 4, touching: 0 });
+    const seg = segment(gray(s));
+    const tallest = seg.lines[0].reduce((a, b) => (b.cand.height > a.cand.height ? b : a)).cand;
+    const view = contextView(seg, tallest);
+    const rows = [...Array(28).keys()].filter((y) => view.subarray(y * 28, y * 28 + 28).some((v) => v > 0));
+    expect(rows.length).toBeGreaterThanOrEqual(18);
+    expect(rows.length).toBeLessThanOrEqual(22);
+    expect(Math.abs((rows[0] + rows[rows.length - 1]) / 2 - 13.5)).toBeLessThanOrEqual(1.5);
+    // The verifier's input puts the digit view left and this view right.
+    const both = verifierInput(new Uint8Array(784).fill(1), view);
+    expect(both.length).toBe(28 * 56);
+    expect(both[0]).toBe(1);
+    expect(Array.from(both.subarray(56 * 10 + 28, 56 * 10 + 56))).toEqual(Array.from(view.subarray(280, 308)));
+  });
+});
+
+describe('verifier examples', () => {
+  it('label each separated digit whole and every join of neighbours not whole', () => {
+    const s = digitString(test, 11, { length: 5, touching: 0, owners: true });
+    const seg = segment(gray(s));
+    const e = verifierExamples(seg, s.owners!);
+    expect(e.inputs).toHaveLength(e.labels.length);
+    expect(e.candidates).toHaveLength(e.labels.length);
+    for (const [i, c] of e.candidates.entries()) {
+      const inside = s.boxes.filter((b) => c.x < b.x + b.width && c.x + c.width > b.x).length;
+      // A join of two full digits covers two true boxes: never whole.
+      if (c.ids.length >= 2 && inside >= 2 && c.height >= 0.8 * seg.digitHeight) expect(e.labels[i]).toBe(0);
+    }
+    // Each true digit is shown whole at least once, as one candidate labelled 1 that lies within its box.
+    for (const b of s.boxes)
+      expect(
+        e.candidates.some(
+          (c, i) =>
+            e.labels[i] === 1 && c.x >= b.x - 3 && c.x + c.width <= b.x + b.width + 3 && c.height >= 0.8 * b.height,
+        ),
+      ).toBe(true);
+  });
+
+  it("the generator's owner map marks each digit's ink with its index", () => {
+    const s = digitString(test, 5, { length: 4, touching: 0, owners: true });
+    const owners = s.owners!;
+    expect(owners).toHaveLength(s.width * s.height);
+    s.boxes.forEach((b, k) => {
+      const counts = new Map<number, number>();
+      for (let y = b.y; y < b.y + b.height; y++)
+        for (let x = b.x; x < b.x + b.width; x++)
+          counts.set(owners[y * s.width + x], (counts.get(owners[y * s.width + x]) ?? 0) + 1);
+      const inked = [...counts].filter(([o]) => o > 0).sort((p, q) => q[1] - p[1]);
+      expect(inked[0][0]).toBe(k + 1);
+    });
+    // The same seed without owners draws the same image.
+    expect(digitString(test, 5, { length: 4, touching: 0 }).data).toEqual(s.data);
+  });
+});
