@@ -73,6 +73,9 @@ const PEEL_RULE = { minHeight: 0.85, minConfidence: 0.99 };
  */
 const DROP_COST = Math.log(0.05);
 
+/** Below this verifier probability a candidate is not classified (log 1e-3 ≈ −6.9, well under DROP_COST). */
+const MIN_SINGLE = 1e-3;
+
 /** A candidate's reading: the classifier's and, with a verifier, the probability that it is one whole digit. */
 interface Scored {
   cand: Candidate;
@@ -100,12 +103,7 @@ function scoreAll(
     const pre = digitView(s, c, options);
     if (pre) unique.set(key, { cand: c, pre });
   }
-  const items = [...unique.entries()];
-  const recognitions = classifyPreprocessed(
-    model,
-    items.map(([, v]) => v.pre),
-    options,
-  );
+  let items = [...unique.entries()];
   const verifier = 'network' in model ? model.verifier : undefined;
   let single: Float32Array | null = null;
   if (verifier && items.length > 0) {
@@ -119,9 +117,19 @@ function scoreAll(
       { count: items.length, height: VIEW_SIZE, width: VIEW_SIZE * 2, images: pixels, labels: null },
       { scale, shift },
     );
-    single = new Float32Array(items.length);
-    for (let i = 0; i < items.length; i++) single[i] = p.probabilities[i * p.classes + 1];
+    const all = new Float32Array(items.length);
+    for (let i = 0; i < items.length; i++) all[i] = p.probabilities[i * p.classes + 1];
+    // Candidates the verifier all but rules out (most cuts) are not worth classifying: any reading with one scores
+    // below dropping it.
+    const kept = items.map((_, i) => i).filter((i) => all[i] >= MIN_SINGLE);
+    items = kept.map((i) => items[i]);
+    single = Float32Array.from(kept, (i) => all[i]);
   }
+  const recognitions = classifyPreprocessed(
+    model,
+    items.map(([, v]) => v.pre),
+    options,
+  );
   const out = new Map<string, Scored>();
   items.forEach(([key, v], i) => out.set(key, { ...v, r: recognitions[i], single: single ? single[i] : 1 }));
   return out;

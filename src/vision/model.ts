@@ -71,7 +71,7 @@ async function fromFile(file: string, options: LoadModelOptions, name = file): P
   if (verifierFile !== false && (verifierFile !== DEFAULT_VERIFIER_FILE || existsSync(verifierFile))) {
     try {
       // Small and run on a few dozen candidates at a time: one thread of its own is plenty.
-      verifier = (await loadModelFile(verifierFile, { ...options, threads: 1 })).model;
+      verifier = (await loadModelFile(verifierFile, { ...options })).model;
     } catch (e) {
       await model.kernels.dispose();
       throw e;

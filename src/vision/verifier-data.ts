@@ -17,6 +17,10 @@ export interface VerifierExamples {
   labels: number[];
   /** The candidate each example shows. */
   candidates: Candidate[];
+  /** Index in the string of the digit most of each example's ink came from (-1: none). */
+  digits: number[];
+  /** Each example's digit view alone (28×28). */
+  digitViews: Uint8Array[];
 }
 
 /** Labels every candidate of `s`, an image whose pixels' digits are `owners` (from digitString's `owners`). */
@@ -24,7 +28,7 @@ export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierE
   // Each digit's ink in the thresholded image.
   const digitInk = new Float64Array(256);
   for (let i = 0; i < s.labels.length; i++) if (s.labels[i]) digitInk[owners[i]] += s.data[i] - s.threshold;
-  const out: VerifierExamples = { inputs: [], labels: [], candidates: [] };
+  const out: VerifierExamples = { inputs: [], labels: [], candidates: [], digits: [], digitViews: [] };
   const seen = new Set<string>();
   for (const c of lineCandidates(s)) {
     const key = `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
@@ -55,6 +59,8 @@ export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierE
     out.inputs.push(verifierInput(pre.pixels, contextView(s, c)));
     out.labels.push(label);
     out.candidates.push(c);
+    out.digits.push(main - 1);
+    out.digitViews.push(pre.pixels);
   }
   return out;
 }
