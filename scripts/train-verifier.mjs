@@ -4,20 +4,8 @@
 // where its ink came from (src/vision/verifier-data.ts). The network is the `cnn` preset on 28×56 inputs
 // (digit view | context view) with 2 classes. Seeded: the same command gives the same file.
 // Usage: node scripts/train-verifier.mjs [strings=10000] [epochs=10] [out=models/verifier.h5]
-import sharp from 'sharp';
-import {
-  Adam,
-  createKernels,
-  decodeImage,
-  digitString,
-  evaluate,
-  fit,
-  loadMnist,
-  preset,
-  saveModelFile,
-  segment,
-  verifierExamples,
-} from '../dist/index.js';
+import { Adam, createKernels, evaluate, fit, loadMnist, preset, saveModelFile } from '../dist/index.js';
+import { forEachStringCandidates } from './string-candidates.mjs';
 
 const strings = Number(process.argv[2] ?? 10000);
 const epochs = Number(process.argv[3] ?? 10);
@@ -27,19 +15,10 @@ const train = loadMnist().train;
 async function examples(from, count) {
   const inputs = [];
   const labels = [];
-  for (let i = from; i < from + count; i++) {
-    const s = digitString(train, 7_000_003 * (i + 1), { length: [1, 8], owners: true, touching: 0.3 });
-    let image = { width: s.width, height: s.height, channels: 1, data: s.data };
-    if (i % 3 === 2) {
-      const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
-        .jpeg({ quality: 40 + ((i * 7) % 50) })
-        .toBuffer();
-      image = await decodeImage(new Uint8Array(jpeg));
-    }
-    const e = verifierExamples(segment(image), s.owners);
+  await forEachStringCandidates(train, 7_000_003, from, count, (e) => {
     inputs.push(...e.inputs);
     labels.push(...e.labels);
-  }
+  });
   const images = new Uint8Array(inputs.length * 28 * 56);
   inputs.forEach((x, i) => images.set(x, i * 28 * 56));
   return { images, labels: Uint8Array.from(labels), count: inputs.length, height: 28, width: 56 };

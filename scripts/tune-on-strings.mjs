@@ -5,12 +5,9 @@
 // (bench-detect uses the test digits), labelled by where their ink came from (src/vision/verifier-data.ts), are
 // mixed with MNIST's training set for a few epochs at a low rate. Seeded: the same command gives the same file.
 // Usage: node scripts/tune-on-strings.mjs [in=models/default.h5] [out=models/default.h5] [strings=6000] [epochs=3]
-import sharp from 'sharp';
 import {
   Adam,
   AUGMENT_PRESETS,
-  decodeImage,
-  digitString,
   evaluate,
   fit,
   loadMnist,
@@ -18,9 +15,8 @@ import {
   makeAugmenter,
   Rng,
   saveModelFile,
-  segment,
-  verifierExamples,
 } from '../dist/index.js';
+import { forEachStringCandidates } from './string-candidates.mjs';
 
 const input = process.argv[2] ?? 'models/default.h5';
 const out = process.argv[3] ?? 'models/default.h5';
@@ -31,22 +27,13 @@ const { train, test } = loadMnist();
 const started = performance.now();
 const crops = [];
 const labels = [];
-for (let i = 0; i < strings; i++) {
-  const s = digitString(train, 9_000_011 * (i + 1), { length: [1, 8], owners: true, touching: 0.3 });
-  let image = { width: s.width, height: s.height, channels: 1, data: s.data };
-  if (i % 3 === 2) {
-    const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
-      .jpeg({ quality: 40 + ((i * 7) % 50) })
-      .toBuffer();
-    image = await decodeImage(new Uint8Array(jpeg));
-  }
-  const e = verifierExamples(segment(image), s.owners);
+await forEachStringCandidates(train, 9_000_011, 0, strings, (e, s) =>
   e.labels.forEach((whole, k) => {
     if (whole !== 1 || e.digits[k] < 0) return;
     crops.push(e.digitViews[k]);
     labels.push(Number(s.text[e.digits[k]]));
-  });
-}
+  }),
+);
 const count = train.count + crops.length;
 const images = new Uint8Array(count * 784);
 images.set(train.images);

@@ -33,3 +33,23 @@ export function networkOf(
     shift: options.shift ?? (wrapped ? model.shift : 0),
   };
 }
+
+/** A DigitModel from a loaded network (and verifier): input scaling from `scaling`, else the file, else 1/255. */
+export function digitModel(
+  network: Sequential,
+  metadata: ModelMetadata | null,
+  verifier: Sequential | undefined,
+  scaling: { scale?: number; shift?: number },
+): DigitModel {
+  return {
+    network,
+    metadata,
+    scale: scaling.scale ?? metadata?.scale ?? DEFAULT_SCALE,
+    shift: scaling.shift ?? metadata?.shift ?? 0,
+    ...(verifier ? { verifier } : {}),
+    dispose: async () => {
+      await network.kernels.dispose();
+      await verifier?.kernels.dispose();
+    },
+  };
+}

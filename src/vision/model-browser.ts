@@ -6,9 +6,8 @@ import { ModelFormatError } from '../errors.js';
 import { readH5wasmGroup } from '../io/hdf5-data.js';
 import { modelFromHdf5 } from '../io/keras-h5-read.js';
 import { createKernels } from '../kernels/index.js';
-import { DEFAULT_SCALE } from '../train/evaluate.js';
 import type { Sequential } from '../nn/sequential.js';
-import type { DigitModel } from './digit-model.js';
+import { digitModel, type DigitModel } from './digit-model.js';
 
 /** The shipped default model, next to this module in the package (bundlers copy it as an asset). */
 export const DEFAULT_MODEL_URL = new URL('../../models/default.h5', import.meta.url);
@@ -89,15 +88,5 @@ export async function loadModel(
     await model.kernels.dispose();
     throw e;
   }
-  return {
-    network: model,
-    metadata,
-    scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
-    shift: options.shift ?? metadata?.shift ?? 0,
-    ...(verifier ? { verifier } : {}),
-    dispose: async () => {
-      await model.kernels.dispose();
-      await verifier?.kernels.dispose();
-    },
-  };
+  return digitModel(model, metadata, verifier, options);
 }

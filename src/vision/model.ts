@@ -9,9 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { ModelFormatError } from '../errors.js';
 import { loadModelFile } from '../io/model-file.js';
 import type { KernelOptions } from '../kernels/index.js';
-import { DEFAULT_SCALE } from '../train/evaluate.js';
 import type { Sequential } from '../nn/sequential.js';
-import type { DigitModel } from './digit-model.js';
+import { digitModel, type DigitModel } from './digit-model.js';
 
 export type { DigitModel } from './digit-model.js';
 
@@ -70,22 +69,13 @@ async function fromFile(file: string, options: LoadModelOptions, name = file): P
   const verifierFile = options.verifier ?? DEFAULT_VERIFIER_FILE;
   if (verifierFile !== false && (verifierFile !== DEFAULT_VERIFIER_FILE || existsSync(verifierFile))) {
     try {
-      // Small and run on a few dozen candidates at a time: one thread of its own is plenty.
-      verifier = (await loadModelFile(verifierFile, { ...options })).model;
+      // On kernels like the model's (not its architecture or scaling: the verifier file has its own).
+      const { backend, relaxedSimd, threads, native } = options;
+      verifier = (await loadModelFile(verifierFile, { backend, relaxedSimd, threads, native })).model;
     } catch (e) {
       await model.kernels.dispose();
       throw e;
     }
   }
-  return {
-    network: model,
-    metadata,
-    scale: options.scale ?? metadata?.scale ?? DEFAULT_SCALE,
-    shift: options.shift ?? metadata?.shift ?? 0,
-    ...(verifier ? { verifier } : {}),
-    dispose: async () => {
-      await model.kernels.dispose();
-      await verifier?.kernels.dispose();
-    },
-  };
+  return digitModel(model, metadata, verifier, options);
 }

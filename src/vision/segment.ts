@@ -73,9 +73,6 @@ const FIT = 20;
  */
 const PEEL = { minRatio: 0.7, minWidth: 1.15, maxValley: 0.15 };
 
-/** Width, over the digit height, from which a component is also cut into three. */
-const THREE_WIDE = 1.2;
-
 const union = (a: Box, b: Box): Box => {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
@@ -274,12 +271,10 @@ export function segment(image: RawImage, invert?: boolean): Segmentation {
       for (const p of peels) at.add(p.parts[1].x - c.x);
       const minPart = Math.max(2, Math.round(0.1 * digitHeight));
       const xs = [...at].filter((x) => x >= minPart && x <= c.width - minPart).sort((a, b) => a - b);
-      // Three digits in one component are at least as wide as a digit is tall.
-      const threeFit = c.width >= THREE_WIDE * Math.max(c.height, 0.8 * digitHeight);
       for (const [i, x] of xs.entries()) {
         cuts.push(cutAt(c, x));
         for (const x2 of xs.slice(i + 1))
-          if (threeFit && x2 - x >= minPart) {
+          if (x2 - x >= minPart) {
             const [left, rest] = cutAt(c, x);
             cuts.push([left, ...cutAt(rest, x2 - x)]);
           }

@@ -1,0 +1,21 @@
+// What the verifier and the shipped model's second stage learn from: detect()'s candidates on synthetic strings
+// made from a digit set, every third JPEG-compressed as bench-detect does, each labelled by where its ink came
+// from (src/vision/verifier-data.ts). Seeded: string i uses seed `seedStep · (i + 1)`.
+import sharp from 'sharp';
+import { decodeImage, digitString, segment, verifierExamples } from '../dist/index.js';
+
+/** Calls `each(examples, string)` for strings [from, from + count). */
+export async function forEachStringCandidates(set, seedStep, from, count, each) {
+  for (let i = from; i < from + count; i++) {
+    // Touching pairs twice as common as bench-detect's: they are what detect() finds hardest.
+    const s = digitString(set, seedStep * (i + 1), { length: [1, 8], owners: true, touching: 0.3 });
+    let image = { width: s.width, height: s.height, channels: 1, data: s.data };
+    if (i % 3 === 2) {
+      const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
+        .jpeg({ quality: 40 + ((i * 7) % 50) })
+        .toBuffer();
+      image = await decodeImage(new Uint8Array(jpeg));
+    }
+    each(verifierExamples(segment(image), s.owners), s);
+  }
+}
