@@ -73,6 +73,12 @@ const PEEL_RULE = { minHeight: 0.85, minConfidence: 0.99 };
  */
 const DROP_COST = Math.log(0.05);
 
+/**
+ * Log-prior added per digit read: the verifier tends to call a touching pair one digit, so readings with more
+ * digits get a little credit (tuned on held-out synthetic strings, 4 × 300: +0.6 % read whole).
+ */
+const DIGIT_BONUS = 0.5;
+
 /** Below this verifier probability a candidate is not classified (log 1e-3 ≈ −6.9, well under DROP_COST). */
 const MIN_SINGLE = 1e-3;
 
@@ -185,8 +191,8 @@ function readByRules(s: Segmentation, model: DigitModel | Sequential, options: D
 /**
  * With a verifier: each line is read left to right by dynamic programming over its components. A stretch of 1–3
  * neighbouring components becomes one digit (joined), or one component becomes 1–3 digits (whole, split, a 1
- * peeled off), or a component is dropped as not a digit. A digit scores log(P(one whole digit) · confidence), a
- * dropped component log(1 − P(one whole digit)); the reading with the highest total wins.
+ * peeled off), or a component is dropped as not a digit. A digit scores log(P(one whole digit) · confidence) +
+ * DIGIT_BONUS, a dropped component DROP_COST + log(1 − P(one whole digit)); the reading with the highest total wins.
  */
 function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options: DetectOptions): Scored[] {
   const scored = scoreAll(s, lineCandidates(s), model, options);
@@ -206,7 +212,7 @@ function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options
       if (drop > best[j]) [best[j], choice[j]] = [drop, { from: j - 1, digits: [] }];
       for (let i = Math.max(0, j - JOIN_ATOMS); i < j; i++)
         for (const digits of readingsOf(s, line, i, j)) {
-          const total = best[i] + digits.reduce((sum, c) => sum + logP(c), 0);
+          const total = best[i] + digits.reduce((sum, c) => sum + logP(c) + DIGIT_BONUS, 0);
           if (total > best[j]) [best[j], choice[j]] = [total, { from: i, digits }];
         }
     }
