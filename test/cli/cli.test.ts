@@ -360,6 +360,16 @@ describe('digits CLI', () => {
     expect(j.digits.map((d) => String(d.label)).join('')).toBe(j.text);
     expect(j.digits[0].box.width).toBeGreaterThan(0);
     expect((await sharp(annotated).metadata()).width).toBe(s.width);
+    // The shipped model and verifier read it right; --no-verifier reads by the rules; a missing verifier is named.
+    const shipped = await digits('detect', file, '--json');
+    expect(shipped.code, shipped.stderr).toBe(0);
+    expect(lastJson(shipped.stdout).text).toBe(s.text);
+    const rules = await digits('detect', file, '--no-verifier', '--json');
+    expect(rules.code, rules.stderr).toBe(0);
+    expect(lastJson(rules.stdout).text).toMatch(/^\d+$/);
+    const missing = await digits('detect', file, '--verifier', join(dir, 'nov.h5'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim()).toMatch(/^error: .*nov\.h5: no such file$/);
     const b = await digits('bench-detect', '--model', kil, '--count', '3', '--json');
     expect(b.code, b.stderr).toBe(0);
     const bj = lastJson(b.stdout) as Record<string, number>;
