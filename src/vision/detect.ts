@@ -2,17 +2,19 @@
  * Many digits in one picture (a written number, a meter, a form): find the candidates, classify each like a
  * single digit, drop what is not a digit, and read them in order.
  *
- * 1. The image is made light-ink-on-dark, denoised and thresholded as in preprocess.ts.
- * 2. Candidates are the connected components of the ink, without specks and frame lines.
- * 3. Pieces of one digit (a 5's flag, a broken stroke) are merged: components that overlap mostly in x and are
- *    close in y.
- * 4. Touching digits are split: a candidate wider than a digit is also cut at the columns with the least ink
- *    into 2 or 3 parts, and the reading whose parts the model is surer of (geometric mean of confidences) wins.
- *    A narrow 1 touching its neighbour barely widens it, so candidates somewhat wider than the image's typical
- *    digit are also tried with a 1 taken off either side at a deep valley of the column ink (see PEEL).
- * 5. Each candidate is preprocessed (crop, 20 px, centre of mass) and all are classified in one batch; those
- *    below `minConfidence` are rejected as non-digits.
- * 6. Reading order: boxes are grouped into lines by vertical overlap, lines top to bottom, boxes left to right.
+ * 1. segment.ts makes the image light-ink-on-dark, denoised and thresholded as in preprocess.ts, takes the
+ *    connected components of the ink (without specks and frame lines) as candidates, groups them into lines,
+ *    and lists the ways to read them: cuts at the valleys of the column ink (touching digits), joins of
+ *    neighbouring pieces (a broken digit).
+ * 2. Every candidate is preprocessed as one digit (crop, 20 px, centre of mass) and classified in one batch.
+ * 3. With a segmentation verifier (what loadModel() gives), it also judges each candidate one whole digit or not,
+ *    and each line is read by dynamic programming: the reading whose digits are together most probable wins
+ *    (readByVerifier).
+ *    Without one (a bare network), rules decide: pieces that overlap mostly in x are merged, a candidate wider
+ *    than a digit is cut into 2 or 3 where the model is surer of the parts, and a narrow 1 touching its
+ *    neighbour is peeled off (readByRules).
+ * 4. Digits below `minConfidence` are rejected as non-digits; the rest are put in reading order: lines top to
+ *    bottom, left to right within a line.
  */
 import type { Sequential } from '../nn/sequential.js';
 import { predict } from '../train/evaluate.js';
