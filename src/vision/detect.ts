@@ -23,6 +23,7 @@ import type { Preprocessed } from './preprocess.js';
 import { networkOf, type DigitModel } from './digit-model.js';
 import { classifyPreprocessed, type Recognition, type RecognizeOptions } from './recognize.js';
 import {
+  candidateKey,
   contextView,
   digitView,
   JOIN_ATOMS,
@@ -92,8 +93,6 @@ interface Scored {
   single: number;
 }
 
-const keyOf = (c: Candidate) => `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
-
 /**
  * Classifies every candidate given, once each, in batches: digit views through the model, and both views through
  * the verifier when there is one. Candidates with no ink left are absent from the result.
@@ -106,7 +105,7 @@ function scoreAll(
 ): Map<string, Scored> {
   const unique = new Map<string, { cand: Candidate; pre: Preprocessed }>();
   for (const c of cands) {
-    const key = keyOf(c);
+    const key = candidateKey(c);
     if (unique.has(key)) continue;
     const pre = digitView(s, c, options);
     if (pre) unique.set(key, { cand: c, pre });
@@ -149,7 +148,7 @@ function readByRules(s: Segmentation, model: DigitModel | Sequential, options: D
     c.width > 1.5 * Math.max(c.height, 0.8 * s.digitHeight) || c.width > 1.6 * s.typicalWidth;
   const all = s.merged.flatMap((a) => [a.cand, ...a.splits.flat(), ...a.peels.flatMap((p) => p.parts)]);
   const scored = scoreAll(s, all, model, options);
-  const get = (c: Candidate) => scored.get(keyOf(c));
+  const get = (c: Candidate) => scored.get(candidateKey(c));
   const score = (parts: Candidate[]) => {
     let logSum = 0;
     for (const c of parts) logSum += Math.log(Math.max(1e-9, get(c)?.r.confidence ?? 0));
@@ -199,7 +198,7 @@ function readByRules(s: Segmentation, model: DigitModel | Sequential, options: D
 function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options: DetectOptions): Scored[] {
   const scored = scoreAll(s, lineCandidates(s), model, options);
   const logP = (c: Candidate) => {
-    const f = scored.get(keyOf(c));
+    const f = scored.get(candidateKey(c));
     return f ? Math.log(Math.max(1e-9, f.single * f.r.confidence)) : -Infinity;
   };
   const found: Scored[] = [];
@@ -209,7 +208,7 @@ function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options
     const choice: { from: number; digits: Candidate[] }[] = new Array(n + 1);
     best[0] = 0;
     for (let j = 1; j <= n; j++) {
-      const whole = scored.get(keyOf(line[j - 1].cand));
+      const whole = scored.get(candidateKey(line[j - 1].cand));
       const drop = best[j - 1] + DROP_COST + Math.log(Math.max(1e-9, 1 - (whole?.single ?? 0)));
       if (drop > best[j]) [best[j], choice[j]] = [drop, { from: j - 1, digits: [] }];
       for (let i = Math.max(0, j - JOIN_ATOMS); i < j; i++)
@@ -220,7 +219,7 @@ function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options
     }
     const picked: Candidate[] = [];
     for (let j = n; j > 0; j = choice[j].from) picked.unshift(...choice[j].digits);
-    for (const c of picked) found.push(scored.get(keyOf(c))!);
+    for (const c of picked) found.push(scored.get(candidateKey(c))!);
   }
   return found;
 }

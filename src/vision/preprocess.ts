@@ -301,14 +301,27 @@ export function preprocess(image: RawImage, options: PreprocessOptions = {}): Pr
     }
   const ox = Math.round(size / 2 - cx / mass);
   const oy = Math.round(size / 2 - cy / mass);
-  const pixels = new Uint8Array(size * size);
+  const pixels = placeInField(small, tw, th, ox, oy, size);
+  return { pixels, box: { x: x0, y: y0, width: bw, height: bh }, inverted, threshold };
+}
+
+/** A tw×th float image put into a size×size byte field with its top-left at (ox, oy), rounded; what falls outside is cut. */
+export function placeInField(
+  small: Float32Array,
+  tw: number,
+  th: number,
+  ox: number,
+  oy: number,
+  size: number,
+): Uint8Array {
+  const field = new Uint8Array(size * size);
   for (let y = 0; y < th; y++) {
     const yy = y + oy;
     if (yy < 0 || yy >= size) continue;
     for (let x = 0; x < tw; x++) {
       const xx = x + ox;
-      if (xx >= 0 && xx < size) pixels[yy * size + xx] = Math.min(255, Math.round(small[y * tw + x]));
+      if (xx >= 0 && xx < size) field[yy * size + xx] = Math.min(255, Math.round(small[y * tw + x]));
     }
   }
-  return { pixels, box: { x: x0, y: y0, width: bw, height: bh }, inverted, threshold };
+  return field;
 }

@@ -12,6 +12,7 @@
 import { connectedComponents, type Component } from './components.js';
 import {
   inkImage,
+  placeInField,
   preprocess,
   resizeArea,
   type PreprocessOptions,
@@ -87,6 +88,9 @@ const union = (a: Box, b: Box): Box => {
 /** Joining neighbouring components into one digit: at most this many, with gaps under this × digit height. */
 export const JOIN_ATOMS = 3;
 const JOIN = { maxGap: 0.35, maxWidth: 1.6 };
+
+/** A candidate's identity (box and components), to classify each only once. */
+export const candidateKey = (c: Candidate) => `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
 
 /** Candidates `a` and `b` as one. */
 export function join(a: Candidate, b: Candidate): Candidate {
@@ -272,12 +276,9 @@ export function segment(image: RawImage, invert?: boolean): Segmentation {
       const minPart = Math.max(2, Math.round(0.1 * digitHeight));
       const xs = [...at].filter((x) => x >= minPart && x <= c.width - minPart).sort((a, b) => a - b);
       for (const [i, x] of xs.entries()) {
-        cuts.push(cutAt(c, x));
-        for (const x2 of xs.slice(i + 1))
-          if (x2 - x >= minPart) {
-            const [left, rest] = cutAt(c, x);
-            cuts.push([left, ...cutAt(rest, x2 - x)]);
-          }
+        const [left, rest] = cutAt(c, x);
+        cuts.push([left, rest]);
+        for (const x2 of xs.slice(i + 1)) if (x2 - x >= minPart) cuts.push([left, ...cutAt(rest, x2 - x)]);
       }
     }
     return { cand: c, splits, peels, cuts };
@@ -349,18 +350,7 @@ export function contextView(s: Segmentation, c: Candidate): Uint8Array {
   const tw = Math.max(1, Math.round(c.width * scale));
   const th = Math.max(1, Math.round(c.height * scale));
   const small = resizeArea(ink, c.width, c.height, tw, th);
-  const out = new Uint8Array(VIEW_SIZE * VIEW_SIZE);
-  const ox = Math.round((VIEW_SIZE - tw) / 2);
-  const oy = Math.round((VIEW_SIZE - th) / 2);
-  for (let y = 0; y < th; y++) {
-    const yy = y + oy;
-    if (yy < 0 || yy >= VIEW_SIZE) continue;
-    for (let x = 0; x < tw; x++) {
-      const xx = x + ox;
-      if (xx >= 0 && xx < VIEW_SIZE) out[yy * VIEW_SIZE + xx] = Math.min(255, Math.round(small[y * tw + x]));
-    }
-  }
-  return out;
+  return placeInField(small, tw, th, Math.round((VIEW_SIZE - tw) / 2), Math.round((VIEW_SIZE - th) / 2), VIEW_SIZE);
 }
 
 /** The verifier's input: the digit view and the context view side by side (28 rows × 56 columns). */

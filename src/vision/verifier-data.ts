@@ -4,7 +4,15 @@
  * its ink is one digit's and it holds nearly all of that digit's ink; a piece, a pair or a smudge (0) when
  * clearly not; in between it is left out rather than taught either way.
  */
-import { contextView, digitView, lineCandidates, verifierInput, type Candidate, type Segmentation } from './segment.js';
+import {
+  candidateKey,
+  contextView,
+  digitView,
+  lineCandidates,
+  verifierInput,
+  type Candidate,
+  type Segmentation,
+} from './segment.js';
 
 /** Share of a candidate's ink from its main digit, and share of that digit's ink it holds. */
 const WHOLE = { share: 0.9, coverage: 0.85 };
@@ -31,7 +39,7 @@ export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierE
   const out: VerifierExamples = { inputs: [], labels: [], candidates: [], digits: [], digitViews: [] };
   const seen = new Set<string>();
   for (const c of lineCandidates(s)) {
-    const key = `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
+    const key = candidateKey(c);
     if (seen.has(key)) continue;
     seen.add(key);
     const ids = new Set(c.ids);
