@@ -17,6 +17,10 @@ const windows: [string, Window][] = [
   ['26×26×32 pool 2', makeWindow({ h: 26, w: 26, c: 32 }, [2, 2], [2, 2], 'valid')],
   ['11×11×64 pool 2', makeWindow({ h: 11, w: 11, c: 64 }, [2, 2], [2, 2], 'valid')],
   ['7×7×5 pool 3 stride 2 same', makeWindow({ h: 7, w: 7, c: 5 }, [3, 3], [2, 2], 'same')],
+  ['11×9×8 pool 2 same', makeWindow({ h: 11, w: 9, c: 8 }, [2, 2], [2, 2], 'same')],
+  ['9×9×4 pool 2 stride 3 (gaps)', makeWindow({ h: 9, w: 9, c: 4 }, [2, 2], [3, 3], 'valid')],
+  // After a ReLU (the input below is then clamped at 0, so windows tie at 0 and route nothing).
+  ['12×12×8 pool 2 after ReLU', { ...makeWindow({ h: 12, w: 12, c: 8 }, [2, 2], [2, 2], 'valid'), reluInput: 1 }],
 ];
 
 describe('makeWindow', () => {
@@ -46,7 +50,7 @@ for (const threads of [1, 2]) {
         const inSize = n * win.h * win.w * win.c;
         const rows = n * win.oh * win.ow;
         const K = win.kh * win.kw * win.c;
-        const x = randomFloats(inSize, 11);
+        const x = randomFloats(inSize, 11).map((v) => (win.reluInput ? Math.max(v, 0) : v));
         const d = randomFloats(rows * K, 12);
         const dyPool = randomFloats(rows * win.c, 13);
         const out = [wasm, ref].map((k) => {
@@ -91,8 +95,12 @@ for (const threads of [1, 2]) {
         for (let i = 0; i < rows * K; i++) lhs += out[1].cols[i] * d[i];
         for (let i = 0; i < inSize; i++) rhs += x[i] * out[1].dx[i];
         expect(Math.abs(lhs - rhs)).toBeLessThan(1e-3 * (1 + Math.abs(lhs)));
-        // Every pooled value is the input at its recorded position.
-        expect(out[1].y.filter((v, i) => v !== x[out[1].arg[i]]).length).toBe(0);
+        // Every pooled value is the input at its recorded position; after a ReLU, windows whose maximum is 0
+        // (and only those) record none.
+        const unrouted = out[1].y.filter((v, i) => out[1].arg[i] < 0 && v === 0).length;
+        expect(out[1].y.filter((v, i) => out[1].arg[i] >= 0 && v !== x[out[1].arg[i]]).length).toBe(0);
+        expect(out[1].arg.filter((a) => a < 0).length).toBe(unrouted);
+        if (win.reluInput) expect(unrouted).toBeGreaterThan(0);
       });
     }
 

@@ -693,40 +693,44 @@ export function col2im(g: usize, cols: usize, dx: usize, b0: i32, b1: i32): void
 }
 
 /**
- * Max pooling of output pixels [r0, r1) (r = (b·oh + oy)·ow + ox): y[r][ch] = max over the window (cells
- * outside the image ignored), arg[r][ch] = flat index into x of the first maximum.
+ * Output rows [r0, r1) of max pooling: y = the window's maximum per channel (cells outside the image ignored),
+ * arg (int32) = the flat x index of its first occurrence, −1 if none (or, after a ReLU, if the maximum is 0).
  */
 export function maxPool(g: usize, x: usize, y: usize, arg: usize, r0: i32, r1: i32): void {
   const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
   const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
   const oh = geo(g, G_OH), ow = geo(g, G_OW);
   const reluInput = geo(g, G_RELU) != 0;
+  const lanes = i32x4(0, 1, 2, 3);
+  const none = i32x4.splat(-1);
+  let ox = r0 % ow;
+  let oy = (r0 / ow) % oh;
+  let b = r0 / (ow * oh);
   for (let r = r0; r < r1; r++) {
-    const ox = r % ow;
-    const t = r / ow;
-    const oy = t % oh;
-    const b = t / oh;
     const y0 = max(0, oy * sh - pt), y1 = min(h, oy * sh - pt + kh);
     const x0 = max(0, ox * sw - pl), x1 = min(w, ox * sw - pl + kw);
+    const first = ((b * h + y0) * w + x0) * c; // flat index of the window's first cell, channel 0
     const out = y + (<usize>(r * c) << 2);
     const outArg = arg + (<usize>(r * c) << 2);
     let ch = 0;
     for (; ch + 4 <= c; ch += 4) {
+      // Track the winning cell's offset from `first`; the flat index is added once at the end.
       let best = f32x4.splat(-Infinity);
-      let bestAt = i32x4.splat(-1);
-      for (let iy = y0; iy < y1; iy++) {
-        for (let ix = x0; ix < x1; ix++) {
-          const i = ((b * h + iy) * w + ix) * c + ch;
-          const v = v128.load(x + (<usize>i << 2));
+      let bestOff = none;
+      const p = x + (<usize>(first + ch) << 2);
+      for (let iy = 0; iy < y1 - y0; iy++) {
+        for (let ix = 0; ix < x1 - x0; ix++) {
+          const off = (iy * w + ix) * c;
+          const v = v128.load(p + (<usize>off << 2));
           const gt = f32x4.gt(v, best);
           best = v128.bitselect(v, best, gt);
-          bestAt = v128.bitselect(i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3)), bestAt, gt);
+          bestOff = v128.bitselect(i32x4.splat(off), bestOff, gt);
         }
       }
-      // After a ReLU, a window whose maximum is 0 passes no gradient back (the ReLU's backward, fused).
-      if (reluInput) bestAt = v128.bitselect(bestAt, i32x4.splat(-1), f32x4.gt(best, f32x4.splat(0)));
+      const found = reluInput ? f32x4.gt(best, f32x4.splat(0)) : i32x4.ne(bestOff, none);
+      const at = i32x4.add(i32x4.add(i32x4.splat(first + ch), lanes), bestOff);
       v128.store(out + (<usize>ch << 2), best);
-      v128.store(outArg + (<usize>ch << 2), bestAt);
+      v128.store(outArg + (<usize>ch << 2), v128.bitselect(at, none, found));
     }
     for (; ch < c; ch++) {
       let best: f32 = -Infinity;
@@ -745,19 +749,58 @@ export function maxPool(g: usize, x: usize, y: usize, arg: usize, r0: i32, r1: i
       store<f32>(out + (<usize>ch << 2), best);
       store<i32>(outArg + (<usize>ch << 2), bestAt);
     }
+    if (++ox == ow) {
+      ox = 0;
+      if (++oy == oh) {
+        oy = 0;
+        b++;
+      }
+    }
   }
 }
 
 /** Images [b0, b1) of dx = dy routed to each window's maximum (overwrites dx). */
 export function maxPoolBackward(g: usize, dy: usize, arg: usize, dx: usize, b0: i32, b1: i32): void {
-  const inSize = geo(g, G_H) * geo(g, G_W) * geo(g, G_C);
-  const outSize = geo(g, G_OH) * geo(g, G_OW) * geo(g, G_C);
-  memory.fill(dx + (<usize>b0 * inSize << 2), 0, <usize>(b1 - b0) * inSize << 2);
-  for (let i = b0 * outSize; i < b1 * outSize; i++) {
-    const at = load<i32>(arg + (<usize>i << 2));
-    if (at >= 0) {
-      const d = dx + (<usize>at << 2);
-      store<f32>(d, load<f32>(d) + load<f32>(dy + (<usize>i << 2)));
+  const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const oh = geo(g, G_OH), ow = geo(g, G_OW);
+  const inSize = h * w * c;
+  const outSize = oh * ow * c;
+  if (sh < kh || sw < kw || (c & 3) != 0) {
+    // Overlapping windows (a cell can win in several) or ragged channels: zero, then add each gradient in.
+    memory.fill(dx + (<usize>b0 * inSize << 2), 0, <usize>(b1 - b0) * inSize << 2);
+    for (let i = b0 * outSize; i < b1 * outSize; i++) {
+      const at = load<i32>(arg + (<usize>i << 2));
+      if (at >= 0) {
+        const d = dx + (<usize>at << 2);
+        store<f32>(d, load<f32>(d) + load<f32>(dy + (<usize>i << 2)));
+      }
+    }
+    return;
+  }
+  // Disjoint windows: each cell is written once, dy where it won and 0 elsewhere. Cells no window covers
+  // (a remainder row or column, or a gap between windows) are zeroed first.
+  const covered = pt == 0 && pl == 0 && sh == kh && sw == kw && oh * sh == h && ow * sw == w;
+  if (!covered) memory.fill(dx + (<usize>b0 * inSize << 2), 0, <usize>(b1 - b0) * inSize << 2);
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let b = b0; b < b1; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = max(0, oy * sh - pt), y1 = min(h, oy * sh - pt + kh);
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = max(0, ox * sw - pl), x1 = min(w, ox * sw - pl + kw);
+        const o = ((b * oh + oy) * ow + ox) * c;
+        for (let ch = 0; ch < c; ch += 4) {
+          const d = v128.load(dy + (<usize>(o + ch) << 2));
+          const a = v128.load(arg + (<usize>(o + ch) << 2));
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const i = ((b * h + iy) * w + ix) * c + ch;
+              const won = i32x4.eq(a, i32x4.add(i32x4.splat(i), lanes));
+              v128.store(dx + (<usize>i << 2), v128.and(d, won));
+            }
+          }
+        }
+      }
     }
   }
 }
