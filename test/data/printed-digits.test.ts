@@ -1,15 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEBIAN_DIGIT_FONTS, installedFonts, printedDigits } from '../../src/data/printed-digits.js';
 import { loadModelFile } from '../../src/io/model-file.js';
 import { recognizeAll } from '../../src/vision/recognize.js';
 import { fixture } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/formats.js';
 
 describe('printed digits', () => {
   it('finds font files in the first directory that has them and leaves missing ones out', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fonts-'));
+    const dir = tempDir('digits-fonts-');
     writeFileSync(join(dir, 'DejaVuSerif.ttf'), '');
     const found = installedFonts(DEBIAN_DIGIT_FONTS, ['/nonexistent', dir]);
     expect(found).toEqual([{ name: 'DejaVu Serif', file: 'DejaVuSerif.ttf', path: join(dir, 'DejaVuSerif.ttf') }]);

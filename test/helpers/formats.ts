@@ -1,11 +1,20 @@
 import { zipSync } from 'fflate';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A fresh temporary directory. */
+const made: string[] = [];
+
+/** A fresh temporary directory, removed after the test file (test/setup.ts). */
 export function tempDir(prefix = 'digits-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** IDX bytes of unsigned-byte data with the given dims. */

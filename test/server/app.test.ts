@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { preset } from '../../src/nn/presets.js';
 import { predict } from '../../src/train/evaluate.js';
 import { loadModel, type DigitModel } from '../../src/vision/model.js';
 import { fixture } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/formats.js';
 
 const test = loadMnist().test!;
 
@@ -37,7 +37,7 @@ describe('HTTP API on loopback', () => {
   let model: DigitModel;
   let app: FastifyInstance;
   let base: string;
-  const web = mkdtempSync(join(tmpdir(), 'digits-web-'));
+  const web = tempDir('digits-web-');
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>digits</title>');
 
   beforeAll(async () => {

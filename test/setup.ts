@@ -1,0 +1,5 @@
+import { afterAll } from 'vitest';
+import { removeTempDirs } from './helpers/formats.js';
+
+// Each test file leaves no temporary directories behind.
+afterAll(removeTempDirs);
