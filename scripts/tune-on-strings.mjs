@@ -4,7 +4,7 @@
 // So detect()'s own whole-digit candidates on synthetic strings made from the MNIST *training* digits
 // (bench-detect uses the test digits), labelled by where their ink came from (src/vision/verifier-data.ts), are
 // mixed with MNIST's training set for a few epochs at a low rate. Seeded: the same command gives the same file.
-// Usage: node scripts/tune-on-strings.mjs [in=models/default.h5] [out=models/default.h5] [strings=6000] [epochs=3]
+// Usage: node scripts/tune-on-strings.mjs [in=models/default.h5] [out=models/default.h5] [strings=12000] [epochs=4]
 import {
   Adam,
   AUGMENT_PRESETS,
@@ -20,8 +20,8 @@ import { forEachStringCandidates } from './string-candidates.mjs';
 
 const input = process.argv[2] ?? 'models/default.h5';
 const out = process.argv[3] ?? 'models/default.h5';
-const strings = Number(process.argv[4] ?? 6000);
-const epochs = Number(process.argv[5] ?? 3);
+const strings = Number(process.argv[4] ?? 12000);
+const epochs = Number(process.argv[5] ?? 4);
 const { train, test } = loadMnist();
 
 const started = performance.now();

@@ -1,15 +1,17 @@
 /**
- * Where the digits of a larger image may be: the ink as connected components, grouped into lines, and the ways
- * to read each line as digits — a component whole, cut into 2 or 3 (touching digits), with a narrow 1 peeled off
- * its side, or 2–3 neighbouring components joined (pieces of one broken digit). detect.ts chooses among them;
- * the segmentation verifier is trained on the same candidates (see verifier-data.ts).
+ * Where the digits of a larger image may be: the ink (found by hysteresis, so that faint strokes stay with their
+ * digit) as connected components, grouped into lines, and the ways to read each line as digits — a component
+ * whole, cut into 2 or 3 (touching digits), with a narrow 1 peeled off its side, or 2–3 neighbouring components
+ * joined (pieces of one broken digit). detect.ts chooses among them; the segmentation verifier is trained on the
+ * same candidates (see verifier-data.ts).
  *
  * Every candidate can be viewed two ways, each 28×28 light ink on black:
  * - `digit`: preprocessed as a single digit (crop, longest side 20 px, centre of mass), what the classifier reads;
  * - `context`: the same ink at the line's scale (a digit of typical height 20 px tall), centred on the box, so
  *   that size and width show: a pair is wide, a fragment small. The verifier reads both side by side.
  */
-import { connectedComponents, type Component } from './components.js';
+import type { Component } from './components.js';
+import { hysteresisInk } from './hysteresis.js';
 import {
   inkImage,
   placeInField,
@@ -49,7 +51,10 @@ export interface Atom {
 export interface Segmentation {
   width: number;
   height: number;
-  /** The ink image (light ink on dark, denoised) and its Otsu threshold. */
+  /**
+   * The ink image (light ink on dark, denoised, background levelled) and the low threshold its ink was found
+   * with (hysteresis.ts): a labelled pixel's ink is its level above this.
+   */
   data: Uint8Array;
   threshold: number;
   inverted: boolean;
@@ -229,11 +234,13 @@ export function readingOrder(boxes: Box[]): { order: number[]; line: number[] } 
 
 /** Finds the candidates of an image (none when nothing is written on it). */
 export function segment(image: RawImage, invert?: boolean): Segmentation {
-  const { width: w, height: h, data, inverted, threshold, hasInk } = inkImage(image, invert);
-  const mask = new Uint8Array(w * h);
+  const ink = inkImage(image, invert);
+  const { width: w, height: h, inverted } = ink;
   // No contrast (a blank page) or no level clearly above the threshold: nothing written.
-  if (hasInk) for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;
-  const { labels, components } = connectedComponents(mask, w, h);
+  const found = ink.hasInk
+    ? hysteresisInk(ink.data, w, h)
+    : { data: ink.data, low: ink.threshold, labels: new Int32Array(w * h), components: [] };
+  const { data, labels, components, low: threshold } = found;
   const none = { width: w, height: h, data, threshold, inverted, labels, digitHeight: 0, typicalWidth: 0 };
   // The tallest plausible component sets the digit height; specks and edge lines go.
   const band = Math.max(2, Math.round(0.03 * Math.min(w, h)));

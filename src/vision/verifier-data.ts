@@ -1,8 +1,8 @@
 /**
  * Training examples for the segmentation verifier (see DigitModel.verifier): the candidates detect() weighs on a
  * synthetic string, each labelled by where its ink came from. A candidate is one whole digit (1) when nearly all
- * its ink is one digit's and it holds nearly all of that digit's ink; a piece, a pair or a smudge (0) when
- * clearly not; in between it is left out rather than taught either way.
+ * its ink is one digit's, it holds nearly all of that digit's ink and little of any other's; a piece, a pair or a
+ * smudge (0) when clearly not; in between it is left out rather than taught either way.
  */
 import {
   candidateKey,
@@ -14,9 +14,13 @@ import {
   type Segmentation,
 } from './segment.js';
 
-/** Share of a candidate's ink from its main digit, and share of that digit's ink it holds. */
-const WHOLE = { share: 0.9, coverage: 0.85 };
-const NOT_WHOLE = { share: 0.75, coverage: 0.65 };
+/**
+ * Share of a candidate's ink from its main digit, share of that digit's ink it holds, and the largest share of
+ * any other digit's ink it holds. The last catches a pair whose second digit has little ink (a thin 1 against
+ * a 3): its share barely moves, but the candidate holds a whole second digit.
+ */
+const WHOLE = { share: 0.9, coverage: 0.85, other: 0.25 };
+const NOT_WHOLE = { share: 0.75, coverage: 0.65, other: 0.5 };
 
 export interface VerifierExamples {
   /** One 28×56 verifier input per example. */
@@ -58,9 +62,11 @@ export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierE
     for (const [owner, v] of tally) if (owner > 0 && v > mainInk) [main, mainInk] = [owner, v];
     const share = total > 0 ? mainInk / total : 0;
     const coverage = main > 0 ? mainInk / digitInk[main] : 0;
+    let other = 0;
+    for (const [owner, v] of tally) if (owner > 0 && owner !== main) other = Math.max(other, v / digitInk[owner]);
     let label: number;
-    if (share >= WHOLE.share && coverage >= WHOLE.coverage) label = 1;
-    else if (share < NOT_WHOLE.share || coverage < NOT_WHOLE.coverage) label = 0;
+    if (share >= WHOLE.share && coverage >= WHOLE.coverage && other < WHOLE.other) label = 1;
+    else if (share < NOT_WHOLE.share || coverage < NOT_WHOLE.coverage || other >= NOT_WHOLE.other) label = 0;
     else continue;
     const pre = digitView(s, c);
     if (!pre) continue;

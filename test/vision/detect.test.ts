@@ -12,7 +12,7 @@ import { fixture } from '../helpers/fixtures.js';
 
 const test = loadMnist().test!;
 /** Indices into a held-out range of the generator whose strings the rules misread (see the verifier test). */
-const VERIFIER_CASES = [88, 107, 129];
+const VERIFIER_CASES = [2, 41, 64];
 
 /** MNIST test digits `indices` drawn 2× as dark ink on white paper at the given top-left corners. */
 function page(w: number, h: number, placed: [number, number, number][]): RawImage {

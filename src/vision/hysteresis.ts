@@ -1,0 +1,110 @@
+/**
+ * Ink by hysteresis (as in Canny's edge linking): a pixel is ink when it is above a low threshold and connected
+ * to a pixel above the high one. Faint strokes (thinned, blurred, lightly pressed) then stay joined to the rest
+ * of their digit instead of breaking into specks that are dropped, while faint marks that touch no clear ink
+ * are still left out. The low threshold follows the local background, so uneven lighting does not flood a
+ * page's brighter side.
+ */
+import { connectedComponents, type Component } from './components.js';
+import { otsuThreshold } from './preprocess.js';
+
+/** Where between the background and the high threshold the low one lies (tuned on held-out synthetic strings). */
+export const LOW_FRACTION = 0.4;
+/** Side of the blocks whose median levels estimate the local background, in pixels. */
+const BLOCK = 32;
+
+/**
+ * The background level around each pixel of an ink image (ink bright, background dark): the median of each
+ * block, the lowest among its 3×3 neighbour blocks (a block a thick stroke fills is not background), then
+ * interpolated between block centres; and the typical level (the median block's).
+ */
+export function localBackground(
+  data: Uint8Array,
+  width: number,
+  height: number,
+): { perPixel: Float32Array; typical: number } {
+  const bw = Math.max(1, Math.round(width / BLOCK));
+  const bh = Math.max(1, Math.round(height / BLOCK));
+  const medians = new Float32Array(bw * bh);
+  const hist = new Uint32Array(256);
+  for (let by = 0; by < bh; by++) {
+    const y0 = Math.floor((by * height) / bh);
+    const y1 = Math.floor(((by + 1) * height) / bh);
+    for (let bx = 0; bx < bw; bx++) {
+      const x0 = Math.floor((bx * width) / bw);
+      const x1 = Math.floor(((bx + 1) * width) / bw);
+      hist.fill(0);
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) hist[data[y * width + x]]++;
+      const half = ((y1 - y0) * (x1 - x0)) / 2;
+      let seen = 0;
+      let v = 0;
+      while (v < 255 && seen + hist[v] < half) seen += hist[v++];
+      medians[by * bw + bx] = v;
+    }
+  }
+  const lowest = new Float32Array(bw * bh);
+  for (let by = 0; by < bh; by++)
+    for (let bx = 0; bx < bw; bx++) {
+      let m = Infinity;
+      for (let y = Math.max(0, by - 1); y <= Math.min(bh - 1, by + 1); y++)
+        for (let x = Math.max(0, bx - 1); x <= Math.min(bw - 1, bx + 1); x++) m = Math.min(m, medians[y * bw + x]);
+      lowest[by * bw + bx] = m;
+    }
+  const perPixel = new Float32Array(width * height);
+  // Each column's two neighbour block centres and weight, computed once.
+  const cx0 = new Int32Array(width);
+  const cx1 = new Int32Array(width);
+  const ctx = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(bw - 1, Math.max(0, ((x + 0.5) * bw) / width - 0.5));
+    cx0[x] = Math.floor(fx);
+    cx1[x] = Math.min(bw - 1, cx0[x] + 1);
+    ctx[x] = fx - cx0[x];
+  }
+  for (let y = 0; y < height; y++) {
+    // Position in block-centre coordinates, clamped at the outer centres.
+    const fy = Math.min(bh - 1, Math.max(0, ((y + 0.5) * bh) / height - 0.5));
+    const r0 = Math.floor(fy) * bw;
+    const r1 = Math.min(bh - 1, Math.floor(fy) + 1) * bw;
+    const ty = fy - Math.floor(fy);
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const tx = ctx[x];
+      const top = lowest[r0 + cx0[x]] * (1 - tx) + lowest[r0 + cx1[x]] * tx;
+      const bottom = lowest[r1 + cx0[x]] * (1 - tx) + lowest[r1 + cx1[x]] * tx;
+      perPixel[row + x] = top + (bottom - top) * ty;
+    }
+  }
+  const typical = Float32Array.from(lowest).sort()[lowest.length >> 1];
+  return { perPixel, typical };
+}
+
+/**
+ * An ink image with its background made level (each pixel minus its local background, plus the typical one),
+ * and its ink components by hysteresis: pixels above `low` = the background + `fraction` of the way to the high
+ * threshold (Otsu's), in components that reach above the high one.
+ */
+export function hysteresisInk(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  fraction = LOW_FRACTION,
+): { data: Uint8Array; low: number; labels: Int32Array; components: Component[] } {
+  const { perPixel, typical } = localBackground(data, width, height);
+  const clamped = new Uint8ClampedArray(data.length); // stores round(v) clamped to 0–255
+  for (let i = 0; i < data.length; i++) clamped[i] = data[i] - perPixel[i] + typical;
+  const level = new Uint8Array(clamped.buffer);
+  const high = otsuThreshold(level);
+  const low = Math.round(typical + fraction * Math.max(0, high - typical));
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < mask.length; i++) mask[i] = level[i] > low ? 1 : 0;
+  const weak = connectedComponents(mask, width, height);
+  // Keep the components with strong ink, renumbered 1, 2, … in the order found.
+  const id = new Int32Array(weak.components.length + 1);
+  for (let i = 0; i < mask.length; i++) if (level[i] > high) id[weak.labels[i]] = 1;
+  const components: Component[] = [];
+  for (const c of weak.components) if (id[c.id]) components.push({ ...c, id: (id[c.id] = components.length + 1) });
+  const labels = weak.labels;
+  for (let i = 0; i < labels.length; i++) labels[i] = id[labels[i]];
+  return { data: level, low, labels, components };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { hysteresisInk, localBackground } from '../../src/vision/hysteresis.js';
+
+/** An ink image (ink bright on dark): background `bg(x, y)`, with rectangles of ink at the given levels. */
+function inkImage(w: number, h: number, bg: (x: number, y: number) => number, rects: number[][]): Uint8Array {
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = Math.round(bg(x, y));
+  for (const [x0, y0, rw, rh, level] of rects)
+    for (let y = y0; y < y0 + rh; y++) for (let x = x0; x < x0 + rw; x++) data[y * w + x] = level;
+  return data;
+}
+
+describe('localBackground', () => {
+  it('follows a lighting gradient and ignores strokes on it', () => {
+    const w = 320;
+    const h = 160;
+    const ramp = (x: number) => 20 + (60 * x) / w;
+    // Vertical strokes 6 px wide every 40 px: ink covers 15 % of every block.
+    const strokes = Array.from({ length: 8 }, (_, k) => [k * 40 + 17, 20, 6, 120, 250]);
+    const { perPixel, typical } = localBackground(inkImage(w, h, ramp, strokes), w, h);
+    // Medians of whole 32 px blocks, the lowest of 3×3 neighbours, held flat beyond the outer block centres: the
+    // estimate is off the ramp by at most about one and a half blocks' rise (48 px, 9 levels), and never
+    // follows the strokes (250).
+    for (let y = 0; y < h; y += 13)
+      for (let x = 0; x < w; x += 7) expect(Math.abs(perPixel[y * w + x] - ramp(x))).toBeLessThanOrEqual(10);
+    expect(typical).toBeGreaterThan(35);
+    expect(typical).toBeLessThan(65);
+  });
+
+  it('is the level itself on a flat image, however small', () => {
+    for (const [w, h] of [
+      [5, 3],
+      [28, 28],
+      [100, 40],
+    ]) {
+      const { perPixel, typical } = localBackground(new Uint8Array(w * h).fill(37), w, h);
+      expect(typical).toBe(37);
+      expect(perPixel.every((v) => Math.abs(v - 37) < 1e-4)).toBe(true);
+    }
+  });
+});
+
+describe('hysteresisInk', () => {
+  const w = 200;
+  const h = 100;
+  // Strong ink 200 on background 20; faint ink 80 (below Otsu's threshold between 20 and 200, above 40 % of
+  // the way to it).
+  const strongBar = [20, 20, 8, 60, 200];
+  const faintTail = [28, 74, 40, 6, 80]; // touches the strong bar's foot
+  const faintAlone = [120, 30, 30, 6, 80]; // touches nothing strong
+  const strongDot = [160, 40, 10, 10, 200];
+
+  it('keeps faint ink joined to strong ink and drops faint ink alone', () => {
+    const data = inkImage(w, h, () => 20, [strongBar, faintTail, faintAlone, strongDot]);
+    const r = hysteresisInk(data, w, h);
+    expect(r.components.map((c) => [c.x, c.y, c.width, c.height])).toEqual([
+      [20, 20, 48, 60], // the bar with its faint tail, one component
+      [160, 40, 10, 10],
+    ]);
+    // Labels agree with the components: ids 1..n in order, each pixel count right, nothing else labelled.
+    expect(r.components.map((c) => c.id)).toEqual([1, 2]);
+    const counts = [0, 0, 0];
+    for (const id of r.labels) counts[id]++;
+    expect(counts.slice(1)).toEqual([8 * 60 + 40 * 6, 100]);
+    expect(r.components.map((c) => c.pixels)).toEqual(counts.slice(1));
+    // The faint tail is above the low threshold and the background below it.
+    expect(r.low).toBeGreaterThan(20);
+    expect(r.low).toBeLessThan(80);
+  });
+
+  it('reads the same ink on a lighting gradient as on flat paper', () => {
+    const flat = hysteresisInk(
+      inkImage(w, h, () => 20, [strongBar, faintTail, faintAlone, strongDot]),
+      w,
+      h,
+    );
+    // The page brightens by 80 levels from left to right; ink is drawn over the background, as on paper. The
+    // faint tail on the left is then darker than the bare page on the right: no single threshold separates them.
+    const ramp = (x: number) => 20 + (80 * x) / w;
+    const data = inkImage(w, h, ramp, []);
+    for (const [x0, y0, rw, rh, level] of [strongBar, faintTail, faintAlone, strongDot])
+      for (let y = y0; y < y0 + rh; y++)
+        for (let x = x0; x < x0 + rw; x++) data[y * w + x] = Math.min(255, Math.round(ramp(x) + level - 20));
+    expect(data[75 * w + 30]).toBeLessThan(data[5 * w + w - 3]);
+    const lit = hysteresisInk(data, w, h);
+    expect(lit.components.map((c) => [c.x, c.y, c.width, c.height])).toEqual(
+      flat.components.map((c) => [c.x, c.y, c.width, c.height]),
+    );
+    // Levelled: background pixels at the two ends, 80 levels apart, come out within 26 of each other (the lowest
+    // of 3×3 blocks lags a ramp this steep by about a block).
+    expect(Math.abs(lit.data[5 * w + 2] - lit.data[5 * w + w - 3])).toBeLessThanOrEqual(26);
+  });
+});
