@@ -3,12 +3,12 @@
 // touching pairs twice as common as bench-detect's, every third image JPEG-compressed as bench-detect does, each candidate labelled one whole digit or not by
 // where its ink came from (src/vision/verifier-data.ts). The network is the `cnn` preset on 28×56 inputs
 // (digit view | context view) with 2 classes. Seeded: the same command gives the same file.
-// Usage: node scripts/train-verifier.mjs [strings=10000] [epochs=10] [out=models/verifier.h5]
+// Usage: node scripts/train-verifier.mjs [strings=20000] [epochs=12] [out=models/verifier.h5]
 import { Adam, createKernels, evaluate, fit, loadMnist, preset, saveModelFile } from '../dist/index.js';
 import { forEachStringCandidates } from './string-candidates.mjs';
 
-const strings = Number(process.argv[2] ?? 10000);
-const epochs = Number(process.argv[3] ?? 10);
+const strings = Number(process.argv[2] ?? 20000);
+const epochs = Number(process.argv[3] ?? 12);
 const out = process.argv[4] ?? 'models/verifier.h5';
 const train = loadMnist().train;
 
