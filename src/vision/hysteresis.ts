@@ -10,21 +10,25 @@ import { otsuThreshold } from './preprocess.js';
 
 /** Where between the background and the high threshold the low one lies (tuned on held-out synthetic strings). */
 export const LOW_FRACTION = 0.4;
-/** Side of the blocks whose median levels estimate the local background, in pixels. */
-const BLOCK = 32;
+/**
+ * Side of the blocks whose median levels estimate the local background: 32 px, or a 40th of the image's longer
+ * side in a large photo, where strokes are wider (the lowest of 3×3 blocks must reach past a stroke's width).
+ */
+export const blockSize = (width: number, height: number) => Math.max(32, Math.round(Math.max(width, height) / 40));
 
 /**
  * The background level around each pixel of an ink image (ink bright, background dark): the median of each
- * block, the lowest among its 3×3 neighbour blocks (a block a thick stroke fills is not background), then
- * interpolated between block centres; and the typical level (the median block's).
+ * block (blockSize), the lowest among its 3×3 neighbour blocks (a block a thick stroke fills is not background),
+ * then interpolated between block centres; and the typical level (the median block's).
  */
 export function localBackground(
   data: Uint8Array,
   width: number,
   height: number,
 ): { perPixel: Float32Array; typical: number } {
-  const bw = Math.max(1, Math.round(width / BLOCK));
-  const bh = Math.max(1, Math.round(height / BLOCK));
+  const block = blockSize(width, height);
+  const bw = Math.max(1, Math.round(width / block));
+  const bh = Math.max(1, Math.round(height / block));
   const medians = new Float32Array(bw * bh);
   const hist = new Uint32Array(256);
   for (let by = 0; by < bh; by++) {

@@ -91,3 +91,15 @@ describe('hysteresisInk', () => {
     expect(Math.abs(lit.data[5 * w + 2] - lit.data[5 * w + w - 3])).toBeLessThanOrEqual(26);
   });
 });
+
+describe('hysteresisInk on a large photo', () => {
+  it('keeps a stroke wider than a few blocks solid (blocks grow with the image)', () => {
+    // A 2400×900 photo of a thick pen stroke: a bar 150 px wide and 600 tall.
+    const w = 2400;
+    const h = 900;
+    const data = inkImage(w, h, () => 30, [[1000, 150, 150, 600, 220]]);
+    const r = hysteresisInk(data, w, h);
+    expect(r.components).toHaveLength(1);
+    expect(r.components[0].pixels).toBe(150 * 600);
+  });
+});
