@@ -2,10 +2,10 @@
  * Many digits in one picture (a written number, a meter, a form): find the candidates, classify each like a
  * single digit, drop what is not a digit, and read them in order.
  *
- * 1. segment.ts makes the image light-ink-on-dark, denoised and thresholded as in preprocess.ts, takes the
- *    connected components of the ink (without specks and frame lines) as candidates, groups them into lines,
- *    and lists the ways to read them: cuts at the valleys of the column ink (touching digits), joins of
- *    neighbouring pieces (a broken digit).
+ * 1. segment.ts makes the image light-ink-on-dark and denoised as in preprocess.ts, levels its background and
+ *    finds the ink by hysteresis (hysteresis.ts), takes the connected components of the ink (without specks and
+ *    frame lines) as candidates, groups them into lines, and lists the ways to read them: cuts at the valleys of
+ *    the column ink (touching digits), joins of neighbouring pieces (a broken digit).
  * 2. Every candidate is preprocessed as one digit (crop, 20 px, centre of mass) and classified in one batch.
  * 3. With a segmentation verifier (what loadModel() gives), it also judges each candidate one whole digit or not,
  *    and each line is read by dynamic programming: the reading whose digits are together most probable wins
@@ -25,6 +25,7 @@ import { classifyPreprocessed, type Recognition, type RecognizeOptions } from '.
 import {
   candidateKey,
   contextView,
+  cropOf,
   digitView,
   JOIN_ATOMS,
   lineCandidates,
@@ -103,12 +104,13 @@ function scoreAll(
   model: DigitModel | Sequential,
   options: DetectOptions,
 ): Map<string, Scored> {
-  const unique = new Map<string, { cand: Candidate; pre: Preprocessed }>();
+  const unique = new Map<string, { cand: Candidate; pre: Preprocessed; crop: Uint8Array }>();
   for (const c of cands) {
     const key = candidateKey(c);
     if (unique.has(key)) continue;
-    const pre = digitView(s, c, options);
-    if (pre) unique.set(key, { cand: c, pre });
+    const crop = cropOf(s, c);
+    const pre = digitView(s, c, options, crop);
+    if (pre) unique.set(key, { cand: c, pre, crop });
   }
   let items = [...unique.entries()];
   const verifier = 'network' in model ? model.verifier : undefined;
@@ -116,7 +118,7 @@ function scoreAll(
   if (verifier && items.length > 0) {
     const pixels = new Uint8Array(items.length * VIEW_SIZE * VIEW_SIZE * 2);
     items.forEach(([, v], i) =>
-      pixels.set(verifierInput(v.pre.pixels, contextView(s, v.cand)), i * VIEW_SIZE * VIEW_SIZE * 2),
+      pixels.set(verifierInput(v.pre.pixels, contextView(s, v.cand, v.crop)), i * VIEW_SIZE * VIEW_SIZE * 2),
     );
     const { network, scale, shift } = networkOf(verifier);
     const p = predict(
@@ -138,7 +140,9 @@ function scoreAll(
     options,
   );
   const out = new Map<string, Scored>();
-  items.forEach(([key, v], i) => out.set(key, { ...v, r: recognitions[i], single: single ? single[i] : 1 }));
+  items.forEach(([key, { cand, pre }], i) =>
+    out.set(key, { cand, pre, r: recognitions[i], single: single ? single[i] : 1 }),
+  );
   return out;
 }
 

@@ -321,8 +321,11 @@ export function lineCandidates(s: Segmentation): Candidate[] {
   return all;
 }
 
-/** The candidate's own ink (its components inside its box), as a crop of the ink image. */
-function cropOf(s: Segmentation, c: Candidate): Uint8Array {
+/**
+ * The candidate's own ink (its components inside its box), as a crop of the ink image. Both views are made from
+ * it; a caller making both passes the crop to each.
+ */
+export function cropOf(s: Segmentation, c: Candidate): Uint8Array {
   const ids = new Set(c.ids);
   const crop = new Uint8Array(c.width * c.height);
   for (let y = 0; y < c.height; y++)
@@ -334,20 +337,21 @@ function cropOf(s: Segmentation, c: Candidate): Uint8Array {
 }
 
 /** The candidate preprocessed as one digit, or null when no ink is left in it (a split sliver). */
-export function digitView(s: Segmentation, c: Candidate, options: PreprocessOptions = {}): Preprocessed | null {
+export function digitView(
+  s: Segmentation,
+  c: Candidate,
+  options: PreprocessOptions = {},
+  crop = cropOf(s, c),
+): Preprocessed | null {
   try {
-    return preprocess(
-      { width: c.width, height: c.height, channels: 1, data: cropOf(s, c) },
-      { ...options, invert: false },
-    );
+    return preprocess({ width: c.width, height: c.height, channels: 1, data: crop }, { ...options, invert: false });
   } catch {
     return null;
   }
 }
 
 /** The candidate's ink at the line's scale (typical digit height → 20 px), centred on its box, 28×28. */
-export function contextView(s: Segmentation, c: Candidate): Uint8Array {
-  const crop = cropOf(s, c);
+export function contextView(s: Segmentation, c: Candidate, crop = cropOf(s, c)): Uint8Array {
   let max = s.threshold + 1;
   for (const v of crop) if (v > max) max = v;
   const ink = new Float32Array(crop.length);

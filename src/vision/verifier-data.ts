@@ -7,6 +7,7 @@
 import {
   candidateKey,
   contextView,
+  cropOf,
   digitView,
   lineCandidates,
   verifierInput,
@@ -68,9 +69,10 @@ export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierE
     if (share >= WHOLE.share && coverage >= WHOLE.coverage && other < WHOLE.other) label = 1;
     else if (share < NOT_WHOLE.share || coverage < NOT_WHOLE.coverage || other >= NOT_WHOLE.other) label = 0;
     else continue;
-    const pre = digitView(s, c);
+    const crop = cropOf(s, c);
+    const pre = digitView(s, c, {}, crop);
     if (!pre) continue;
-    out.inputs.push(verifierInput(pre.pixels, contextView(s, c)));
+    out.inputs.push(verifierInput(pre.pixels, contextView(s, c, crop)));
     out.labels.push(label);
     out.candidates.push(c);
     out.digits.push(main - 1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hysteresisInk, localBackground } from '../../src/vision/hysteresis.js';
 
 /** An ink image (ink bright on dark): background `bg(x, y)`, with rectangles of ink at the given levels. */
-function inkImage(w: number, h: number, bg: (x: number, y: number) => number, rects: number[][]): Uint8Array {
+function inkPage(w: number, h: number, bg: (x: number, y: number) => number, rects: number[][]): Uint8Array {
   const data = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = Math.round(bg(x, y));
   for (const [x0, y0, rw, rh, level] of rects)
@@ -17,7 +17,7 @@ describe('localBackground', () => {
     const ramp = (x: number) => 20 + (60 * x) / w;
     // Vertical strokes 6 px wide every 40 px: ink covers 15 % of every block.
     const strokes = Array.from({ length: 8 }, (_, k) => [k * 40 + 17, 20, 6, 120, 250]);
-    const { perPixel, typical } = localBackground(inkImage(w, h, ramp, strokes), w, h);
+    const { perPixel, typical } = localBackground(inkPage(w, h, ramp, strokes), w, h);
     // Medians of whole 32 px blocks, the lowest of 3×3 neighbours, held flat beyond the outer block centres: the
     // estimate is off the ramp by at most about one and a half blocks' rise (48 px, 9 levels), and never
     // follows the strokes (250).
@@ -51,7 +51,7 @@ describe('hysteresisInk', () => {
   const strongDot = [160, 40, 10, 10, 200];
 
   it('keeps faint ink joined to strong ink and drops faint ink alone', () => {
-    const data = inkImage(w, h, () => 20, [strongBar, faintTail, faintAlone, strongDot]);
+    const data = inkPage(w, h, () => 20, [strongBar, faintTail, faintAlone, strongDot]);
     const r = hysteresisInk(data, w, h);
     expect(r.components.map((c) => [c.x, c.y, c.width, c.height])).toEqual([
       [20, 20, 48, 60], // the bar with its faint tail, one component
@@ -70,14 +70,14 @@ describe('hysteresisInk', () => {
 
   it('reads the same ink on a lighting gradient as on flat paper', () => {
     const flat = hysteresisInk(
-      inkImage(w, h, () => 20, [strongBar, faintTail, faintAlone, strongDot]),
+      inkPage(w, h, () => 20, [strongBar, faintTail, faintAlone, strongDot]),
       w,
       h,
     );
     // The page brightens by 80 levels from left to right; ink is drawn over the background, as on paper. The
     // faint tail on the left is then darker than the bare page on the right: no single threshold separates them.
     const ramp = (x: number) => 20 + (80 * x) / w;
-    const data = inkImage(w, h, ramp, []);
+    const data = inkPage(w, h, ramp, []);
     for (const [x0, y0, rw, rh, level] of [strongBar, faintTail, faintAlone, strongDot])
       for (let y = y0; y < y0 + rh; y++)
         for (let x = x0; x < x0 + rw; x++) data[y * w + x] = Math.min(255, Math.round(ramp(x) + level - 20));
@@ -97,7 +97,7 @@ describe('hysteresisInk on a large photo', () => {
     // A 2400×900 photo of a thick pen stroke: a bar 150 px wide and 600 tall.
     const w = 2400;
     const h = 900;
-    const data = inkImage(w, h, () => 30, [[1000, 150, 150, 600, 220]]);
+    const data = inkPage(w, h, () => 30, [[1000, 150, 150, 600, 220]]);
     const r = hysteresisInk(data, w, h);
     expect(r.components).toHaveLength(1);
     expect(r.components[0].pixels).toBe(150 * 600);
