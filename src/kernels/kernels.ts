@@ -74,6 +74,32 @@ export interface Kernels {
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void;
   /** dx (overwritten) = dy routed to the positions `arg` recorded. */
   maxPoolBackward(win: Ptr, n: number, dy: Ptr, arg: Ptr, dx: Ptr): void;
+  /**
+   * Convolution + bias + ReLU + max pooling in one pass, for convolutions with few taps (a first layer): the
+   * convolution output is never stored. `conv` is the convolution's window over x (kernel w: kh·kw·c taps ×
+   * filters, Keras's layout; bias may be 0), `pool` the pooling's window over the convolution output, with
+   * disjoint windows (stride ≥ size, no padding); filters a multiple of 8. y[b][py][px][j] = max(0, the
+   * window's maximum); arg (int32) = the window position (wy·pool.kw + wx) of the first maximum, −1 when that
+   * is not positive (no gradient flows back: the ReLU's backward).
+   */
+  convReluMaxPool(conv: Ptr, pool: Ptr, n: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr): void;
+  /**
+   * The kernel and bias gradients (overwritten; db may be 0) of convReluMaxPool given dy, the pooled output's
+   * gradient: each pooled output's dy goes to the convolution output `arg` names. Sums run over blocks of
+   * CONV_POOL_BLOCK images into `partial` (convPoolPartialFloats floats), then over blocks in order, so results
+   * do not depend on the thread count.
+   */
+  convReluMaxPoolBackward(
+    conv: Ptr,
+    pool: Ptr,
+    n: number,
+    x: Ptr,
+    dy: Ptr,
+    arg: Ptr,
+    dw: Ptr,
+    db: Ptr,
+    partial: Ptr,
+  ): void;
   /** Average pooling: y[r][ch] = mean of the window's cells inside the image (padding not counted). */
   avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void;
   /** dx (overwritten) = each window's dy shared equally among the cells it averaged. */
@@ -92,4 +118,12 @@ export interface Kernels {
   adadelta(p: Ptr, g: Ptr, accGrad: Ptr, accDelta: Ptr, count: number, lr: number, rho: number, eps: number): void;
   /** Releases worker threads, if any. */
   dispose(): Promise<void>;
+}
+
+/** Images per partial sum in convReluMaxPoolBackward (the AssemblyScript kernel has the same constant). */
+export const CONV_POOL_BLOCK = 8;
+
+/** Floats of the `partial` scratch convReluMaxPoolBackward needs for n images, `taps` per output, `filters`. */
+export function convPoolPartialFloats(n: number, taps: number, filters: number): number {
+  return Math.ceil(n / CONV_POOL_BLOCK) * (taps + 1) * filters;
 }

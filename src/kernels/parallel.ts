@@ -30,6 +30,8 @@ export const enum Op {
   AvgPool = 20,
   AvgPoolBackward = 21,
   GemmSplitK = 22,
+  ConvReluMaxPool = 23,
+  ConvReluMaxPoolBackward = 24,
 }
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
@@ -67,6 +69,20 @@ export interface PartKernels {
   maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
   maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
   avgPool(win: Ptr, x: Ptr, y: Ptr, r0: number, r1: number): void;
+  convReluMaxPool(g: Ptr, pg: Ptr, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr, b0: number, b1: number): void;
+  convReluMaxPoolBackward(
+    g: Ptr,
+    pg: Ptr,
+    n: number,
+    x: Ptr,
+    dy: Ptr,
+    arg: Ptr,
+    partialW: Ptr,
+    partialB: Ptr,
+    work: Ptr,
+    k0: number,
+    k1: number,
+  ): void;
   avgPoolBackward(win: Ptr, dy: Ptr, dx: Ptr, b0: number, b1: number): void;
   columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr, work: Ptr, j0: number, j1: number): void;
   affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
@@ -165,6 +181,16 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     case Op.MaxPoolBackward: {
       const [b0, b1] = partRange(a[4], parts, index, 1);
       if (b1 > b0) x.maxPoolBackward(a[0], a[1], a[2], a[3], b0, b1);
+      return;
+    }
+    case Op.ConvReluMaxPool: {
+      const [b0, b1] = partRange(a[2], parts, index, 1);
+      if (b1 > b0) x.convReluMaxPool(a[0], a[1], a[3], a[4], a[5], a[6], a[7], b0, b1);
+      return;
+    }
+    case Op.ConvReluMaxPoolBackward: {
+      const [k0, k1] = partRange(a[8], parts, index, 1);
+      if (k1 > k0) x.convReluMaxPoolBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], work, k0, k1);
       return;
     }
     case Op.AvgPool: {

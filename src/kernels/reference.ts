@@ -263,6 +263,92 @@ export class ReferenceKernels implements Kernels {
     for (let i = 0; i < outCount; i++) if (A[i] >= 0) DX[A[i]] += DY[i];
   }
 
+  convReluMaxPool(conv: Ptr, pool: Ptr, n: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr): void {
+    const g = readWindow(this.heap, conv);
+    const p = readWindow(this.heap, pool);
+    const taps = g.kh * g.kw * g.c;
+    const f = p.c;
+    const X = this.f(x, n * g.h * g.w * g.c);
+    const W = this.f(w, taps * f);
+    const bs = bias ? this.f(bias, f) : new Float32Array(f);
+    const Y = this.f(y, n * p.oh * p.ow * f);
+    const A = this.heap.i32(arg, n * p.oh * p.ow * f);
+    for (let b = 0; b < n; b++)
+      for (let py = 0; py < p.oh; py++)
+        for (let px = 0; px < p.ow; px++)
+          for (let j = 0; j < f; j++) {
+            const o = ((b * p.oh + py) * p.ow + px) * f + j;
+            let best = 0;
+            let at = -1;
+            for (let wy = 0; wy < p.kh; wy++)
+              for (let wx = 0; wx < p.kw; wx++) {
+                const z = this.convAt(g, X, W, f, b, py * p.sh + wy, px * p.sw + wx, j) + bs[j];
+                if (z > best) {
+                  best = z;
+                  at = wy * p.kw + wx;
+                }
+              }
+            Y[o] = best;
+            A[o] = at;
+          }
+  }
+
+  /** One convolution output (before bias), float64: image b, output cell (oy, ox), filter j. */
+  private convAt(g: Window, X: Float32Array, W: Float32Array, f: number, b: number, oy: number, ox: number, j: number) {
+    let z = 0;
+    for (let ky = 0; ky < g.kh; ky++)
+      for (let kx = 0; kx < g.kw; kx++) {
+        const iy = oy * g.sh + ky - g.padTop;
+        const ix = ox * g.sw + kx - g.padLeft;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+        for (let ch = 0; ch < g.c; ch++)
+          z += X[((b * g.h + iy) * g.w + ix) * g.c + ch] * W[((ky * g.kw + kx) * g.c + ch) * f + j];
+      }
+    return z;
+  }
+
+  convReluMaxPoolBackward(
+    conv: Ptr,
+    pool: Ptr,
+    n: number,
+    x: Ptr,
+    dy: Ptr,
+    arg: Ptr,
+    dw: Ptr,
+    db: Ptr,
+    _partial: Ptr,
+  ): void {
+    const g = readWindow(this.heap, conv);
+    const p = readWindow(this.heap, pool);
+    const taps = g.kh * g.kw * g.c;
+    const f = p.c;
+    const X = this.f(x, n * g.h * g.w * g.c);
+    const DY = this.f(dy, n * p.oh * p.ow * f);
+    const A = this.heap.i32(arg, n * p.oh * p.ow * f);
+    const dW = new Float64Array(taps * f);
+    const dB = new Float64Array(f);
+    for (let b = 0; b < n; b++)
+      for (let py = 0; py < p.oh; py++)
+        for (let px = 0; px < p.ow; px++)
+          for (let j = 0; j < f; j++) {
+            const o = ((b * p.oh + py) * p.ow + px) * f + j;
+            if (A[o] < 0) continue;
+            const oy = py * p.sh + Math.floor(A[o] / p.kw);
+            const ox = px * p.sw + (A[o] % p.kw);
+            dB[j] += DY[o];
+            for (let ky = 0; ky < g.kh; ky++)
+              for (let kx = 0; kx < g.kw; kx++) {
+                const iy = oy * g.sh + ky - g.padTop;
+                const ix = ox * g.sw + kx - g.padLeft;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                for (let ch = 0; ch < g.c; ch++)
+                  dW[((ky * g.kw + kx) * g.c + ch) * f + j] += X[((b * g.h + iy) * g.w + ix) * g.c + ch] * DY[o];
+              }
+          }
+    this.f(dw, taps * f).set(dW);
+    if (db) this.f(db, f).set(dB);
+  }
+
   avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void {
     const g = readWindow(this.heap, win);
     const X = this.f(x, n * g.h * g.w * g.c);

@@ -1,5 +1,5 @@
 import { Heap, type Ptr } from './heap.js';
-import type { Kernels } from './kernels.js';
+import { CONV_POOL_BLOCK, type Kernels } from './kernels.js';
 import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
 import { Op, runPart, type PartKernels } from './parallel.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
@@ -55,6 +55,20 @@ interface KernelExports {
   maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
   avgPool(win: Ptr, x: Ptr, y: Ptr, r0: number, r1: number): void;
   avgPoolBackward(win: Ptr, dy: Ptr, dx: Ptr, b0: number, b1: number): void;
+  convReluMaxPool(g: Ptr, pg: Ptr, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr, b0: number, b1: number): void;
+  convReluMaxPoolBackward(
+    g: Ptr,
+    pg: Ptr,
+    n: number,
+    x: Ptr,
+    dy: Ptr,
+    arg: Ptr,
+    partialW: Ptr,
+    partialB: Ptr,
+    work: Ptr,
+    k0: number,
+    k1: number,
+  ): void;
   columnSums2(a: Ptr, b: Ptr, m: number, c: number, sumA: Ptr, sumAB: Ptr, work: Ptr, j0: number, j1: number): void;
   affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
   scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
@@ -492,6 +506,52 @@ export class WasmKernels implements Kernels {
       g[4] = n;
       this.dispatch(Op.MaxPoolBackward);
     } else this.x.maxPoolBackward(win, dy, arg, dx, 0, n);
+  }
+  convReluMaxPool(conv: Ptr, pool: Ptr, n: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr): void {
+    if (n > 1 && this.split(n * this.windowOutputs(pool) * 64)) {
+      const g = this.argBlock();
+      g[0] = conv;
+      g[1] = pool;
+      g[2] = n;
+      g[3] = x;
+      g[4] = w;
+      g[5] = bias;
+      g[6] = y;
+      g[7] = arg;
+      this.dispatch(Op.ConvReluMaxPool);
+    } else this.x.convReluMaxPool(conv, pool, x, w, bias, y, arg, 0, n);
+  }
+  convReluMaxPoolBackward(
+    conv: Ptr,
+    pool: Ptr,
+    n: number,
+    x: Ptr,
+    dy: Ptr,
+    arg: Ptr,
+    dw: Ptr,
+    db: Ptr,
+    partial: Ptr,
+  ): void {
+    const v = new Int32Array(this.heap.memory.buffer, conv, 5);
+    const taps = v[3] * v[4] * v[2];
+    const filters = new Int32Array(this.heap.memory.buffer, pool, 3)[2];
+    const blocks = Math.ceil(n / CONV_POOL_BLOCK);
+    const partialB = partial + blocks * taps * filters * 4;
+    if (blocks > 1 && this.split(n * this.windowOutputs(pool) * 64)) {
+      const g = this.argBlock();
+      g[0] = conv;
+      g[1] = pool;
+      g[2] = n;
+      g[3] = x;
+      g[4] = dy;
+      g[5] = arg;
+      g[6] = partial;
+      g[7] = partialB;
+      g[8] = blocks;
+      this.dispatch(Op.ConvReluMaxPoolBackward);
+    } else this.x.convReluMaxPoolBackward(conv, pool, n, x, dy, arg, partial, partialB, this.works[0], 0, blocks);
+    this.colSum(partial, blocks, taps * filters, dw, false);
+    if (db) this.colSum(partialB, blocks, filters, db, false);
   }
   avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void {
     const rows = n * this.windowOutputs(win);

@@ -1,6 +1,7 @@
 import { kerasSnakeCase } from './naming.js';
-import type { Kernels, Ptr } from '../kernels/index.js';
-import type { Layer, Param, SoftmaxLogits } from './layer.js';
+import type { Heap, Kernels, Ptr } from '../kernels/index.js';
+import type { Layer, Param, PlanInput, PlanOutput, SoftmaxLogits } from './layer.js';
+import { ConvReluMaxPool, fuseConvReluMaxPool } from './layers/conv-relu-max-pool.js';
 import type { LossName } from './losses.js';
 import type { Optimizer } from './optimizers/index.js';
 import { Rng } from './rng.js';
@@ -10,6 +11,14 @@ export interface SequentialOptions {
   /** Per-sample input shape, e.g. [784] or [28, 28]. */
   inputShape: Shape;
   name?: string;
+}
+
+/** What a plan executes: a layer, or several layers run as one (see ConvReluMaxPool). */
+interface Step {
+  readonly stochastic?: boolean;
+  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput;
+  forward(k: Kernels, rows: number, training: boolean, seed: number): void;
+  backward(k: Kernels, rows: number): void;
 }
 
 /** Results of one batch: summed loss over its rows and how many rows were classified correctly (reused object). */
@@ -31,6 +40,11 @@ export class Sequential {
   rng = new Rng(0);
   optimizer: Optimizer | null = null;
   loss: LossName = 'categorical_crossentropy';
+  /**
+   * Let plans run layer pairs as one fused step where that gives the same result faster (default true; false
+   * runs every layer on its own, for comparisons).
+   */
+  fuse = true;
 
   /** Heap top after parameters and optimizer state; plans start here. */
   private baseMark = 0;
@@ -41,6 +55,8 @@ export class Sequential {
   private outputPtr: Ptr = 0;
   private outputGrad: Ptr = 0;
   private logits: SoftmaxLogits | null = null;
+  /** The current plan's execution order: the layers, with fusable pairs joined. */
+  private steps: Step[] = [];
   /** Reused result object: steps return it instead of allocating. */
   private readonly result: BatchResult = { lossSum: 0, correct: 0 };
 
@@ -117,6 +133,11 @@ export class Sequential {
     return this.logits !== null || this.lastSoftmax() !== null;
   }
 
+  /** The current plan's steps by layer name; layers run as one fused step are joined by "+". */
+  get executionPlan(): string[] {
+    return this.steps.map((s) => (s instanceof ConvReluMaxPool ? `${s.conv.name}+${s.pool.name}` : (s as Layer).name));
+  }
+
   /** Batch size of the current plan (0 if none). */
   get plannedBatch(): number {
     return this.planned.batch;
@@ -134,7 +155,15 @@ export class Sequential {
     this.labelsPtr = heap.alloc(batch);
     this.targetsPtr = training && this.loss === 'categorical_crossentropy' ? heap.alloc(batch * this.classes * 4) : 0;
     let io = { y: this.inputPtr, dy: 0 };
-    for (const layer of this.layers) io = layer.plan(heap, batch, training, { x: io.y, dx: io.dy });
+    this.steps = [];
+    for (let i = 0; i < this.layers.length; i++) {
+      // A fused step computes no input gradient, so it only replaces layers whose input gradient nobody reads.
+      const fused = this.fuse && io.dy === 0 ? fuseConvReluMaxPool(this.layers[i], this.layers[i + 1]) : null;
+      const step: Step = fused ?? this.layers[i];
+      if (fused) i++;
+      io = step.plan(heap, batch, training, { x: io.y, dx: io.dy });
+      this.steps.push(step);
+    }
     this.outputPtr = io.y;
     this.outputGrad = io.dy;
     this.logits = this.lastSoftmax();
@@ -178,8 +207,8 @@ export class Sequential {
     this.requirePlan(rows);
     if (training && !this.planned.training) throw new Error('forward(training) needs a training plan');
     const k = this.kernels;
-    for (const layer of this.layers)
-      layer.forward(k, rows, training, layer.stochastic && training ? this.rng.nextU32() : 0);
+    for (const step of this.steps)
+      step.forward(k, rows, training, step.stochastic && training ? this.rng.nextU32() : 0);
   }
 
   /** Loss over the batch (mean) with gradients w.r.t. logits written when `withGrad`; also counts correct rows. */
@@ -207,8 +236,8 @@ export class Sequential {
     this.forward(rows, true);
     const result = this.lossAndCorrect(rows, true);
     const k = this.kernels;
-    const start = this.logits?.viaInput ? this.layers.length - 2 : this.layers.length - 1;
-    for (let i = start; i >= 0; i--) this.layers[i].backward(k, rows);
+    const start = this.logits?.viaInput ? this.steps.length - 2 : this.steps.length - 1;
+    for (let i = start; i >= 0; i--) this.steps[i].backward(k, rows);
     return result;
   }
 

@@ -4,7 +4,7 @@ import { Adam } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { Rng } from '../../src/nn/rng.js';
 import type { Sequential } from '../../src/nn/sequential.js';
-import { randomFloats } from '../helpers/random.js';
+import { maxRelError, randomFloats } from '../helpers/random.js';
 
 function weights(m: Sequential): Float32Array[] {
   return m.params.map((p) => m.kernels.heap.f32(p.value, p.size).slice());
@@ -78,6 +78,36 @@ describe('Sequential', () => {
       for (let j = 0; j < a[i].length; j++) d = Math.max(d, Math.abs(a[i][j] - b[i][j]));
       expect(d).toBeLessThan(1e-4);
     }
+  });
+
+  it('runs a first ReLU convolution and its max pooling as one step, training as the separate layers do', async () => {
+    const run = async (fuse: boolean) => {
+      const k = await createKernels({ threads: 2 });
+      const m = preset('cnn').build(k, 3).compile({ optimizer: new Adam() });
+      m.fuse = fuse;
+      m.plan(16, true);
+      const plan = m.executionPlan;
+      let loss = 0;
+      for (let step = 0; step < 3; step++) {
+        k.heap.f32(m.input, 16 * 784).set(randomFloats(16 * 784, step, 0, 1));
+        k.heap.u8(m.labels, 16).set(Array.from({ length: 16 }, (_, i) => (i + step) % 10));
+        loss = m.trainStep(16).lossSum;
+      }
+      m.plan(5, false);
+      k.heap.f32(m.input, 5 * 784).set(randomFloats(5 * 784, 9, 0, 1));
+      m.forward(5, false);
+      const out = k.heap.f32(m.output, 50).slice();
+      const w = weights(m);
+      await k.dispose();
+      return { plan, loss, out, w };
+    };
+    const fused = await run(true);
+    const separate = await run(false);
+    expect(fused.plan).toEqual(['conv2d+max_pooling2d', 'conv2d_1', 'max_pooling2d_1', 'flatten', 'dropout', 'dense']);
+    expect(separate.plan[0]).toBe('conv2d');
+    expect(Math.abs(fused.loss - separate.loss)).toBeLessThan(1e-4);
+    for (let i = 0; i < fused.w.length; i++) expect(maxRelError(fused.w[i], separate.w[i])).toBeLessThan(1e-4);
+    expect(maxRelError(fused.out, separate.out)).toBeLessThan(1e-4);
   });
 
   it('rejects a batch larger than the plan and training without an optimizer', async () => {

@@ -871,6 +871,302 @@ export function avgPoolBackward(g: usize, dy: usize, dx: usize, b0: i32, b1: i32
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Convolution + bias + ReLU + max pooling in one pass, for convolutions with few taps per output (a first
+// layer over one or three channels). im2col + GEMM would write the whole convolution output (26×26×32 per
+// MNIST image, 11 MB a batch) only for the pooling to read it back and keep a quarter; here each pooled
+// cell's window of convolution outputs is computed in registers and only its maximum and winner are stored.
+// Vectors run over 8 filters at a time (filters must be a multiple of 8). `g` is the convolution's window over
+// x, `pg` the pooling's over the convolution output (disjoint windows: stride ≥ size, no padding).
+// ---------------------------------------------------------------------------------------------------------
+/** Images per partial sum of the backward pass (CONV_POOL_BLOCK in ../kernels.ts): blocks are summed in order. */
+const CONV_POOL_BLOCK: i32 = 8;
+
+/**
+ * Images [b0, b1): y[b][py][px][j] = max(0, max over the pool window of z[b][oy][ox][j]), z = bias + the
+ * convolution; arg[...] (int32) = the window position (wy·pool kw + wx) of the first maximum, −1 when it is
+ * not positive (then no gradient flows: the ReLU's backward).
+ */
+export function convReluMaxPool(g: usize, pg: usize, x: usize, w: usize, bias: usize, y: usize, arg: usize, b0: i32, b1: i32): void {
+  const h = geo(g, G_H), wd = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const f = geo(pg, G_C), pkh = geo(pg, G_KH), pkw = geo(pg, G_KW), psh = geo(pg, G_SH), psw = geo(pg, G_SW);
+  const poh = geo(pg, G_OH), pow = geo(pg, G_OW);
+  const fs = <usize>f << 2; // bytes from one tap's filters to the next
+  for (let b = b0; b < b1; b++) {
+    const image = x + (<usize>(b * h * wd * c) << 2);
+    for (let py = 0; py < poh; py++) {
+      for (let px = 0; px < pow; px++) {
+        const o = ((b * poh + py) * pow + px) * f;
+        const cy = py * psh * sh - pt, cx = px * psw * sw - pl; // the pool window's first input pixel
+        if (pkh == 2 && pkw == 2 && cy >= 0 && cy + sh + kh <= h && cx >= 0 && cx + sw + kw <= wd) {
+          convReluMaxPool2x2(image + (<usize>((cy * wd + cx) * c) << 2), wd, c, kh, kw, sh, sw, f, w, bias, y, arg, o);
+          continue;
+        }
+        for (let j = 0; j < f; j += 8) {
+          let best0 = f32x4.splat(0), best1 = f32x4.splat(0);
+          let at0 = i32x4.splat(-1), at1 = i32x4.splat(-1);
+          const b0v = bias ? v128.load(bias + (<usize>j << 2)) : f32x4.splat(0);
+          const b1v = bias ? v128.load(bias + (<usize>j << 2), 16) : f32x4.splat(0);
+          for (let wy = 0; wy < pkh; wy++) {
+            for (let wx = 0; wx < pkw; wx++) {
+              const iy0 = (py * psh + wy) * sh - pt, ix0 = (px * psw + wx) * sw - pl;
+              let a0 = b0v, a1 = b1v;
+              let wp = w + (<usize>j << 2);
+              if (iy0 >= 0 && iy0 + kh <= h && ix0 >= 0 && ix0 + kw <= wd) {
+                for (let ky = 0; ky < kh; ky++) {
+                  let p = image + (<usize>(((iy0 + ky) * wd + ix0) * c) << 2);
+                  for (let t = 0; t < kw * c; t++) {
+                    const v = v128.load32_splat(p);
+                    a0 = madd(v, v128.load(wp), a0);
+                    a1 = madd(v, v128.load(wp, 16), a1);
+                    p += 4;
+                    wp += fs;
+                  }
+                }
+              } else {
+                // A window over the padding: taps outside the image are zeros.
+                for (let ky = 0; ky < kh; ky++) {
+                  const iy = iy0 + ky;
+                  for (let kx = 0; kx < kw; kx++) {
+                    const ix = ix0 + kx;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+                      wp += fs * c;
+                      continue;
+                    }
+                    let p = image + (<usize>((iy * wd + ix) * c) << 2);
+                    for (let ch = 0; ch < c; ch++) {
+                      const v = v128.load32_splat(p);
+                      a0 = madd(v, v128.load(wp), a0);
+                      a1 = madd(v, v128.load(wp, 16), a1);
+                      p += 4;
+                      wp += fs;
+                    }
+                  }
+                }
+              }
+              const q = i32x4.splat(wy * pkw + wx);
+              const gt0 = f32x4.gt(a0, best0), gt1 = f32x4.gt(a1, best1);
+              best0 = v128.bitselect(a0, best0, gt0);
+              best1 = v128.bitselect(a1, best1, gt1);
+              at0 = v128.bitselect(q, at0, gt0);
+              at1 = v128.bitselect(q, at1, gt1);
+            }
+          }
+          const out = <usize>(o + j) << 2;
+          v128.store(y + out, best0);
+          v128.store(y + out, best1, 16);
+          v128.store(arg + out, at0);
+          v128.store(arg + out, at1, 16);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One pooled cell of convReluMaxPool for a 2×2 pool whose four convolution windows lie inside the image (the
+ * common case): the four outputs are computed together, eight accumulators that share each weight load, so
+ * the multiply-adds do not wait on one another. `p` is the first window's top-left input pixel.
+ */
+function convReluMaxPool2x2(
+  p: usize, wd: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, f: i32, w: usize, bias: usize, y: usize, arg: usize, o: i32,
+): void {
+  const right = <usize>(sw * c) << 2; // from a window to the one on its right, and to the one below
+  const below = <usize>(sh * wd * c) << 2;
+  const rowStep = <usize>(wd * c) << 2;
+  const run = kw * c;
+  const fs = <usize>f << 2;
+  for (let j = 0; j < f; j += 8) {
+    const b0v = bias ? v128.load(bias + (<usize>j << 2)) : f32x4.splat(0);
+    const b1v = bias ? v128.load(bias + (<usize>j << 2), 16) : f32x4.splat(0);
+    let a00 = b0v, a01 = b1v, a10 = b0v, a11 = b1v, a20 = b0v, a21 = b1v, a30 = b0v, a31 = b1v;
+    let wp = w + (<usize>j << 2);
+    let row = p;
+    for (let ky = 0; ky < kh; ky++) {
+      let q = row;
+      for (let t = 0; t < run; t++) {
+        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+        const v0 = v128.load32_splat(q);
+        const v1 = v128.load32_splat(q + right);
+        const v2 = v128.load32_splat(q + below);
+        const v3 = v128.load32_splat(q + below + right);
+        a00 = madd(v0, w0, a00);
+        a01 = madd(v0, w1, a01);
+        a10 = madd(v1, w0, a10);
+        a11 = madd(v1, w1, a11);
+        a20 = madd(v2, w0, a20);
+        a21 = madd(v2, w1, a21);
+        a30 = madd(v3, w0, a30);
+        a31 = madd(v3, w1, a31);
+        q += 4;
+        wp += fs;
+      }
+      row += rowStep;
+    }
+    // First maximum above 0, in window order (0, 1 / 2, 3), as the general loop finds it.
+    const zero = f32x4.splat(0);
+    let best0 = zero, best1 = zero;
+    let at0 = i32x4.splat(-1), at1 = i32x4.splat(-1);
+    let gt0 = f32x4.gt(a00, best0), gt1 = f32x4.gt(a01, best1);
+    best0 = v128.bitselect(a00, best0, gt0);
+    best1 = v128.bitselect(a01, best1, gt1);
+    at0 = v128.bitselect(i32x4.splat(0), at0, gt0);
+    at1 = v128.bitselect(i32x4.splat(0), at1, gt1);
+    gt0 = f32x4.gt(a10, best0);
+    gt1 = f32x4.gt(a11, best1);
+    best0 = v128.bitselect(a10, best0, gt0);
+    best1 = v128.bitselect(a11, best1, gt1);
+    at0 = v128.bitselect(i32x4.splat(1), at0, gt0);
+    at1 = v128.bitselect(i32x4.splat(1), at1, gt1);
+    gt0 = f32x4.gt(a20, best0);
+    gt1 = f32x4.gt(a21, best1);
+    best0 = v128.bitselect(a20, best0, gt0);
+    best1 = v128.bitselect(a21, best1, gt1);
+    at0 = v128.bitselect(i32x4.splat(2), at0, gt0);
+    at1 = v128.bitselect(i32x4.splat(2), at1, gt1);
+    gt0 = f32x4.gt(a30, best0);
+    gt1 = f32x4.gt(a31, best1);
+    best0 = v128.bitselect(a30, best0, gt0);
+    best1 = v128.bitselect(a31, best1, gt1);
+    at0 = v128.bitselect(i32x4.splat(3), at0, gt0);
+    at1 = v128.bitselect(i32x4.splat(3), at1, gt1);
+    const out = <usize>(o + j) << 2;
+    v128.store(y + out, best0);
+    v128.store(y + out, best1, 16);
+    v128.store(arg + out, at0);
+    v128.store(arg + out, at1, 16);
+  }
+}
+
+/**
+ * Images [b0, b1) of convReluMaxPoolBackward for a 2×2 pool over an unpadded convolution with windows of at
+ * most 4 rows of at most 4 floats (kh ≤ 4, kw·c ≤ 4: 3×3 or 4×4 over one channel). Each pooled output sends dy
+ * to one convolution output, so its filter's kernel gradient gains dy times that output's input window. One
+ * filter at a time, the window's rows are summed in registers over every pooled output (lanes past kw·c collect
+ * junk from the next pixels and are dropped), then stored in the kernel's layout. Writes pw and pb.
+ */
+function convReluMaxPoolBackward2x2(
+  g: usize, pg: usize, x: usize, dy: usize, arg: usize, pw: usize, pb: usize, work: usize, b0: i32, b1: i32,
+): void {
+  const h = geo(g, G_H), wd = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW);
+  const f = geo(pg, G_C), psh = geo(pg, G_SH), psw = geo(pg, G_SW);
+  const poh = geo(pg, G_OH), pow = geo(pg, G_OW);
+  const run = kw * c;
+  const rowBytes = <usize>(wd * c) << 2;
+  const imageBytes = <usize>(h * wd * c) << 2;
+  const cellBytes = <usize>f << 2;
+  const zero = f32x4.splat(0);
+  for (let j = 0; j < f; j++) {
+    let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+    let bsum: f32 = 0;
+    let cell = arg + (<usize>(b0 * poh * pow * f + j) << 2);
+    let grad = dy + (<usize>(b0 * poh * pow * f + j) << 2);
+    let image = x + <usize>b0 * imageBytes;
+    for (let b = b0; b < b1; b++) {
+      for (let py = 0; py < poh; py++) {
+        for (let px = 0; px < pow; px++) {
+          const q = load<i32>(cell);
+          cell += cellBytes;
+          grad += cellBytes;
+          if (q < 0) continue;
+          const d = load<f32>(grad - cellBytes);
+          bsum += d;
+          const dv = f32x4.splat(d);
+          // The winning convolution output (2·py + q>>1, 2·px + q&1 in pool strides) and its input window.
+          const src = image + (<usize>(((py * psh + (q >> 1)) * sh * wd + (px * psw + (q & 1)) * sw) * c) << 2);
+          s0 = madd(v128.load(src), dv, s0);
+          if (kh > 1) s1 = madd(v128.load(src + rowBytes), dv, s1);
+          if (kh > 2) s2 = madd(v128.load(src + 2 * rowBytes), dv, s2);
+          if (kh > 3) s3 = madd(v128.load(src + 3 * rowBytes), dv, s3);
+        }
+      }
+      image += imageBytes;
+    }
+    store<f32>(pb + (<usize>j << 2), bsum);
+    v128.store(work, s0);
+    v128.store(work, s1, 16);
+    v128.store(work, s2, 32);
+    v128.store(work, s3, 48);
+    for (let ky = 0; ky < kh; ky++)
+      for (let i = 0; i < run; i++)
+        store<f32>(pw + (<usize>((ky * run + i) * f + j) << 2), load<f32>(work + (<usize>(ky * 4 + i) << 2)));
+  }
+}
+
+/**
+ * Blocks [k0, k1) of CONV_POOL_BLOCK images of convReluMaxPool's parameter gradients: block k's images send
+ * each pooled cell's dy to the convolution output `arg` names, summed into partialW[k] (taps × filters, the
+ * kernel's layout) and partialB[k] (filters). The caller sums the blocks (colSum).
+ */
+export function convReluMaxPoolBackward(
+  g: usize, pg: usize, n: i32, x: usize, dy: usize, arg: usize, partialW: usize, partialB: usize, work: usize, k0: i32, k1: i32,
+): void {
+  const h = geo(g, G_H), wd = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
+  const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
+  const f = geo(pg, G_C), pkh = geo(pg, G_KH), pkw = geo(pg, G_KW), psh = geo(pg, G_SH), psw = geo(pg, G_SW);
+  const poh = geo(pg, G_OH), pow = geo(pg, G_OW);
+  const taps = kh * kw * c;
+  const fs = <usize>f << 2;
+  const rows2x2 = pkh == 2 && pkw == 2 && kh <= 4 && kw * c <= 4 && pt == 0 && pl == 0;
+  for (let k = k0; k < k1; k++) {
+    const pw = partialW + (<usize>(k * taps * f) << 2);
+    const pb = partialB + (<usize>(k * f) << 2);
+    const bEnd = min(n, (k + 1) * CONV_POOL_BLOCK);
+    if (rows2x2) {
+      convReluMaxPoolBackward2x2(g, pg, x, dy, arg, pw, pb, work, k * CONV_POOL_BLOCK, bEnd);
+      continue;
+    }
+    memory.fill(pw, 0, <usize>(taps * f) << 2);
+    memory.fill(pb, 0, fs);
+    for (let b = k * CONV_POOL_BLOCK; b < bEnd; b++) {
+      const image = x + (<usize>(b * h * wd * c) << 2);
+      for (let py = 0; py < poh; py++) {
+        for (let px = 0; px < pow; px++) {
+          const o = ((b * poh + py) * pow + px) * f;
+          for (let j = 0; j < f; j += 8) {
+            const src = <usize>(o + j) << 2;
+            const d0 = v128.load(dy + src), d1 = v128.load(dy + src, 16);
+            const a0 = v128.load(arg + src), a1 = v128.load(arg + src, 16);
+            const none = i32x4.splat(-1);
+            const bp = pb + (<usize>j << 2);
+            v128.store(bp, f32x4.add(v128.load(bp), v128.and(d0, i32x4.ne(a0, none))));
+            v128.store(bp, f32x4.add(v128.load(bp, 16), v128.and(d1, i32x4.ne(a1, none))), 16);
+            for (let wy = 0; wy < pkh; wy++) {
+              for (let wx = 0; wx < pkw; wx++) {
+                const q = i32x4.splat(wy * pkw + wx);
+                const e0 = v128.and(d0, i32x4.eq(a0, q)), e1 = v128.and(d1, i32x4.eq(a1, q));
+                if (!v128.any_true(v128.or(e0, e1))) continue;
+                const iy0 = (py * psh + wy) * sh - pt, ix0 = (px * psw + wx) * sw - pl;
+                let wp = pw + (<usize>j << 2);
+                for (let ky = 0; ky < kh; ky++) {
+                  const iy = iy0 + ky;
+                  for (let kx = 0; kx < kw; kx++) {
+                    const ix = ix0 + kx;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+                      wp += fs * c;
+                      continue;
+                    }
+                    let p = image + (<usize>((iy * wd + ix) * c) << 2);
+                    for (let ch = 0; ch < c; ch++) {
+                      const v = v128.load32_splat(p);
+                      v128.store(wp, madd(v, e0, v128.load(wp)));
+                      v128.store(wp, madd(v, e1, v128.load(wp, 16)), 16);
+                      p += 4;
+                      wp += fs;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Per-column statistics and affine maps of an m×c matrix (batch normalization over NHWC rows: m = N·H·W).
 // ---------------------------------------------------------------------------------------------------------
 const SUM_BLOCK = 256;

@@ -21,6 +21,10 @@ class Pooling2D implements Layer {
   outputShape: Shape = [];
   window!: Window;
   private win: Ptr = 0;
+  /** The window block the kernels read (see window.ts); set by build. */
+  get windowPtr(): Ptr {
+    return this.win;
+  }
   private x: Ptr = 0;
   private dx: Ptr = 0;
   private y: Ptr = 0;
