@@ -70,6 +70,29 @@ export interface Kernels {
   im2col(win: Ptr, n: number, x: Ptr, cols: Ptr): void;
   /** The adjoint of im2col: dx (overwritten) = the cols entries summed back onto the pixels they came from. */
   col2im(win: Ptr, n: number, cols: Ptr, dx: Ptr): void;
+  /**
+   * A convolution (Keras's layout: w is kh·kw·c taps × f filters): y = im2col(x)·w (+ bias[f] if bias ≠ 0, then
+   * ReLU if relu), exactly as im2col then gemm compute it. `cols` (n·oh·ow·taps floats) is scratch: backends
+   * go block by block of images so that a block's columns are still in cache when the GEMM reads them.
+   */
+  convForward(win: Ptr, n: number, x: Ptr, cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void;
+  /**
+   * A convolution's gradients from dz (its output's gradient): dw (overwritten) = im2col(x)ᵀ·dz, summed over
+   * blocks of FILTER_GRADIENT_BLOCK images into `partial` (convPartialFloats floats) and then over blocks in
+   * order; and, when dx ≠ 0, dx (overwritten) = col2im(dz·wᵀ). `cols` (n·oh·ow·taps floats) is scratch.
+   */
+  convBackward(
+    win: Ptr,
+    n: number,
+    x: Ptr,
+    dz: Ptr,
+    w: Ptr,
+    f: number,
+    cols: Ptr,
+    dw: Ptr,
+    dx: Ptr,
+    partial: Ptr,
+  ): void;
   /** Max pooling: y[r][ch] = max over the window (outside cells ignored); arg (int32) = flat x index of the first max. */
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void;
   /** dx (overwritten) = dy routed to the positions `arg` recorded. */
@@ -86,7 +109,7 @@ export interface Kernels {
   /**
    * The kernel and bias gradients (overwritten; db may be 0) of convReluMaxPool given dy, the pooled output's
    * gradient: each pooled output's dy goes to the convolution output `arg` names. Sums run over blocks of
-   * CONV_POOL_BLOCK images into `partial` (convPoolPartialFloats floats), then over blocks in order, so results
+   * FILTER_GRADIENT_BLOCK images into `partial` (convPoolPartialFloats floats), then over blocks in order, so results
    * do not depend on the thread count.
    */
   convReluMaxPoolBackward(
@@ -120,10 +143,18 @@ export interface Kernels {
   dispose(): Promise<void>;
 }
 
-/** Images per partial sum in convReluMaxPoolBackward (the AssemblyScript kernel has the same constant). */
-export const CONV_POOL_BLOCK = 8;
+/**
+ * Images per partial sum of a filter gradient (convBackward, convReluMaxPoolBackward; the AssemblyScript kernel
+ * has the same constant): blocks are fixed and summed in order, so gradients do not depend on the thread count.
+ */
+export const FILTER_GRADIENT_BLOCK = 8;
 
 /** Floats of the `partial` scratch convReluMaxPoolBackward needs for n images, `taps` per output, `filters`. */
 export function convPoolPartialFloats(n: number, taps: number, filters: number): number {
-  return Math.ceil(n / CONV_POOL_BLOCK) * (taps + 1) * filters;
+  return Math.ceil(n / FILTER_GRADIENT_BLOCK) * (taps + 1) * filters;
+}
+
+/** Floats of the `partial` scratch convBackward needs for n images, `taps` per output, `filters`. */
+export function convPartialFloats(n: number, taps: number, filters: number): number {
+  return Math.ceil(n / FILTER_GRADIENT_BLOCK) * taps * filters;
 }

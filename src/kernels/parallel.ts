@@ -1,4 +1,5 @@
 import type { Ptr } from './heap.js';
+import { FILTER_GRADIENT_BLOCK } from './kernels.js';
 
 /**
  * Work that the kernel thread pool splits. Every thread (the caller and each worker) runs `runPart` on the
@@ -32,6 +33,8 @@ export const enum Op {
   GemmSplitK = 22,
   ConvReluMaxPool = 23,
   ConvReluMaxPoolBackward = 24,
+  ConvForward = 25,
+  ConvBackward = 26,
 }
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
@@ -88,6 +91,71 @@ export interface PartKernels {
   affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
   scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
   adadelta(p: Ptr, g: Ptr, ag: Ptr, ad: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
+}
+
+/**
+ * Images per block of a blocked convolution (see Op.ConvForward): as many as keep a block's im2col columns
+ * within about half a megabyte, so they are still in the core's L2 cache when the GEMM reads them.
+ */
+export function convBlockImages(rowsPerImage: number, taps: number): number {
+  return Math.max(1, Math.floor((512 * 1024) / (rowsPerImage * taps * 4)));
+}
+
+/**
+ * Images [b0, b1) of a convolution, block by block: im2col of a block, then its rows of the GEMM (with bias and
+ * ReLU). a = [win, n, x, cols, w, y, bias, relu, f, taps, rowsPerImage].
+ */
+export function convForwardImages(x: PartKernels, a: Float64Array, b0: number, b1: number, work: Ptr): void {
+  const [win, n, xp, cols, w, y, bias, relu, f, taps, rowsPerImage] = a;
+  const block = convBlockImages(rowsPerImage, taps);
+  for (let b = b0; b < b1; b += block) {
+    const r0 = b * rowsPerImage;
+    const r1 = Math.min(b + block, b1) * rowsPerImage;
+    x.im2col(win, xp, cols, r0, r1);
+    x.gemm(0, 0, n * rowsPerImage, f, taps, cols, w, y, 0, bias, relu, work, r0, r1);
+  }
+}
+
+/**
+ * Images [b0, b1) (whole FILTER_GRADIENT_BLOCKs) of a convolution's gradients. For each block of cache-sized
+ * image groups: im2col of the group, its rows' share of the block's filter gradient (partial[block] = Σ
+ * colsᵀ·dz), then, if dx ≠ 0, its rows of dz·wᵀ over the same columns and col2im of the group.
+ * a = [win, n, x, dz, w, f, cols, dx, partial, taps, rowsPerImage].
+ */
+export function convBackwardImages(x: PartKernels, a: Float64Array, b0: number, b1: number, work: Ptr): void {
+  const [win, n, xp, dz, w, f, cols, dx, partial, taps, rowsPerImage] = a;
+  const group = convBlockImages(rowsPerImage, taps);
+  const m = n * rowsPerImage;
+  for (let blockStart = b0; blockStart < b1; blockStart += FILTER_GRADIENT_BLOCK) {
+    const blockEnd = Math.min(blockStart + FILTER_GRADIENT_BLOCK, b1);
+    const sum = partial + (blockStart / FILTER_GRADIENT_BLOCK) * taps * f * 4;
+    for (let b = blockStart; b < blockEnd; b += group) {
+      const e = Math.min(b + group, blockEnd);
+      const r0 = b * rowsPerImage;
+      const r1 = e * rowsPerImage;
+      x.im2col(win, xp, cols, r0, r1);
+      // colsᵀ·dz over this group's rows: A is those rows of cols (k × taps), B those of dz (k × f).
+      x.gemm(
+        1,
+        0,
+        taps,
+        f,
+        r1 - r0,
+        cols + r0 * taps * 4,
+        dz + r0 * f * 4,
+        sum,
+        +(b > blockStart),
+        0,
+        0,
+        work,
+        0,
+        taps,
+      );
+      if (!dx) continue;
+      x.gemm(0, 1, m, taps, f, dz, w, cols, 0, 0, 0, work, r0, r1);
+      x.col2im(win, cols, dx, b, e);
+    }
+  }
 }
 
 /** [start, end) of part `index` of `total` items split in `parts`, boundaries multiples of `align`. */
@@ -191,6 +259,17 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     case Op.ConvReluMaxPoolBackward: {
       const [k0, k1] = partRange(a[8], parts, index, 1);
       if (k1 > k0) x.convReluMaxPoolBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], work, k0, k1);
+      return;
+    }
+    case Op.ConvForward: {
+      const [b0, b1] = partRange(a[1], parts, index, 1);
+      if (b1 > b0) convForwardImages(x, a, b0, b1, work);
+      return;
+    }
+    case Op.ConvBackward: {
+      // Whole gradient blocks per thread: a block's partial sum is one thread's.
+      const [b0, b1] = partRange(a[1], parts, index, FILTER_GRADIENT_BLOCK);
+      if (b1 > b0) convBackwardImages(x, a, b0, b1, work);
       return;
     }
     case Op.AvgPool: {

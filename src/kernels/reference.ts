@@ -233,6 +233,34 @@ export class ReferenceKernels implements Kernels {
     });
   }
 
+  convForward(win: Ptr, n: number, x: Ptr, cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void {
+    const g = readWindow(this.heap, win);
+    this.im2col(win, n, x, cols);
+    this.gemm(false, false, n * g.oh * g.ow, f, g.kh * g.kw * g.c, cols, w, y, false, bias, relu);
+  }
+
+  convBackward(
+    win: Ptr,
+    n: number,
+    x: Ptr,
+    dz: Ptr,
+    w: Ptr,
+    f: number,
+    cols: Ptr,
+    dw: Ptr,
+    dx: Ptr,
+    _partial: Ptr,
+  ): void {
+    const g = readWindow(this.heap, win);
+    const m = n * g.oh * g.ow;
+    const taps = g.kh * g.kw * g.c;
+    this.im2col(win, n, x, cols);
+    this.gemm(true, false, taps, f, m, cols, dz, dw, false, 0, false);
+    if (!dx) return;
+    this.gemm(false, true, m, taps, f, dz, w, cols, false, 0, false);
+    this.col2im(win, n, cols, dx);
+  }
+
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void {
     const g = readWindow(this.heap, win);
     const X = this.f(x, n * g.h * g.w * g.c);

@@ -1,7 +1,7 @@
 import { Heap, type Ptr } from './heap.js';
-import { CONV_POOL_BLOCK, type Kernels } from './kernels.js';
+import { FILTER_GRADIENT_BLOCK, type Kernels } from './kernels.js';
 import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
-import { Op, runPart, type PartKernels } from './parallel.js';
+import { convBackwardImages, convForwardImages, Op, runPart, type PartKernels } from './parallel.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 /** The functions the AssemblyScript module exports (see assembly/kernels.ts). */
@@ -507,6 +507,58 @@ export class WasmKernels implements Kernels {
       this.dispatch(Op.MaxPoolBackward);
     } else this.x.maxPoolBackward(win, dy, arg, dx, 0, n);
   }
+  convForward(win: Ptr, n: number, x: Ptr, cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void {
+    const [rows, taps] = this.convShape(win);
+    const g = this.argBlock();
+    g[0] = win;
+    g[1] = n;
+    g[2] = x;
+    g[3] = cols;
+    g[4] = w;
+    g[5] = y;
+    g[6] = bias;
+    g[7] = +relu;
+    g[8] = f;
+    g[9] = taps;
+    g[10] = rows;
+    if (n > 1 && this.threads > 1 && n * rows * taps * f >= MIN_PARALLEL_MACS) this.dispatch(Op.ConvForward);
+    else convForwardImages(this.part, g, 0, n, this.works[0]);
+  }
+  convBackward(
+    win: Ptr,
+    n: number,
+    x: Ptr,
+    dz: Ptr,
+    w: Ptr,
+    f: number,
+    cols: Ptr,
+    dw: Ptr,
+    dx: Ptr,
+    partial: Ptr,
+  ): void {
+    const [rows, taps] = this.convShape(win);
+    const g = this.argBlock();
+    g[0] = win;
+    g[1] = n;
+    g[2] = x;
+    g[3] = dz;
+    g[4] = w;
+    g[5] = f;
+    g[6] = cols;
+    g[7] = dx;
+    g[8] = partial;
+    g[9] = taps;
+    g[10] = rows;
+    if (n > FILTER_GRADIENT_BLOCK && this.threads > 1 && n * rows * taps * f >= MIN_PARALLEL_MACS)
+      this.dispatch(Op.ConvBackward);
+    else convBackwardImages(this.part, g, 0, n, this.works[0]);
+    this.colSum(partial, Math.ceil(n / FILTER_GRADIENT_BLOCK), taps * f, dw, false);
+  }
+  /** Output cells per image and taps per output of a convolution window. */
+  private convShape(win: Ptr): [number, number] {
+    const v = new Int32Array(this.heap.memory.buffer, win, 11);
+    return [v[9] * v[10], v[3] * v[4] * v[2]];
+  }
   convReluMaxPool(conv: Ptr, pool: Ptr, n: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr): void {
     if (n > 1 && this.split(n * this.windowOutputs(pool) * 64)) {
       const g = this.argBlock();
@@ -535,7 +587,7 @@ export class WasmKernels implements Kernels {
     const v = new Int32Array(this.heap.memory.buffer, conv, 5);
     const taps = v[3] * v[4] * v[2];
     const filters = new Int32Array(this.heap.memory.buffer, pool, 3)[2];
-    const blocks = Math.ceil(n / CONV_POOL_BLOCK);
+    const blocks = Math.ceil(n / FILTER_GRADIENT_BLOCK);
     const partialB = partial + blocks * taps * filters * 4;
     if (blocks > 1 && this.split(n * this.windowOutputs(pool) * 64)) {
       const g = this.argBlock();

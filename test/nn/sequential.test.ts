@@ -10,9 +10,14 @@ function weights(m: Sequential): Float32Array[] {
   return m.params.map((p) => m.kernels.heap.f32(p.value, p.size).slice());
 }
 
-async function trainFew(seed: number, backend: 'wasm' | 'reference' = 'wasm', threads = 1): Promise<Float32Array[]> {
+async function trainFew(
+  seed: number,
+  backend: 'wasm' | 'reference' = 'wasm',
+  threads = 1,
+  arch: 'mlp-small' | 'cnn' = 'mlp-small',
+): Promise<Float32Array[]> {
   const k = await createKernels({ backend, threads });
-  const m = preset('mlp-small').build(k, seed).compile({ optimizer: new Adam() });
+  const m = preset(arch).build(k, seed).compile({ optimizer: new Adam() });
   m.plan(16, true);
   for (let step = 0; step < 3; step++) {
     k.heap.f32(m.input, 16 * 784).set(randomFloats(16 * 784, step, 0, 1));
@@ -68,6 +73,8 @@ describe('Sequential', () => {
 
   it('1 and 2 threads train to bit-identical weights', async () => {
     expect(await trainFew(4, 'wasm', 2)).toEqual(await trainFew(4, 'wasm', 1));
+    // Convolutions: blocked filter gradients and the fused first layer sum in the same order on any thread count.
+    expect(await trainFew(4, 'wasm', 2, 'cnn')).toEqual(await trainFew(4, 'wasm', 1, 'cnn'));
   });
 
   it('the WASM and reference backends train to the same weights', async () => {

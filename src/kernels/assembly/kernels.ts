@@ -878,8 +878,8 @@ export function avgPoolBackward(g: usize, dy: usize, dx: usize, b0: i32, b1: i32
 // Vectors run over 8 filters at a time (filters must be a multiple of 8). `g` is the convolution's window over
 // x, `pg` the pooling's over the convolution output (disjoint windows: stride ≥ size, no padding).
 // ---------------------------------------------------------------------------------------------------------
-/** Images per partial sum of the backward pass (CONV_POOL_BLOCK in ../kernels.ts): blocks are summed in order. */
-const CONV_POOL_BLOCK: i32 = 8;
+/** Images per partial sum of the backward pass (FILTER_GRADIENT_BLOCK in ../kernels.ts): blocks are summed in order. */
+const FILTER_GRADIENT_BLOCK: i32 = 8;
 
 /**
  * Images [b0, b1): y[b][py][px][j] = max(0, max over the pool window of z[b][oy][ox][j]), z = bias + the
@@ -1095,7 +1095,7 @@ function convReluMaxPoolBackward2x2(
 }
 
 /**
- * Blocks [k0, k1) of CONV_POOL_BLOCK images of convReluMaxPool's parameter gradients: block k's images send
+ * Blocks [k0, k1) of FILTER_GRADIENT_BLOCK images of convReluMaxPool's parameter gradients: block k's images send
  * each pooled cell's dy to the convolution output `arg` names, summed into partialW[k] (taps × filters, the
  * kernel's layout) and partialB[k] (filters). The caller sums the blocks (colSum).
  */
@@ -1112,14 +1112,14 @@ export function convReluMaxPoolBackward(
   for (let k = k0; k < k1; k++) {
     const pw = partialW + (<usize>(k * taps * f) << 2);
     const pb = partialB + (<usize>(k * f) << 2);
-    const bEnd = min(n, (k + 1) * CONV_POOL_BLOCK);
+    const bEnd = min(n, (k + 1) * FILTER_GRADIENT_BLOCK);
     if (rows2x2) {
-      convReluMaxPoolBackward2x2(g, pg, x, dy, arg, pw, pb, work, k * CONV_POOL_BLOCK, bEnd);
+      convReluMaxPoolBackward2x2(g, pg, x, dy, arg, pw, pb, work, k * FILTER_GRADIENT_BLOCK, bEnd);
       continue;
     }
     memory.fill(pw, 0, <usize>(taps * f) << 2);
     memory.fill(pb, 0, fs);
-    for (let b = k * CONV_POOL_BLOCK; b < bEnd; b++) {
+    for (let b = k * FILTER_GRADIENT_BLOCK; b < bEnd; b++) {
       const image = x + (<usize>(b * h * wd * c) << 2);
       for (let py = 0; py < poh; py++) {
         for (let px = 0; px < pow; px++) {

@@ -1,4 +1,5 @@
 import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
+import { convPartialFloats } from '../../kernels/kernels.js';
 import { makeWindow, writeWindow, type Window } from '../../kernels/window.js';
 import { initializerClass, initKernel, type KernelInitializer } from '../init.js';
 import { allocParam, type Layer, type Param, type PlanInput, type PlanOutput } from '../layer.js';
@@ -25,9 +26,10 @@ export function pair(v: number | readonly number[]): [number, number] {
 
 /**
  * 2-D convolution over channels-last images, as Keras's Conv2D: kernel (kh, kw, in, filters), bias (filters).
- * Computed as im2col + GEMM: each output pixel's window becomes a row, so the kernel as stored is the GEMM's
- * right-hand matrix and bias + ReLU fuse into its epilogue. Backward reuses the im2col buffer for the input
- * gradient's columns once the kernel gradient is done with it.
+ * Computed as im2col + GEMM (kernels' convForward / convBackward): each output pixel's window becomes a row, so
+ * the kernel as stored is the GEMM's right-hand matrix and bias + ReLU fuse into its epilogue. The kernels go
+ * block by block of images so a block's columns stay in cache; backward rebuilds them rather than keep them.
+ * A first layer followed by max pooling may instead run fused with it (see ConvReluMaxPool).
  */
 export class Conv2D implements Layer {
   readonly className = 'Conv2D';
@@ -51,6 +53,7 @@ export class Conv2D implements Layer {
   private cols: Ptr = 0;
   private y: Ptr = 0;
   private dy: Ptr = 0;
+  private partial: Ptr = 0;
 
   constructor(
     readonly filters: number,
@@ -117,25 +120,17 @@ export class Conv2D implements Layer {
     this.cols = this.direct ? input.x : heap.alloc(batch * rows * k * 4);
     this.y = heap.alloc(batch * rows * this.filters * 4);
     this.dy = training ? heap.alloc(batch * rows * this.filters * 4) : 0;
+    this.partial = training && !this.direct ? heap.alloc(convPartialFloats(batch, k, this.filters) * 4) : 0;
     return { y: this.y, dy: this.dy };
   }
 
   forward(kn: Kernels, n: number): void {
     const { rows, k } = this.patch;
-    if (!this.direct) kn.im2col(this.win, n, this.x, this.cols);
-    kn.gemm(
-      false,
-      false,
-      n * rows,
-      this.filters,
-      k,
-      this.cols,
-      this.kernel.value,
-      this.y,
-      false,
-      this.bias?.value ?? 0,
-      this.activation === 'relu',
-    );
+    const bias = this.bias?.value ?? 0;
+    const relu = this.activation === 'relu';
+    if (this.direct)
+      kn.gemm(false, false, n * rows, this.filters, k, this.x, this.kernel.value, this.y, false, bias, relu);
+    else kn.convForward(this.win, n, this.x, this.cols, this.kernel.value, this.filters, bias, relu, this.y);
   }
 
   /** Max pooling right after this layer masks the gradient it routes back, which is this ReLU's backward. */
@@ -152,15 +147,23 @@ export class Conv2D implements Layer {
     const f = this.filters;
     const dz = this.dy;
     if (this.activation === 'relu' && !this.reluBackwardHandedOver) kn.reluBackward(this.dy, this.y, dz, m * f);
-    kn.gemm(true, false, k, f, m, this.cols, dz, this.kernel.grad, false, 0, false);
     if (this.bias) kn.colSum(dz, m, f, this.bias.grad, false);
-    if (!this.dx) return;
     if (this.direct) {
-      kn.gemm(false, true, m, k, f, dz, this.kernel.value, this.dx, false, 0, false);
+      kn.gemm(true, false, k, f, m, this.x, dz, this.kernel.grad, false, 0, false);
+      if (this.dx) kn.gemm(false, true, m, k, f, dz, this.kernel.value, this.dx, false, 0, false);
     } else {
-      // The columns are no longer needed: they become the input gradient's columns.
-      kn.gemm(false, true, m, k, f, dz, this.kernel.value, this.cols, false, 0, false);
-      kn.col2im(this.win, n, this.cols, this.dx);
+      kn.convBackward(
+        this.win,
+        n,
+        this.x,
+        dz,
+        this.kernel.value,
+        f,
+        this.cols,
+        this.kernel.grad,
+        this.dx,
+        this.partial,
+      );
     }
   }
 

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Heap, ReferenceKernels, WasmKernels, type Kernels, type Ptr } from '../../src/kernels/index.js';
-import { convPoolPartialFloats } from '../../src/kernels/kernels.js';
+import { convPartialFloats, convPoolPartialFloats } from '../../src/kernels/kernels.js';
 import { makeWindow, writeWindow, type Window } from '../../src/kernels/window.js';
 import { Rng } from '../../src/nn/rng.js';
 
 /**
- * The fused convolution + bias + ReLU + max pooling kernel and its backward: WASM (1 and 2 threads) against the
+ * Convolution kernels. convForward / convBackward (blocked im2col + GEMM): WASM (1 and 2 threads) against the
+ * reference. The fused convolution + bias + ReLU + max pooling kernel and its backward: WASM against the
  * reference, and the reference against the unfused composition (im2col, GEMM with bias and ReLU, maxPool after
  * a ReLU; maxPoolBackward, then Aᵀ·B and column sums). Every value is a multiple of 1/8 with small sums, so
  * float results are exact whatever the summation order, and equal ties are broken the same way.
@@ -179,6 +180,65 @@ for (const threads of [1, 2]) {
         expect(a.arg).toEqual(b.arg);
         expect(a.dw).toEqual(b.dw);
         expect(a.db).toEqual(b.db);
+      });
+    }
+  });
+}
+
+const convCases: [string, Window, number, number][] = [
+  // name, window, filters, images (not a multiple of the 8-image gradient block)
+  ['13×13×32 3×3 valid (cnn conv2)', makeWindow({ h: 13, w: 13, c: 32 }, [3, 3], [1, 1], 'valid'), 64, 9],
+  ['12×12×6 5×5 same stride 2', makeWindow({ h: 12, w: 12, c: 6 }, [5, 5], [2, 2], 'same'), 8, 11],
+  ['9×7×3 3×2 same', makeWindow({ h: 9, w: 7, c: 3 }, [3, 2], [1, 1], 'same'), 5, 3],
+];
+
+function conv(k: Kernels, win: Window, f: number, n: number, seed: number, withDx: boolean) {
+  const taps = win.kh * win.kw * win.c;
+  const rows = n * win.oh * win.ow;
+  const inSize = n * win.h * win.w * win.c;
+  const g = writeWindow(k.heap, win);
+  const [x, w, bias, dz] = [
+    eighths(inSize, seed, 2),
+    eighths(taps * f, seed + 1),
+    eighths(f, seed + 2),
+    eighths(rows * f, seed + 3),
+  ].map((v) => put(k, v));
+  const cols = k.heap.allocF32(rows * taps);
+  const y = put(k, new Float32Array(rows * f).fill(5));
+  k.convForward(g, n, x, cols, w, f, bias, true, y);
+  const y2 = k.heap.allocF32(rows * f);
+  k.convForward(g, n, x, cols, w, f, 0, false, y2);
+  const dw = put(k, new Float32Array(taps * f).fill(5));
+  const dx = withDx ? put(k, new Float32Array(inSize).fill(5)) : 0;
+  k.convBackward(g, n, x, dz, w, f, cols, dw, dx, k.heap.allocF32(convPartialFloats(n, taps, f)));
+  return {
+    y: k.heap.f32(y, rows * f).slice(),
+    y2: k.heap.f32(y2, rows * f).slice(),
+    dw: k.heap.f32(dw, taps * f).slice(),
+    dx: dx ? k.heap.f32(dx, inSize).slice() : null,
+  };
+}
+
+for (const threads of [1, 2]) {
+  describe(`convForward and convBackward: WASM on ${threads} thread(s) against the reference`, () => {
+    let wasm: WasmKernels;
+    const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
+    beforeAll(async () => {
+      wasm = await WasmKernels.create('relaxed', threads);
+    });
+    afterAll(async () => wasm.dispose());
+    for (const [name, win, f, n] of convCases) {
+      it(name, () => {
+        for (const withDx of [true, false]) {
+          const a = conv(wasm, win, f, n, 60, withDx);
+          const b = conv(ref, win, f, n, 60, withDx);
+          expect(a.y).toEqual(b.y);
+          expect(a.y2).toEqual(b.y2);
+          expect(a.dw).toEqual(b.dw);
+          expect(a.dx).toEqual(b.dx);
+          // ReLU and bias took effect: some outputs are clipped to 0, and the raw ones differ from them.
+          expect(b.y.some((v) => v === 0) && b.y2.some((v) => v < 0)).toBe(true);
+        }
       });
     }
   });
