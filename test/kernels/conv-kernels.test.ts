@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Heap, ReferenceKernels, WasmKernels, type Kernels, type Ptr } from '../../src/kernels/index.js';
+import {
+  Heap,
+  loadNativeGemm,
+  ReferenceKernels,
+  WasmKernels,
+  type Kernels,
+  type Ptr,
+} from '../../src/kernels/index.js';
 import { convPartialFloats, convPoolPartialFloats } from '../../src/kernels/kernels.js';
 import { makeWindow, writeWindow, type Window } from '../../src/kernels/window.js';
 import { Rng } from '../../src/nn/rng.js';
@@ -163,12 +170,19 @@ describe('convReluMaxPool: reference against the unfused kernels', () => {
   }
 });
 
-for (const threads of [1, 2]) {
-  describe(`convReluMaxPool: WASM on ${threads} thread(s) against the reference`, () => {
+// With the native addon (where built) its fused kernels take the MNIST shape; without it, WebAssembly does all.
+for (const [threads, native] of [
+  [1, true],
+  [2, true],
+  [1, false],
+  [2, false],
+] as const) {
+  describe(`convReluMaxPool: ${native ? 'native + ' : ''}WASM on ${threads} thread(s) against the reference`, () => {
     let wasm: WasmKernels;
     const ref = new ReferenceKernels(new Heap(Heap.createMemory(false), 1024));
     beforeAll(async () => {
-      wasm = await WasmKernels.create('relaxed', threads);
+      wasm = await WasmKernels.create('relaxed', threads, undefined, native);
+      expect(wasm.name.includes('native')).toBe(native && (await loadNativeGemm()) !== null);
     });
     afterAll(async () => wasm.dispose());
     for (const c of cases) {

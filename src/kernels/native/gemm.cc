@@ -1,4 +1,5 @@
 // Optional native GEMM for Node (N-API), built by scripts/build-native.mjs when a C++ compiler is present.
+// It also has the fused first-layer convolution + ReLU + max pooling for MNIST's shape (see below).
 // WebAssembly SIMD is 128 bits wide; on an x86-64 CPU with AVX2+FMA or AVX-512 this does the same GEMM as
 // assembly/kernels.ts `gemm` (same arguments, same row-range contract, same bias/ReLU epilogue) on the very
 // same WebAssembly memory, 2–3× faster. Each thread binds the memory it works on once (`bind`), then passes
@@ -279,6 +280,139 @@ void gemmRows(const Gemm &g, int r0, int r1) {
   }
 }
 
+// ---- Fused first-layer convolution + bias + ReLU + 2×2 max pooling (assembly/kernels.ts convReluMaxPool) ----
+// For the shape MNIST models start with (3×3 kernel over one channel, unpadded, pooled 2×2 over disjoint
+// windows) the 9 taps of a filter group live in registers, W filters per vector. Other shapes return false and
+// the WebAssembly kernel runs them. Written once with GCC vector types; each ISA instantiates it under its
+// target attribute (AVX-512: 16 lanes, AVX2: 8).
+
+// A window block as the kernels lay it out (window.ts): h w c kh kw sh sw padTop padLeft oh ow reluInput.
+struct Geo {
+  int h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, relu;
+};
+inline Geo readGeo(const uint8_t *p) {
+  Geo g;
+  std::memcpy(&g, p, sizeof g);
+  return g;
+}
+
+constexpr int FUSED_TAPS = 9;
+constexpr int FILTER_GRADIENT_BLOCK = 8;  // images per partial sum, as kernels.ts
+
+inline bool fusedShapeOk(const Geo &g, const Geo &pg, int lanes) {
+  return g.kh == 3 && g.kw == 3 && g.c == 1 && g.pt == 0 && g.pl == 0 && pg.kh == 2 && pg.kw == 2 &&
+         pg.sh >= 2 && pg.sw >= 2 && pg.pt == 0 && pg.pl == 0 && pg.c % lanes == 0;
+}
+
+template <int W>
+struct Vec {
+  typedef float F __attribute__((vector_size(W * 4)));
+  typedef int32_t I __attribute__((vector_size(W * 4)));
+  typedef float UF __attribute__((vector_size(W * 4), aligned(4)));
+  typedef int32_t UI __attribute__((vector_size(W * 4), aligned(4)));
+};
+
+// Images [b0, b1): y = the window's maximum of max(0, bias + convolution), arg = its window position or −1.
+template <int W>
+inline __attribute__((always_inline)) void convPoolForwardT(const Geo &g, const Geo &pg, const float *x,
+                                                             const float *wt, const float *bias, float *y,
+                                                             int32_t *arg, int b0, int b1) {
+  using F = typename Vec<W>::F;
+  using I = typename Vec<W>::I;
+  using UF = typename Vec<W>::UF;
+  using UI = typename Vec<W>::UI;
+  const int f = pg.c;
+  const size_t image = (size_t)g.h * g.w;
+  for (int j = 0; j < f; j += W) {
+    F wv[FUSED_TAPS];
+    for (int t = 0; t < FUSED_TAPS; t++) wv[t] = *(const UF *)(wt + (size_t)t * f + j);
+    const F b = bias ? *(const UF *)(bias + j) : F{};
+    for (int n = b0; n < b1; n++) {
+      const float *img = x + n * image;
+      for (int py = 0; py < pg.oh; py++) {
+        for (int px = 0; px < pg.ow; px++) {
+          F best = F{};
+          I at = I{} - 1;
+          for (int q = 0; q < 4; q++) {
+            const float *o = img + (size_t)((py * pg.sh + (q >> 1)) * g.sh) * g.w + (px * pg.sw + (q & 1)) * g.sw;
+            F acc = b;
+            for (int ky = 0; ky < 3; ky++)
+              for (int kx = 0; kx < 3; kx++) acc += o[ky * g.w + kx] * wv[ky * 3 + kx];
+            const I gt = acc > best;
+            best = gt ? acc : best;
+            at = gt ? (I{} + q) : at;
+          }
+          const size_t out = ((size_t)(n * pg.oh + py) * pg.ow + px) * f + j;
+          *(UF *)(y + out) = best;
+          *(UI *)(arg + out) = at;
+        }
+      }
+    }
+  }
+}
+
+// Blocks [k0, k1) of FILTER_GRADIENT_BLOCK images: partialW[k] (taps × f) and partialB[k] (f), the filter
+// gradient's 9 taps summed in registers for one vector of filters at a time.
+template <int W>
+inline __attribute__((always_inline)) void convPoolBackwardT(const Geo &g, const Geo &pg, int nImages,
+                                                              const float *x, const float *dy, const int32_t *arg,
+                                                              float *partialW, float *partialB, int k0, int k1) {
+  using F = typename Vec<W>::F;
+  using I = typename Vec<W>::I;
+  using UF = typename Vec<W>::UF;
+  using UI = typename Vec<W>::UI;
+  const int f = pg.c;
+  const size_t image = (size_t)g.h * g.w;
+  for (int k = k0; k < k1; k++) {
+    const int nEnd = (k + 1) * FILTER_GRADIENT_BLOCK < nImages ? (k + 1) * FILTER_GRADIENT_BLOCK : nImages;
+    for (int j = 0; j < f; j += W) {
+      F acc[FUSED_TAPS];
+      for (int t = 0; t < FUSED_TAPS; t++) acc[t] = F{};
+      F bsum = F{};
+      for (int n = k * FILTER_GRADIENT_BLOCK; n < nEnd; n++) {
+        const float *img = x + n * image;
+        for (int py = 0; py < pg.oh; py++) {
+          for (int px = 0; px < pg.ow; px++) {
+            const size_t cell = ((size_t)(n * pg.oh + py) * pg.ow + px) * f + j;
+            const F d = *(const UF *)(dy + cell);
+            const I a = *(const UI *)(arg + cell);
+            bsum += (a >= 0) ? d : F{};
+            for (int q = 0; q < 4; q++) {
+              const F e = (a == q) ? d : F{};
+              const float *o = img + (size_t)((py * pg.sh + (q >> 1)) * g.sh) * g.w + (px * pg.sw + (q & 1)) * g.sw;
+              for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++) acc[ky * 3 + kx] += o[ky * g.w + kx] * e;
+            }
+          }
+        }
+      }
+      for (int t = 0; t < FUSED_TAPS; t++) *(UF *)(partialW + ((size_t)k * FUSED_TAPS + t) * f + j) = acc[t];
+      *(UF *)(partialB + (size_t)k * f + j) = bsum;
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) void convPoolForward512(const Geo &g, const Geo &pg, const float *x,
+                                                           const float *wt, const float *bias, float *y,
+                                                           int32_t *arg, int b0, int b1) {
+  convPoolForwardT<16>(g, pg, x, wt, bias, y, arg, b0, b1);
+}
+__attribute__((target("avx2,fma"))) void convPoolForward256(const Geo &g, const Geo &pg, const float *x,
+                                                            const float *wt, const float *bias, float *y,
+                                                            int32_t *arg, int b0, int b1) {
+  convPoolForwardT<8>(g, pg, x, wt, bias, y, arg, b0, b1);
+}
+__attribute__((target("avx512f"))) void convPoolBackward512(const Geo &g, const Geo &pg, int n, const float *x,
+                                                            const float *dy, const int32_t *arg, float *pw,
+                                                            float *pb, int k0, int k1) {
+  convPoolBackwardT<16>(g, pg, n, x, dy, arg, pw, pb, k0, k1);
+}
+__attribute__((target("avx2,fma"))) void convPoolBackward256(const Geo &g, const Geo &pg, int n, const float *x,
+                                                             const float *dy, const int32_t *arg, float *pw,
+                                                             float *pb, int k0, int k1) {
+  convPoolBackwardT<8>(g, pg, n, x, dy, arg, pw, pb, k0, k1);
+}
+
 enum class Isa { None, Avx2, Avx512 };
 
 // The widest the CPU has; DIGITS_NATIVE=avx2 in the environment picks the AVX2 tile on an AVX-512 CPU (tests
@@ -361,6 +495,83 @@ napi_value GemmCall(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads `count` int64 arguments; false (with a JS error thrown) if they are missing or not numbers.
+bool int64Args(napi_env env, napi_callback_info info, int64_t *v, size_t count) {
+  napi_value argv[16];
+  size_t argc = count;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < count) {
+    throwError(env, "missing arguments");
+    return false;
+  }
+  for (size_t i = 0; i < count; i++)
+    if (napi_get_value_int64(env, argv[i], &v[i]) != napi_ok) {
+      throwError(env, "arguments must be numbers");
+      return false;
+    }
+  if (!g_base) {
+    throwError(env, "called before bind");
+    return false;
+  }
+  return true;
+}
+
+bool insideMemory(int64_t off, int64_t bytes) { return off >= 0 && (off & 3) == 0 && off + bytes <= (int64_t)g_size; }
+
+napi_value boolean(napi_env env, bool v) {
+  napi_value out;
+  napi_get_boolean(env, v, &out);
+  return out;
+}
+
+// Window blocks at two offsets, checked to lie in memory and to be the shape the fused kernels take.
+bool fusedGeometry(int64_t gOff, int64_t pgOff, Geo &g, Geo &pg) {
+  if (!insideMemory(gOff, sizeof(Geo)) || !insideMemory(pgOff, sizeof(Geo))) return false;
+  g = readGeo(g_base + gOff);
+  pg = readGeo(g_base + pgOff);
+  const int lanes = g_isa == Isa::Avx512 ? 16 : 8;
+  return g_isa != Isa::None && fusedShapeOk(g, pg, lanes) && pg.h == g.oh && pg.w == g.ow;
+}
+
+// convReluMaxPool(g, pg, x, w, bias, y, arg, n, b0, b1) → true if done, false if the shape is not one it takes.
+napi_value ConvPoolCall(napi_env env, napi_callback_info info) {
+  int64_t v[10];
+  if (!int64Args(env, info, v, 10)) return nullptr;
+  Geo g, pg;
+  if (!fusedGeometry(v[0], v[1], g, pg)) return boolean(env, false);
+  const int64_t n = v[7], b0 = v[8], b1 = v[9];
+  const int64_t out = n * pg.oh * pg.ow * pg.c;
+  if (n < 0 || b0 < 0 || b1 > n || b0 > b1 || !insideMemory(v[2], n * g.h * g.w * 4) ||
+      !insideMemory(v[3], (int64_t)FUSED_TAPS * pg.c * 4) || (v[4] && !insideMemory(v[4], pg.c * 4)) ||
+      !insideMemory(v[5], out * 4) || !insideMemory(v[6], out * 4))
+    return throwError(env, "convReluMaxPool operand outside the kernel memory");
+  const float *bias = v[4] ? reinterpret_cast<const float *>(g_base + v[4]) : nullptr;
+  auto F = [](int64_t o) { return reinterpret_cast<float *>(g_base + o); };
+  auto run = g_isa == Isa::Avx512 ? convPoolForward512 : convPoolForward256;
+  run(g, pg, F(v[2]), F(v[3]), bias, F(v[5]), reinterpret_cast<int32_t *>(g_base + v[6]), (int)b0, (int)b1);
+  return boolean(env, true);
+}
+
+// convReluMaxPoolBackward(g, pg, n, x, dy, arg, partialW, partialB, k0, k1) → true if done (as above).
+napi_value ConvPoolBackwardCall(napi_env env, napi_callback_info info) {
+  int64_t v[10];
+  if (!int64Args(env, info, v, 10)) return nullptr;
+  Geo g, pg;
+  if (!fusedGeometry(v[0], v[1], g, pg)) return boolean(env, false);
+  const int64_t n = v[2], k0 = v[8], k1 = v[9];
+  const int64_t blocks = (n + FILTER_GRADIENT_BLOCK - 1) / FILTER_GRADIENT_BLOCK;
+  const int64_t out = n * pg.oh * pg.ow * pg.c;
+  if (n < 0 || k0 < 0 || k1 > blocks || k0 > k1 || !insideMemory(v[3], n * g.h * g.w * 4) ||
+      !insideMemory(v[4], out * 4) || !insideMemory(v[5], out * 4) ||
+      !insideMemory(v[6], blocks * FUSED_TAPS * pg.c * 4) || !insideMemory(v[7], blocks * pg.c * 4))
+    return throwError(env, "convReluMaxPoolBackward operand outside the kernel memory");
+  auto F = [](int64_t o) { return reinterpret_cast<float *>(g_base + o); };
+  auto run = g_isa == Isa::Avx512 ? convPoolBackward512 : convPoolBackward256;
+  run(g, pg, (int)n, F(v[3]), F(v[4]), reinterpret_cast<const int32_t *>(g_base + v[5]), F(v[6]), F(v[7]),
+      (int)k0, (int)k1);
+  return boolean(env, true);
+}
+
 // isa(): "avx512", "avx2" or "none".
 napi_value IsaCall(napi_env env, napi_callback_info) {
   const char *s = g_isa == Isa::Avx512 ? "avx512" : g_isa == Isa::Avx2 ? "avx2" : "none";
@@ -376,7 +587,9 @@ NAPI_MODULE_INIT() {
       {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, IsaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convReluMaxPool", nullptr, ConvPoolCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convReluMaxPoolBackward", nullptr, ConvPoolBackwardCall, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
