@@ -321,12 +321,44 @@ describe('split-k GEMM', () => {
 });
 
 describe.skipIf(!native)('native GEMM', () => {
+  it('gives the same bits as the WebAssembly GEMM (same k blocks, same order of sums)', async () => {
+    const fast = await WasmKernels.create('relaxed', 1, true, true);
+    const plain = await WasmKernels.create('relaxed', 1, true, false);
+    // k = 288 and 363 are single blocks (≤ KC_MAX), 784 is blocked by KC; transposes and a conv weight gradient.
+    for (const [m, k, n, ta, tb] of [
+      [500, 288, 64, false, false],
+      [288, 363, 64, true, false],
+      [500, 64, 288, false, true],
+      [130, 784, 70, false, false],
+    ] as const) {
+      const [a, b] = [randomFloats(m * k, 1), randomFloats(k * n, 2)];
+      const [c1, c2] = [fast, plain].map((kn) => {
+        const c = kn.heap.allocF32(m * n);
+        kn.gemm(ta, tb, m, n, k, put(kn, a), put(kn, b), c, false, 0, false);
+        return kn.heap.f32(c, m * n).slice();
+      });
+      expect(c1).toEqual(c2);
+    }
+    await fast.dispose();
+  });
+
   it('refuses operands outside the memory with an error instead of reading them', () => {
     const view = new Uint8Array(new SharedArrayBuffer(4096));
     native!.bind(view);
     expect(() => native!.gemm(0, 0, 16, 16, 16, 0, 1024, 4000, 0, 0, 0, 0, 16)).toThrow(/outside the kernel memory/);
     expect(() => native!.gemm(0, 0, 4, 4, 4, 2, 1024, 2048, 0, 0, 0, 0, 4)).toThrow(/outside the kernel memory/);
     expect(() => native!.gemm(0, 0, 4, 4, 4, 0, 1024, 2048, 0, 0, 0, 0, 5)).toThrow(/out of range/);
+    // The fused first layer: window blocks it cannot read are "not mine" (WebAssembly runs it); a batch whose
+    // images or outputs do not fit is an error.
+    const geo = new Int32Array(view.buffer, 0, 32);
+    geo.set([28, 28, 1, 3, 3, 1, 1, 0, 0, 26, 26, 0]);
+    geo.set([26, 26, 32, 2, 2, 2, 2, 0, 0, 13, 13, 0], 16);
+    expect(native!.convReluMaxPool(0, 64, 128, 256, 0, 512, 1024, 0, 0, 0)).toBe(true); // no images: nothing to do
+    expect(native!.convReluMaxPool(0, 4090, 128, 256, 0, 512, 1024, 1, 0, 1)).toBe(false);
+    expect(() => native!.convReluMaxPool(0, 64, 128, 256, 0, 512, 1024, 1, 0, 1)).toThrow(/outside the kernel memory/);
+    expect(() => native!.convReluMaxPoolBackward(0, 64, 1, 128, 256, 512, 1024, 2048, 0, 1)).toThrow(
+      /outside the kernel memory/,
+    );
   });
 
   it('keeps two kernels in one thread apart (each call addresses its own memory)', async () => {

@@ -23,12 +23,15 @@ export function heapBase(): usize {
 const MR: i32 = 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
+// A k up to KC_MAX is one block rather than KC + a sliver (a 3×3×32 convolution's 288): the sliver's pass costs
+// a C load and store for few products. gemm.cc blocks k the same way, so both sum in the same order.
+const KC_MAX: i32 = 384;
 const MC: i32 = 128;
 const NC: i32 = 1024;
 
 /** Floats of workspace one gemm call (one thread) needs. */
 export function gemmWorkspaceFloats(): i32 {
-  return KC * NC + MC * KC + MR * NR;
+  return KC_MAX * NC + MC * KC_MAX + MR * NR;
 }
 
 function packB(transB: i32, n: i32, k: i32, b: usize, p0: i32, kc: i32, j0: i32, nc: i32, bp: usize): void {
@@ -182,8 +185,8 @@ export function gemm(
 ): void {
   if (r1 <= r0 || n <= 0) return;
   const bp = work;
-  const ap = work + <usize>(KC * NC) * 4;
-  const tile = ap + <usize>(MC * KC) * 4;
+  const ap = work + <usize>(KC_MAX * NC) * 4;
+  const tile = ap + <usize>(MC * KC_MAX) * 4;
   if (k <= 0) {
     // op(A)·op(B) is all zeros: only the epilogue remains.
     for (let j0 = 0; j0 < n; j0 += NR) {
@@ -195,8 +198,9 @@ export function gemm(
   }
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    const kcBlock = k <= KC_MAX ? k : KC;
+    for (let pc = 0; pc < k; pc += kcBlock) {
+      const kc = min(kcBlock, k - pc);
       const first = pc == 0;
       const last = pc + kc >= k;
       packB(transB, n, k, b, pc, kc, jc, nc, bp);

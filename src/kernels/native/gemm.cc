@@ -22,6 +22,9 @@ thread_local uint8_t *g_base = nullptr;
 thread_local size_t g_size = 0;
 
 constexpr int KC = 256;
+// k up to KC_MAX is one block, not KC + a sliver whose pass is mostly C loads and stores (a 3×3×32
+// convolution's 288: 3–5 % faster); assembly/kernels.ts blocks k the same way.
+constexpr int KC_MAX = 384;
 constexpr int MC = 96;
 constexpr int NC = 512;
 
@@ -30,8 +33,8 @@ struct Workspace {
   float *a = nullptr;
   float *b = nullptr;
   Workspace() {
-    a = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * (MC + 16) * KC));
-    b = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * (NC + 32) * KC));
+    a = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * (MC + 16) * KC_MAX));
+    b = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * (NC + 32) * KC_MAX));
   }
   ~Workspace() {
     std::free(a);
@@ -245,13 +248,14 @@ void gemmRows(const Gemm &g, int r0, int r1) {
     return;
   }
   // Narrow C (up to 4 panels of columns, e.g. a convolution's 32–128 filters): read A in place rather than
-  // pack it for so few panels. Measured on conv shapes: 1.4–3× faster than packing. K stays in blocks of KC,
-  // as the WASM GEMM sums it, so both give the same bits.
+  // pack it for so few panels. Measured on conv shapes: 1.4–3× faster than packing. K is blocked as the
+  // WASM GEMM blocks it (KC, or one block up to KC_MAX), so both give the same bits.
   const bool inPlace = g.n <= 4 * NR;
   for (int j0 = 0; j0 < g.n; j0 += NC) {
     const int nc = g.n - j0 < NC ? g.n - j0 : NC;
-    for (int p0 = 0; p0 < g.k; p0 += KC) {
-      const int kc = g.k - p0 < KC ? g.k - p0 : KC;
+    const int kcBlock = g.k <= KC_MAX ? g.k : KC;
+    for (int p0 = 0; p0 < g.k; p0 += kcBlock) {
+      const int kc = g.k - p0 < kcBlock ? g.k - p0 : kcBlock;
       const bool last = p0 + kc == g.k;
       packB<NR>(g, j0, nc, p0, kc, pb);
       for (int i0 = r0; i0 < r1; i0 += MC) {
