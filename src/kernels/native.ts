@@ -3,8 +3,9 @@ import type { PartKernels } from './parallel.js';
 /**
  * The optional native GEMM (native/gemm.cc, an N-API addon built at install when a C++ compiler exists). It runs
  * the WASM module's `gemm` contract on the same shared memory with AVX2/AVX-512, 2–4× faster than 128-bit
- * WebAssembly SIMD, and the fused first-layer convReluMaxPool for the 3×3 one-channel shape (about 4×). Absent (no compiler, not Node, not x86-64, DIGITS_NATIVE=0, or a CPU without AVX2+FMA),
- * everything runs in WebAssembly. DIGITS_NATIVE=avx2 keeps an AVX-512 CPU on the AVX2 tile.
+ * WebAssembly SIMD, and the fused first-layer convReluMaxPool for the 3×3 one-channel shape (about 4×). Absent
+ * (no compiler, not Node, not x86-64, DIGITS_NATIVE=0, or a CPU without AVX2+FMA), everything runs in
+ * WebAssembly. DIGITS_NATIVE=avx2 keeps an AVX-512 CPU on the AVX2 tile.
  */
 export interface NativeGemm {
   /** "avx512" or "avx2". */
