@@ -72,14 +72,15 @@ export interface Kernels {
   col2im(win: Ptr, n: number, cols: Ptr, dx: Ptr): void;
   /**
    * A convolution (Keras's layout: w is kh·kw·c taps × f filters): y = im2col(x)·w (+ bias[f] if bias ≠ 0, then
-   * ReLU if relu), exactly as im2col then gemm compute it. `cols` (n·oh·ow·taps floats) is scratch: backends
-   * go block by block of images so that a block's columns are still in cache when the GEMM reads them.
+   * ReLU if relu), exactly as im2col then gemm compute it. `cols` is scratch of convColsFloats(win, n) floats:
+   * backends go block by block of images, so a block's columns are still in cache when the GEMM reads them and
+   * the whole im2col matrix (hundreds of MB for a large batch) never exists.
    */
   convForward(win: Ptr, n: number, x: Ptr, cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void;
   /**
    * A convolution's gradients from dz (its output's gradient): dw (overwritten) = im2col(x)ᵀ·dz, summed over
    * blocks of FILTER_GRADIENT_BLOCK images into `partial` (convPartialFloats floats) and then over blocks in
-   * order; and, when dx ≠ 0, dx (overwritten) = col2im(dz·wᵀ). `cols` (n·oh·ow·taps floats) is scratch.
+   * order; and, when dx ≠ 0, dx (overwritten) = col2im(dz·wᵀ). `cols` is scratch as for convForward.
    */
   convBackward(
     win: Ptr,
@@ -93,6 +94,8 @@ export interface Kernels {
     dx: Ptr,
     partial: Ptr,
   ): void;
+  /** Floats of the `cols` scratch convForward and convBackward need for up to n images through window `win`. */
+  convColsFloats(win: Ptr, n: number): number;
   /** Max pooling: y[r][ch] = max over the window (outside cells ignored); arg (int32) = flat x index of the first max. */
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void;
   /** dx (overwritten) = dy routed to the positions `arg` recorded. */

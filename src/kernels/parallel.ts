@@ -67,8 +67,8 @@ export interface PartKernels {
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
   sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
-  im2col(win: Ptr, x: Ptr, cols: Ptr, r0: number, r1: number): void;
-  col2im(win: Ptr, cols: Ptr, dx: Ptr, b0: number, b1: number): void;
+  im2col(win: Ptr, x: Ptr, cols: Ptr, row0: number, r0: number, r1: number): void;
+  col2im(win: Ptr, cols: Ptr, row0: number, dx: Ptr, b0: number, b1: number): void;
   maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
   maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
   avgPool(win: Ptr, x: Ptr, y: Ptr, r0: number, r1: number): void;
@@ -94,66 +94,58 @@ export interface PartKernels {
 }
 
 /**
- * Images per block of a blocked convolution (see Op.ConvForward): as many as keep a block's im2col columns
+ * Images per block of a blocked convolution (see convForwardImages): as many as keep a block's im2col columns
  * within about half a megabyte, so they are still in the core's L2 cache when the GEMM reads them.
  */
 export function convBlockImages(rowsPerImage: number, taps: number): number {
   return Math.max(1, Math.floor((512 * 1024) / (rowsPerImage * taps * 4)));
 }
 
+/** Floats of one thread's im2col scratch for a blocked convolution of up to n images. */
+export function convScratchFloats(rowsPerImage: number, taps: number, n: number): number {
+  return Math.min(n, convBlockImages(rowsPerImage, taps)) * rowsPerImage * taps;
+}
+
 /**
- * Images [b0, b1) of a convolution, block by block: im2col of a block, then its rows of the GEMM (with bias and
- * ReLU). a = [win, n, x, cols, w, y, bias, relu, f, taps, rowsPerImage].
+ * Images [b0, b1) of a convolution, block by block on thread `index`: im2col of a block into the thread's
+ * scratch, then that block's rows of the GEMM (with bias and ReLU) straight into y.
+ * a = [win, n, x, scratch, w, y, bias, relu, f, taps, rowsPerImage].
  */
-export function convForwardImages(x: PartKernels, a: Float64Array, b0: number, b1: number, work: Ptr): void {
-  const [win, n, xp, cols, w, y, bias, relu, f, taps, rowsPerImage] = a;
+export function convForwardImages(x: PartKernels, a: Float64Array, b0: number, b1: number, index: number, work: Ptr) {
+  const [win, n, xp, scratch, w, y, bias, relu, f, taps, rowsPerImage] = a;
   const block = convBlockImages(rowsPerImage, taps);
+  const cols = scratch + index * convScratchFloats(rowsPerImage, taps, n) * 4;
   for (let b = b0; b < b1; b += block) {
     const r0 = b * rowsPerImage;
-    const r1 = Math.min(b + block, b1) * rowsPerImage;
-    x.im2col(win, xp, cols, r0, r1);
-    x.gemm(0, 0, n * rowsPerImage, f, taps, cols, w, y, 0, bias, relu, work, r0, r1);
+    const rows = (Math.min(b + block, b1) - b) * rowsPerImage;
+    x.im2col(win, xp, cols, r0, r0, r0 + rows);
+    x.gemm(0, 0, rows, f, taps, cols, w, y + r0 * f * 4, 0, bias, relu, work, 0, rows);
   }
 }
 
 /**
- * Images [b0, b1) (whole FILTER_GRADIENT_BLOCKs) of a convolution's gradients. For each block of cache-sized
- * image groups: im2col of the group, its rows' share of the block's filter gradient (partial[block] = Σ
- * colsᵀ·dz), then, if dx ≠ 0, its rows of dz·wᵀ over the same columns and col2im of the group.
- * a = [win, n, x, dz, w, f, cols, dx, partial, taps, rowsPerImage].
+ * Images [b0, b1) (whole FILTER_GRADIENT_BLOCKs) of a convolution's gradients on thread `index`. For each
+ * cache-sized group of a block's images: im2col of the group into the thread's scratch, the group's share of
+ * the block's filter gradient (partial[block] += colsᵀ·dz), then, if dx ≠ 0, the group's dz·wᵀ over the same
+ * scratch and col2im of it. a = [win, n, x, dz, w, f, scratch, dx, partial, taps, rowsPerImage].
  */
-export function convBackwardImages(x: PartKernels, a: Float64Array, b0: number, b1: number, work: Ptr): void {
-  const [win, n, xp, dz, w, f, cols, dx, partial, taps, rowsPerImage] = a;
+export function convBackwardImages(x: PartKernels, a: Float64Array, b0: number, b1: number, index: number, work: Ptr) {
+  const [win, n, xp, dz, w, f, scratch, dx, partial, taps, rowsPerImage] = a;
   const group = convBlockImages(rowsPerImage, taps);
-  const m = n * rowsPerImage;
+  const cols = scratch + index * convScratchFloats(rowsPerImage, taps, n) * 4;
   for (let blockStart = b0; blockStart < b1; blockStart += FILTER_GRADIENT_BLOCK) {
     const blockEnd = Math.min(blockStart + FILTER_GRADIENT_BLOCK, b1);
     const sum = partial + (blockStart / FILTER_GRADIENT_BLOCK) * taps * f * 4;
     for (let b = blockStart; b < blockEnd; b += group) {
       const e = Math.min(b + group, blockEnd);
       const r0 = b * rowsPerImage;
-      const r1 = e * rowsPerImage;
-      x.im2col(win, xp, cols, r0, r1);
-      // colsᵀ·dz over this group's rows: A is those rows of cols (k × taps), B those of dz (k × f).
-      x.gemm(
-        1,
-        0,
-        taps,
-        f,
-        r1 - r0,
-        cols + r0 * taps * 4,
-        dz + r0 * f * 4,
-        sum,
-        +(b > blockStart),
-        0,
-        0,
-        work,
-        0,
-        taps,
-      );
+      const rows = (e - b) * rowsPerImage;
+      const dzRows = dz + r0 * f * 4;
+      x.im2col(win, xp, cols, r0, r0, r0 + rows);
+      x.gemm(1, 0, taps, f, rows, cols, dzRows, sum, +(b > blockStart), 0, 0, work, 0, taps);
       if (!dx) continue;
-      x.gemm(0, 1, m, taps, f, dz, w, cols, 0, 0, 0, work, r0, r1);
-      x.col2im(win, cols, dx, b, e);
+      x.gemm(0, 1, rows, taps, f, dzRows, w, cols, 0, 0, 0, work, 0, rows);
+      x.col2im(win, cols, r0, dx, b, e);
     }
   }
 }
@@ -233,12 +225,12 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     }
     case Op.Im2col: {
       const [r0, r1] = partRange(a[3], parts, index, 1);
-      if (r1 > r0) x.im2col(a[0], a[1], a[2], r0, r1);
+      if (r1 > r0) x.im2col(a[0], a[1], a[2], 0, r0, r1);
       return;
     }
     case Op.Col2im: {
       const [b0, b1] = partRange(a[3], parts, index, 1);
-      if (b1 > b0) x.col2im(a[0], a[1], a[2], b0, b1);
+      if (b1 > b0) x.col2im(a[0], a[1], 0, a[2], b0, b1);
       return;
     }
     case Op.MaxPool: {
@@ -263,13 +255,13 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     }
     case Op.ConvForward: {
       const [b0, b1] = partRange(a[1], parts, index, 1);
-      if (b1 > b0) convForwardImages(x, a, b0, b1, work);
+      if (b1 > b0) convForwardImages(x, a, b0, b1, index, work);
       return;
     }
     case Op.ConvBackward: {
       // Whole gradient blocks per thread: a block's partial sum is one thread's.
       const [b0, b1] = partRange(a[1], parts, index, FILTER_GRADIENT_BLOCK);
-      if (b1 > b0) convBackwardImages(x, a, b0, b1, work);
+      if (b1 > b0) convBackwardImages(x, a, b0, b1, index, work);
       return;
     }
     case Op.AvgPool: {

@@ -233,10 +233,20 @@ export class ReferenceKernels implements Kernels {
     });
   }
 
-  convForward(win: Ptr, n: number, x: Ptr, cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void {
+  // The oracle builds the whole im2col matrix, in memory of its own (freed after), and needs no scratch.
+  convColsFloats(): number {
+    return 0;
+  }
+
+  convForward(win: Ptr, n: number, x: Ptr, _cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void {
     const g = readWindow(this.heap, win);
+    const m = n * g.oh * g.ow;
+    const taps = g.kh * g.kw * g.c;
+    const mark = this.heap.mark();
+    const cols = this.heap.alloc(m * taps * 4);
     this.im2col(win, n, x, cols);
-    this.gemm(false, false, n * g.oh * g.ow, f, g.kh * g.kw * g.c, cols, w, y, false, bias, relu);
+    this.gemm(false, false, m, f, taps, cols, w, y, false, bias, relu);
+    this.heap.reset(mark);
   }
 
   convBackward(
@@ -246,7 +256,7 @@ export class ReferenceKernels implements Kernels {
     dz: Ptr,
     w: Ptr,
     f: number,
-    cols: Ptr,
+    _cols: Ptr,
     dw: Ptr,
     dx: Ptr,
     _partial: Ptr,
@@ -254,11 +264,15 @@ export class ReferenceKernels implements Kernels {
     const g = readWindow(this.heap, win);
     const m = n * g.oh * g.ow;
     const taps = g.kh * g.kw * g.c;
+    const mark = this.heap.mark();
+    const cols = this.heap.alloc(m * taps * 4);
     this.im2col(win, n, x, cols);
     this.gemm(true, false, taps, f, m, cols, dz, dw, false, 0, false);
-    if (!dx) return;
-    this.gemm(false, true, m, taps, f, dz, w, cols, false, 0, false);
-    this.col2im(win, n, cols, dx);
+    if (dx) {
+      this.gemm(false, true, m, taps, f, dz, w, cols, false, 0, false);
+      this.col2im(win, n, cols, dx);
+    }
+    this.heap.reset(mark);
   }
 
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void {

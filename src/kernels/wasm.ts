@@ -1,7 +1,7 @@
 import { Heap, type Ptr } from './heap.js';
 import { FILTER_GRADIENT_BLOCK, type Kernels } from './kernels.js';
 import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
-import { convBackwardImages, convForwardImages, Op, runPart, type PartKernels } from './parallel.js';
+import { convBackwardImages, convForwardImages, convScratchFloats, Op, runPart, type PartKernels } from './parallel.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 /** The functions the AssemblyScript module exports (see assembly/kernels.ts). */
@@ -49,8 +49,8 @@ interface KernelExports {
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
   sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;
   rmsprop(p: Ptr, g: Ptr, acc: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
-  im2col(win: Ptr, x: Ptr, cols: Ptr, r0: number, r1: number): void;
-  col2im(win: Ptr, cols: Ptr, dx: Ptr, b0: number, b1: number): void;
+  im2col(win: Ptr, x: Ptr, cols: Ptr, row0: number, r0: number, r1: number): void;
+  col2im(win: Ptr, cols: Ptr, row0: number, dx: Ptr, b0: number, b1: number): void;
   maxPool(win: Ptr, x: Ptr, y: Ptr, arg: Ptr, r0: number, r1: number): void;
   maxPoolBackward(win: Ptr, dy: Ptr, arg: Ptr, dx: Ptr, b0: number, b1: number): void;
   avgPool(win: Ptr, x: Ptr, y: Ptr, r0: number, r1: number): void;
@@ -472,7 +472,7 @@ export class WasmKernels implements Kernels {
       g[2] = cols;
       g[3] = rows;
       this.dispatch(Op.Im2col);
-    } else this.x.im2col(win, x, cols, 0, rows);
+    } else this.x.im2col(win, x, cols, 0, 0, rows);
   }
   col2im(win: Ptr, n: number, cols: Ptr, dx: Ptr): void {
     if (n > 1 && this.split(n * this.windowOutputs(win) * 16)) {
@@ -482,7 +482,7 @@ export class WasmKernels implements Kernels {
       g[2] = dx;
       g[3] = n;
       this.dispatch(Op.Col2im);
-    } else this.x.col2im(win, cols, dx, 0, n);
+    } else this.x.col2im(win, cols, 0, dx, 0, n);
   }
   maxPool(win: Ptr, n: number, x: Ptr, y: Ptr, arg: Ptr): void {
     const rows = n * this.windowOutputs(win);
@@ -522,7 +522,7 @@ export class WasmKernels implements Kernels {
     g[9] = taps;
     g[10] = rows;
     if (n > 1 && this.threads > 1 && n * rows * taps * f >= MIN_PARALLEL_MACS) this.dispatch(Op.ConvForward);
-    else convForwardImages(this.part, g, 0, n, this.works[0]);
+    else convForwardImages(this.part, g, 0, n, 0, this.works[0]);
   }
   convBackward(
     win: Ptr,
@@ -551,8 +551,12 @@ export class WasmKernels implements Kernels {
     g[10] = rows;
     if (n > FILTER_GRADIENT_BLOCK && this.threads > 1 && n * rows * taps * f >= MIN_PARALLEL_MACS)
       this.dispatch(Op.ConvBackward);
-    else convBackwardImages(this.part, g, 0, n, this.works[0]);
+    else convBackwardImages(this.part, g, 0, n, 0, this.works[0]);
     this.colSum(partial, Math.ceil(n / FILTER_GRADIENT_BLOCK), taps * f, dw, false);
+  }
+  convColsFloats(win: Ptr, n: number): number {
+    const [rows, taps] = this.convShape(win);
+    return this.threads * convScratchFloats(rows, taps, n);
   }
   /** Output cells per image and taps per output of a convolution window. */
   private convShape(win: Ptr): [number, number] {

@@ -41,7 +41,7 @@ export interface Layer {
   /** Per-sample output shape, known after build. */
   readonly outputShape: Shape;
   build(heap: Heap, rng: Rng, inputShape: Shape): Shape;
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput;
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput;
   /** `seed` drives stochastic layers (dropout) in training. */
   forward(k: Kernels, rows: number, training: boolean, seed: number): void;
   backward(k: Kernels, rows: number): void;

@@ -1,5 +1,5 @@
 import { kerasSnakeCase } from './naming.js';
-import type { Heap, Kernels, Ptr } from '../kernels/index.js';
+import type { Kernels, Ptr } from '../kernels/index.js';
 import type { Layer, Param, PlanInput, PlanOutput, SoftmaxLogits } from './layer.js';
 import { ConvReluMaxPool, fuseConvReluMaxPool } from './layers/conv-relu-max-pool.js';
 import type { LossName } from './losses.js';
@@ -16,7 +16,7 @@ export interface SequentialOptions {
 /** What a plan executes: a layer, or several layers run as one (see ConvReluMaxPool). */
 interface Step {
   readonly stochastic?: boolean;
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput;
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput;
   forward(k: Kernels, rows: number, training: boolean, seed: number): void;
   backward(k: Kernels, rows: number): void;
 }
@@ -161,7 +161,7 @@ export class Sequential {
       const fused = this.fuse && io.dy === 0 ? fuseConvReluMaxPool(this.layers[i], this.layers[i + 1]) : null;
       const step: Step = fused ?? this.layers[i];
       if (fused) i++;
-      io = step.plan(heap, batch, training, { x: io.y, dx: io.dy });
+      io = step.plan(this.kernels, batch, training, { x: io.y, dx: io.dy });
       this.steps.push(step);
     }
     this.outputPtr = io.y;

@@ -217,7 +217,9 @@ function conv(k: Kernels, win: Window, f: number, n: number, seed: number, withD
     eighths(f, seed + 2),
     eighths(rows * f, seed + 3),
   ].map((v) => put(k, v));
-  const cols = k.heap.allocF32(rows * taps);
+  // Exactly the scratch the backend asks for, then a guard that must come through untouched.
+  const cols = k.heap.allocF32(Math.max(1, k.convColsFloats(g, n)));
+  const guard = put(k, new Float32Array(64).fill(9));
   const y = put(k, new Float32Array(rows * f).fill(5));
   k.convForward(g, n, x, cols, w, f, bias, true, y);
   const y2 = k.heap.allocF32(rows * f);
@@ -225,6 +227,7 @@ function conv(k: Kernels, win: Window, f: number, n: number, seed: number, withD
   const dw = put(k, new Float32Array(taps * f).fill(5));
   const dx = withDx ? put(k, new Float32Array(inSize).fill(5)) : 0;
   k.convBackward(g, n, x, dz, w, f, cols, dw, dx, k.heap.allocF32(convPartialFloats(n, taps, f)));
+  expect(k.heap.f32(guard, 64).every((v) => v === 9)).toBe(true);
   return {
     y: k.heap.f32(y, rows * f).slice(),
     y2: k.heap.f32(y2, rows * f).slice(),

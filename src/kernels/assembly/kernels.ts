@@ -615,8 +615,11 @@ const G_RELU = 11;
   }
 }
 
-/** Rows [r0, r1) of the im2col matrix of x: cols[r][(ky·kw + kx)·c + ch] = x[b][iy][ix][ch], 0 outside. */
-export function im2col(g: usize, x: usize, cols: usize, r0: i32, r1: i32): void {
+/**
+ * Rows [r0, r1) of the im2col matrix of x: cols[r − row0][(ky·kw + kx)·c + ch] = x[b][iy][ix][ch], 0 outside
+ * (cols holds the rows from row0 on: the whole matrix, or a block of it).
+ */
+export function im2col(g: usize, x: usize, cols: usize, row0: i32, r0: i32, r1: i32): void {
   const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
   const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
   const oh = geo(g, G_OH), ow = geo(g, G_OW);
@@ -628,7 +631,7 @@ export function im2col(g: usize, x: usize, cols: usize, r0: i32, r1: i32): void 
   let b = r0 / (ow * oh);
   for (let r = r0; r < r1; r++) {
     const ix0 = ox * sw - pl;
-    let dst = cols + (<usize>r * rowLen << 2);
+    let dst = cols + (<usize>(r - row0) * rowLen << 2);
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh + ky - pt;
       if (iy < 0 || iy >= h) {
@@ -662,8 +665,11 @@ export function im2col(g: usize, x: usize, cols: usize, r0: i32, r1: i32): void 
   }
 }
 
-/** Images [b0, b1) of dx = the sum of im2col rows scattered back (the adjoint of im2col); overwrites dx. */
-export function col2im(g: usize, cols: usize, dx: usize, b0: i32, b1: i32): void {
+/**
+ * Images [b0, b1) of dx = the sum of im2col rows scattered back (the adjoint of im2col); overwrites dx. cols holds
+ * the rows from row0 on.
+ */
+export function col2im(g: usize, cols: usize, row0: i32, dx: usize, b0: i32, b1: i32): void {
   const h = geo(g, G_H), w = geo(g, G_W), c = geo(g, G_C), kh = geo(g, G_KH), kw = geo(g, G_KW);
   const sh = geo(g, G_SH), sw = geo(g, G_SW), pt = geo(g, G_PT), pl = geo(g, G_PL);
   const oh = geo(g, G_OH), ow = geo(g, G_OW);
@@ -675,7 +681,7 @@ export function col2im(g: usize, cols: usize, dx: usize, b0: i32, b1: i32): void
       for (let ox = 0; ox < ow; ox++) {
         const r = (b * oh + oy) * ow + ox;
         const ix0 = ox * sw - pl;
-        let src = cols + (<usize>r * rowLen << 2);
+        let src = cols + (<usize>(r - row0) * rowLen << 2);
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * sh + ky - pt;
           if (iy >= 0 && iy < h) {

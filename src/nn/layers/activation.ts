@@ -34,7 +34,8 @@ export class ActivationLayer implements Layer {
     return inputShape;
   }
 
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const heap = kernels.heap;
     this.x = input.x;
     this.dx = input.dx;
     if (this.activation === 'linear') {

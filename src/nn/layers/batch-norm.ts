@@ -79,7 +79,8 @@ export class BatchNormalization implements Layer {
     return inputShape;
   }
 
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const heap = kernels.heap;
     const size = batch * this.perRow * this.c;
     this.x = input.x;
     this.dx = input.dx;

@@ -1,5 +1,5 @@
 import { convPoolPartialFloats, type Kernels } from '../../kernels/kernels.js';
-import type { Heap, Ptr } from '../../kernels/index.js';
+import type { Ptr } from '../../kernels/index.js';
 import type { Layer, PlanInput, PlanOutput } from '../layer.js';
 import { sizeOf } from '../tensor.js';
 import { Conv2D } from './conv2d.js';
@@ -47,7 +47,8 @@ export class ConvReluMaxPool {
     readonly pool: MaxPooling2D,
   ) {}
 
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const heap = kernels.heap;
     if (input.dx) throw new Error('ConvReluMaxPool computes no input gradient');
     const out = batch * sizeOf(this.pool.outputShape);
     const w = this.conv.window;

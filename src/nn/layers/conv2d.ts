@@ -113,11 +113,12 @@ export class Conv2D implements Layer {
     return this.outputShape;
   }
 
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const heap = kernels.heap;
     const { rows, k } = this.patch;
     this.x = input.x;
     this.dx = input.dx;
-    this.cols = this.direct ? input.x : heap.alloc(batch * rows * k * 4);
+    this.cols = this.direct ? input.x : heap.alloc(kernels.convColsFloats(this.win, batch) * 4);
     this.y = heap.alloc(batch * rows * this.filters * 4);
     this.dy = training ? heap.alloc(batch * rows * this.filters * 4) : 0;
     this.partial = training && !this.direct ? heap.alloc(convPartialFloats(batch, k, this.filters) * 4) : 0;

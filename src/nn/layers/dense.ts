@@ -64,7 +64,8 @@ export class Dense implements Layer {
     return this.outputShape;
   }
 
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const heap = kernels.heap;
     this.x = input.x;
     this.dx = input.dx;
     this.y = heap.alloc(batch * this.units * 4);

@@ -70,7 +70,8 @@ class Pooling2D implements Layer {
     updateWindow(heap, this.win, this.window);
   }
 
-  plan(heap: Heap, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+    const heap = kernels.heap;
     const out = batch * sizeOf(this.outputShape);
     this.x = input.x;
     this.dx = input.dx;

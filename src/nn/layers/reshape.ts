@@ -1,4 +1,4 @@
-import type { Heap } from '../../kernels/index.js';
+import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Layer, PlanInput, PlanOutput } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
 
@@ -32,7 +32,7 @@ export class Reshape implements Layer {
     return shape;
   }
 
-  plan(_heap: Heap, _batch: number, _training: boolean, input: PlanInput): PlanOutput {
+  plan(_kernels: Kernels, _batch: number, _training: boolean, input: PlanInput): PlanOutput {
     return { y: input.x, dy: input.dx };
   }
 
