@@ -560,8 +560,12 @@ export class WasmKernels implements Kernels {
   }
   /** Output cells per image and taps per output of a convolution window. */
   private convShape(win: Ptr): [number, number] {
-    const v = new Int32Array(this.heap.memory.buffer, win, 11);
+    const v = this.windowWords(win);
     return [v[9] * v[10], v[3] * v[4] * v[2]];
+  }
+  /** A window block's words in window.ts's field order (h w c kh kw sh sw padTop padLeft oh ow reluInput). */
+  private windowWords(win: Ptr): Int32Array {
+    return new Int32Array(this.heap.memory.buffer, win, 12);
   }
   convReluMaxPool(conv: Ptr, pool: Ptr, n: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, arg: Ptr): void {
     if (n > 1 && this.split(n * this.windowOutputs(pool) * 64)) {
@@ -588,9 +592,8 @@ export class WasmKernels implements Kernels {
     db: Ptr,
     partial: Ptr,
   ): void {
-    const v = new Int32Array(this.heap.memory.buffer, conv, 5);
-    const taps = v[3] * v[4] * v[2];
-    const filters = new Int32Array(this.heap.memory.buffer, pool, 3)[2];
+    const [, taps] = this.convShape(conv);
+    const filters = this.windowWords(pool)[2]; // the pooled channels are the convolution's filters
     const blocks = Math.ceil(n / FILTER_GRADIENT_BLOCK);
     const partialB = partial + blocks * taps * filters * 4;
     if (blocks > 1 && this.split(n * this.windowOutputs(pool) * 64)) {
@@ -689,10 +692,10 @@ export class WasmKernels implements Kernels {
     } else this.x.adadelta(p, g, accGrad, accDelta, lr, rho, eps, 0, count);
   }
 
-  /** oh·ow of a window block (words 9 and 10). */
+  /** oh·ow of a window block. */
   private windowOutputs(win: Ptr): number {
-    const v = new Int32Array(this.heap.memory.buffer, win + 36, 2);
-    return v[0] * v[1];
+    const v = this.windowWords(win);
+    return v[9] * v[10];
   }
 
   private split(elements: number): boolean {
