@@ -3,7 +3,7 @@ import { loadDataset } from '../data/index.js';
 import { DigitsError, UsageError } from '../errors.js';
 import { loadModelFile } from '../io/model-file.js';
 import { writeSubmission } from '../io/submission.js';
-import { accuracyOf, combinePredictions, type EnsembleMode } from '../train/ensemble.js';
+import { accuracyOf, combinePredictions, memberAgreement, type EnsembleMode } from '../train/ensemble.js';
 import { predict, type Predictions } from '../train/evaluate.js';
 import { addModelInputOptions, inputScaling, readArchitecture, type ModelInputOptions } from './model-input.js';
 import { positiveInt } from './options.js';
@@ -72,10 +72,25 @@ async function ensemble(o: EnsembleCliOptions): Promise<void> {
   const chosen = mode === 'vote' ? vote : average;
   const voteAccuracy = truth ? accuracyOf(vote.labels, truth) : null;
   const averageAccuracy = truth ? accuracyOf(average.labels, truth) : null;
+  // On labelled data: how the members' mistakes overlap, which bounds what combining them can gain.
+  const agreement = truth ? memberAgreement(members, truth) : null;
   if (truth) {
     out.info(
       `Ensemble of ${members.length} on ${set.count} images: vote ${(voteAccuracy! * 100).toFixed(2)} %, ` +
         `average ${(averageAccuracy! * 100).toFixed(2)} % (${mode} chosen)`,
+    );
+  }
+  if (agreement) {
+    const n = members.length;
+    const pairs = agreement.disagreement.flatMap((row, i) => row.slice(i + 1));
+    const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+    out.info(
+      `Missed by 1…${n} of the ${n} models: ${agreement.missedBy.slice(1).join(', ')} images; no combination ` +
+        `fixes the ${agreement.missedBy[n]} every model misses, so a vote reaches at most ${pct(agreement.oracleAccuracy)}`,
+    );
+    out.info(
+      `Models disagree on ${pct(pairs.reduce((a, b) => a + b, 0) / pairs.length)} of the images on average ` +
+        `(pairs: ${pct(Math.min(...pairs))}–${pct(Math.max(...pairs))})`,
     );
   }
   if (o.submission) {
@@ -89,6 +104,9 @@ async function ensemble(o: EnsembleCliOptions): Promise<void> {
     accuracy: mode === 'vote' ? voteAccuracy : averageAccuracy,
     vote_accuracy: voteAccuracy,
     average_accuracy: averageAccuracy,
+    missed_by: agreement?.missedBy ?? null,
+    oracle_accuracy: agreement?.oracleAccuracy ?? null,
+    disagreement: agreement?.disagreement ?? null,
     submission: o.submission ?? null,
   });
 }

@@ -7,7 +7,7 @@ import { writeSubmission } from '../io/submission.js';
 import { createKernels } from '../kernels/index.js';
 import { LOSS_NAMES, type LossName } from '../nn/losses.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
-import { preset, PRESET_NAMES, type PresetName } from '../nn/presets.js';
+import { isPresetName } from '../nn/presets.js';
 import { DEFAULT_SCALE, evaluate, predict } from '../train/evaluate.js';
 import { DivergenceError, fit, TrainingInterrupted, trainingStateProblem, type TrainingState } from '../train/fit.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -18,6 +18,7 @@ import { modelReportInput, printReport } from './report.js';
 import { writeReport, type ReportInput, type ReportPaths } from '../report/report.js';
 import { applyConfigFile } from './config-file.js';
 import { applyPresetDefaults } from './preset-defaults.js';
+import { buildArchitecture, MODEL_OPTION_HELP, modelSpec } from './architecture.js';
 import {
   fraction,
   nonNegativeInt,
@@ -36,7 +37,7 @@ import { join } from 'node:path';
 
 interface TrainOptions {
   config?: string;
-  model: PresetName;
+  model: string;
   epochs: number;
   batchSize: number;
   optimizer: OptimizerName;
@@ -88,7 +89,7 @@ export function registerTrain(program: Command): void {
       'train a model (default: the seed MLP on the embedded MNIST), evaluate it, save it, write a submission',
     )
     .option('--config <file>', 'JSON file of options (keys as the long option names); flags given here win')
-    .option('--model <preset>', `architecture: ${PRESET_NAMES.join(', ')}`, oneOf(PRESET_NAMES), 'mlp')
+    .option('--model <preset|file.json>', MODEL_OPTION_HELP, modelSpec, 'mlp')
     .option('--epochs <n>', 'passes over the training data (default 10; cnn 12, cnn-best 27)', nonNegativeInt, 10)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')}`, oneOf(OPTIMIZER_NAMES), 'adam')
@@ -152,7 +153,8 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (o: TrainOptions, command: Command) => {
       if (o.config) applyConfigFile(command, o.config);
-      applyPresetDefaults(command, command.opts<TrainOptions>().model);
+      const { model } = command.opts<TrainOptions>();
+      if (isPresetName(model)) applyPresetDefaults(command, model);
       const options = command.opts<TrainOptions>();
       await train({
         ...options,
@@ -211,7 +213,7 @@ async function trainAndSave(
       out.info(`Resuming from ${file} at epoch ${resume.epoch + 1}, step ${resume.step}`);
     } else {
       recipe = recipeFromOptions(o, source);
-      model = preset(recipe.model, classes, [train.height, train.width]).build(kernels, recipe.seed);
+      model = buildArchitecture(recipe.model, classes, [train.height, train.width], kernels, recipe.seed);
     }
     const problem = recipeProblem(recipe);
     if (problem) throw new UsageError(problem);

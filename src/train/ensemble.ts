@@ -47,3 +47,41 @@ export function accuracyOf(labels: ArrayLike<number>, truth: ArrayLike<number>):
   for (let i = 0; i < truth.length; i++) if (labels[i] === truth[i]) correct++;
   return truth.length ? correct / truth.length : 0;
 }
+
+/** How the members' mistakes overlap on labelled images: what tells whether combining them can help. */
+export interface MemberAgreement {
+  /** `missedBy[k]`: images exactly k members label wrongly, for k = 0 … members. */
+  missedBy: number[];
+  /**
+   * Fraction of images at least one member labels correctly. A vote of these members cannot pass it, and an
+   * average only by luck: it is the ceiling of combining them.
+   */
+  oracleAccuracy: number;
+  /** `disagreement[i][j]`: fraction of images on which members i and j give different labels. */
+  disagreement: number[][];
+}
+
+/** Counts, per image, how many members are wrong, and how often each pair of members disagrees. */
+export function memberAgreement(members: Predictions[], truth: ArrayLike<number>): MemberAgreement {
+  const n = members.length;
+  const count = truth.length;
+  for (const m of members) {
+    if (m.labels.length !== count)
+      throw new DigitsError(`ensemble members disagree: ${m.labels.length} labels for ${count} images`, 'E_SHAPE');
+  }
+  const missedBy = new Array<number>(n + 1).fill(0);
+  for (let i = 0; i < count; i++) {
+    let wrong = 0;
+    for (const m of members) if (m.labels[i] !== truth[i]) wrong++;
+    missedBy[wrong]++;
+  }
+  const disagreement = members.map((a, i) =>
+    members.map((b, j) => {
+      if (i === j) return 0;
+      let differ = 0;
+      for (let k = 0; k < count; k++) if (a.labels[k] !== b.labels[k]) differ++;
+      return count ? differ / count : 0;
+    }),
+  );
+  return { missedBy, oracleAccuracy: count ? 1 - missedBy[n] / count : 0, disagreement };
+}

@@ -4,9 +4,11 @@
  * engine, validates on held-out training rows, and is finally scored on the test set.
  */
 import { classCount, type ImageSet } from '../data/index.js';
+import { DigitsError } from '../errors.js';
 import { createKernels } from '../kernels/index.js';
 import { makeOptimizer, type OptimizerName } from '../nn/optimizers/index.js';
 import { preset, type PresetName } from '../nn/presets.js';
+import type { Sequential } from '../nn/sequential.js';
 import { evaluate } from './evaluate.js';
 import { DivergenceError, fit } from './fit.js';
 import type { History } from './history.js';
@@ -15,7 +17,10 @@ import type { ProgressReporter } from './progress.js';
 export interface ExperimentOptions {
   optimizers: OptimizerName[];
   learningRates: number[];
-  model: PresetName;
+  /** The preset every run trains, or the name of the `architecture` below. */
+  model: PresetName | string;
+  /** Makes each run's (unbuilt) model when `model` is not a preset, e.g. from a Keras model JSON file. */
+  architecture?: (classes: number, image: [number, number]) => Sequential;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -47,7 +52,7 @@ export interface ExperimentRun {
 }
 
 export interface ExperimentResult {
-  model: PresetName;
+  model: PresetName | string;
   epochs: number;
   batch_size: number;
   seed: number;
@@ -68,7 +73,14 @@ export async function runExperiment(
     o.onRunStart?.(i, grid.length, optimizer, lr);
     const kernels = await createKernels({ threads: o.threads });
     try {
-      const model = preset(o.model, classes, [train.height, train.width]).build(kernels, o.seed);
+      const image: [number, number] = [train.height, train.width];
+      const unbuilt = o.architecture ? o.architecture(classes, image) : preset(o.model as PresetName, classes, image);
+      const model = unbuilt.build(kernels, o.seed);
+      if (model.classes !== classes)
+        throw new DigitsError(
+          `${o.model}: the model outputs ${model.classes} values, but the data has ${classes} classes`,
+          'E_SHAPE',
+        );
       model.compile({ optimizer: makeOptimizer(optimizer, lr, optimizer === 'sgd' ? o.momentum : undefined) });
       const started = performance.now();
       let history: History = { epochs: [] };

@@ -6,13 +6,13 @@
 import { AUGMENT_PRESETS, augmentProblem, makeAugmenter, type AugmentOptions } from '../data/augment.js';
 import type { LossName } from '../nn/losses.js';
 import { makeOptimizer, type Optimizer, type OptimizerName } from '../nn/optimizers/index.js';
-import type { PresetName } from '../nn/presets.js';
 import { earlyStopping, keepBest, reduceOnPlateau, type EpochCallback, type Monitor } from './callbacks.js';
 import type { FitOptions } from './fit.js';
 import { scheduleProblem, type Schedule } from './schedules.js';
 
 export interface Recipe {
-  model: PresetName;
+  /** A preset name, or the Keras model JSON file the architecture came from. */
+  model: string;
   epochs: number;
   batch_size: number;
   optimizer: OptimizerName;

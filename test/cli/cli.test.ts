@@ -249,8 +249,102 @@ describe('digits CLI', () => {
     const rows = readFileSync(sub, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('ImageId,Label');
     expect(rows).toHaveLength(10_001);
+    // How the members' mistakes overlap: every image counted once, every member error counted once.
+    const missedBy = j.missed_by as number[];
+    expect(missedBy).toHaveLength(4);
+    expect(missedBy.reduce((a, b) => a + b, 0)).toBe(10_000);
+    const errors = (j.models as { accuracy: number }[]).reduce((a, m) => a + Math.round((1 - m.accuracy) * 10_000), 0);
+    expect(missedBy.reduce((a, n, k) => a + k * n, 0)).toBe(errors);
+    expect(j.oracle_accuracy).toBe(1 - missedBy[3] / 10_000);
+    expect(j.oracle_accuracy as number).toBeGreaterThanOrEqual(j.vote_accuracy as number);
+    const d = j.disagreement as number[][];
+    for (let a = 0; a < 3; a++) {
+      expect(d[a][a]).toBe(0);
+      for (let b = 0; b < 3; b++) expect(d[a][b]).toBe(d[b][a]);
+    }
+    // Two models that disagree on an image cannot both be right: a pair's disagreement covers their error gap.
+    expect(d[0][1]).toBeGreaterThanOrEqual(0.9903 - 0.9808 - 1e-9);
+    expect(r.stderr).toMatch(/Missed by 1…3 of the 3 models: \d+, \d+, \d+ images/);
     const avg = lastJson((await digits('ensemble', '--models', models.join(','), '--average', '--json')).stdout);
     expect(avg.accuracy).toBe(j.average_accuracy);
+  });
+
+  it('train --model arch.json trains a Keras model JSON architecture and saves it with its layers', async () => {
+    const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
+    const architecture = (input: number[], units: number) =>
+      JSON.stringify({
+        class_name: 'Sequential',
+        config: {
+          name: 'small_convnet',
+          layers: [
+            layer('InputLayer', { batch_input_shape: [null, ...input] }),
+            layer('Conv2D', { name: 'conv', filters: 8, kernel_size: [3, 3], activation: 'linear', use_bias: false }),
+            layer('BatchNormalization', { name: 'bn' }),
+            layer('Activation', { name: 'relu', activation: 'relu' }),
+            layer('MaxPooling2D', { name: 'pool', pool_size: [2, 2] }),
+            layer('Flatten', { name: 'flatten' }),
+            layer('Dense', { name: 'out', units, activation: 'softmax' }),
+          ],
+        },
+      });
+    const arch = join(dir, 'small.json');
+    writeFileSync(arch, architecture([28, 28, 1], 10));
+    const out = join(dir, 'small.h5');
+    // Small batches: batch norm's moving averages (momentum 0.99) need a few hundred steps to settle.
+    const r = await digits(
+      'train',
+      '--model',
+      arch,
+      '--data',
+      data,
+      '--epochs',
+      '2',
+      '--batch-size',
+      '16',
+      '--out',
+      out,
+      '--no-report',
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.model).toBe(arch);
+    expect(j.test_accuracy as number).toBeGreaterThan(0.85);
+    const summary = lastJson((await digits('summary', '--model', out, '--json')).stdout);
+    expect((summary.layers as { type: string }[]).map((l) => l.type)).toEqual([
+      'Conv2D',
+      'BatchNormalization',
+      'Activation',
+      'MaxPooling2D',
+      'Flatten',
+      'Dense',
+    ]);
+    expect(summary.total_params).toBe(72 + 32 + 13 * 13 * 8 * 10 + 10);
+
+    const wrongInput = join(dir, 'wrong-input.json');
+    writeFileSync(wrongInput, architecture([32, 32, 1], 10));
+    const wrongClasses = join(dir, 'wrong-classes.json');
+    writeFileSync(wrongClasses, architecture([28, 28, 1], 5));
+    const cases: [string[], RegExp][] = [
+      [
+        ['train', '--model', wrongInput, '--data', data],
+        /^error: .*wrong-input\.json: the architecture takes inputs of shape \[32, 32, 1\], but the images are 28×28/,
+      ],
+      [
+        ['train', '--model', wrongClasses, '--data', data],
+        /^error: .*wrong-classes\.json: the architecture outputs 5 values, but the data has 10 classes$/,
+      ],
+      [
+        ['experiment', '--model', wrongClasses, '--data', data, '--lrs', '0.001', '--optimizers', 'adam'],
+        /^error: .*wrong-classes\.json: the model outputs 5 values, but the data has 10 classes$/,
+      ],
+      [['train', '--model', join(dir, 'none.json')], /^error: .*none\.json: cannot read the architecture file/],
+    ];
+    for (const [args, message] of cases) {
+      const e = await digits(...args);
+      expect(e.code, args.join(' ')).not.toBe(0);
+      expect(e.stderr.trim()).toMatch(message);
+    }
   });
 
   it('evaluate takes --arch for a weights-only file and --normalize for its input scaling', async () => {
@@ -389,7 +483,7 @@ describe('digits CLI', () => {
       [['train', '--data', bad, '--epochs', '1'], /^error: .*bad\.idx: truncated IDX header/],
       [['evaluate', '--model', bad], /^error: .*bad\.idx: not an HDF5 model file/],
       [['train', '--epochs', 'ten'], /^error: option '--epochs <n>' argument 'ten' is invalid/],
-      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn, cnn-best/],
+      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn, cnn-best, or a \.json/],
       [['frobnicate'], /^error: unknown command 'frobnicate'/],
       [['ensemble', '--models', 'a.h5,b.h5', '--vote', '--average'], /^error: give --vote or --average, not both$/],
       [['ensemble', '--models', 'a.h5'], /^error: --models needs at least two model files$/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyOf, combinePredictions } from '../../src/train/ensemble.js';
+import { accuracyOf, combinePredictions, memberAgreement } from '../../src/train/ensemble.js';
 import type { Predictions } from '../../src/train/evaluate.js';
 
 /** Predictions over 3 classes from rows of probabilities. */
@@ -43,5 +43,23 @@ describe('combinePredictions', () => {
 
   it('accuracyOf counts matches', () => {
     expect(accuracyOf([1, 2, 3, 4], [1, 0, 3, 0])).toBe(0.5);
+  });
+
+  it('memberAgreement counts how many members miss each image and how often pairs disagree', () => {
+    // Labels: a = [1, 0], b = [1, 1], c = [2, 2]; truth [1, 2]: image 0 missed by c only, image 1 by a and b.
+    const g = memberAgreement([a, b, c], [1, 2]);
+    expect(g.missedBy).toEqual([0, 1, 1, 0]);
+    expect(g.oracleAccuracy).toBe(1);
+    expect(g.disagreement).toEqual([
+      [0, 0.5, 1],
+      [0.5, 0, 1],
+      [1, 1, 0],
+    ]);
+    // Truth [0, 1]: image 0 missed by all three (no vote can fix it), image 1 by a and c.
+    const h = memberAgreement([a, b, c], [0, 1]);
+    expect(h.missedBy).toEqual([0, 0, 1, 1]);
+    expect(h.oracleAccuracy).toBe(0.5);
+    expect(combinePredictions([a, b, c], 'vote').labels[0]).not.toBe(0);
+    expect(() => memberAgreement([a], [1, 2, 0])).toThrow(/3 images/);
   });
 });
