@@ -1,6 +1,6 @@
 // A digits preset in a process of its own (so peak RSS is this run's): trains `epochs` epochs, then measures
 // inference of the 10k test set and single-image latency. Prints one JSON object.
-// Usage: digits_model.mjs EPOCHS THREADS [mlp|cnn]
+// Usage: digits_model.mjs EPOCHS THREADS [mlp|cnn|cnn-best]
 import { createKernels, loadMnist, preset, Adam, fit, evaluate, predict } from '../dist/index.js';
 
 const epochs = Number(process.argv[2] ?? 1);

@@ -1,5 +1,5 @@
 // npm run bench: digits against its peers in the same run (numpy+OpenBLAS for GEMM, PyTorch CPU for the seed
-// MLP and the Keras convnet), printed as a table and appended as a dated row to bench/results.md. Peers are skipped when their
+// MLP, the Keras convnet and cnn-best), printed as a table and appended as a dated row to bench/results.md. Peers are skipped when their
 // Python modules are missing (Debian: apt-get install python3-numpy python3-torch).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
@@ -57,6 +57,7 @@ let engine = '';
 for (const [arch, title, n] of [
   ['mlp', 'seed MLP', epochs],
   ['cnn', 'Keras convnet (cnn)', cnnEpochs],
+  ['cnn-best', 'batch-normalized CNN (cnn-best, no augmentation)', cnnEpochs],
 ]) {
   const dm = json('node', [here('./digits_model.mjs'), String(n), '2', arch]);
   const tm = tpy ? json(tpy, [here('./peers/torch_model.py'), mnist, String(n), '2', arch]) : null;
