@@ -338,14 +338,7 @@ export class ReferenceKernels implements Kernels {
   /** One convolution output (before bias), float64: image b, output cell (oy, ox), filter j. */
   private convAt(g: Window, X: Float32Array, W: Float32Array, f: number, b: number, oy: number, ox: number, j: number) {
     let z = 0;
-    for (let ky = 0; ky < g.kh; ky++)
-      for (let kx = 0; kx < g.kw; kx++) {
-        const iy = oy * g.sh + ky - g.padTop;
-        const ix = ox * g.sw + kx - g.padLeft;
-        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-        for (let ch = 0; ch < g.c; ch++)
-          z += X[((b * g.h + iy) * g.w + ix) * g.c + ch] * W[((ky * g.kw + kx) * g.c + ch) * f + j];
-      }
+    forEachTap(g, b, oy, ox, (xi, tap) => (z += X[xi] * W[tap * f + j]));
     return z;
   }
 
@@ -378,14 +371,7 @@ export class ReferenceKernels implements Kernels {
             const oy = py * p.sh + Math.floor(A[o] / p.kw);
             const ox = px * p.sw + (A[o] % p.kw);
             dB[j] += DY[o];
-            for (let ky = 0; ky < g.kh; ky++)
-              for (let kx = 0; kx < g.kw; kx++) {
-                const iy = oy * g.sh + ky - g.padTop;
-                const ix = ox * g.sw + kx - g.padLeft;
-                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                for (let ch = 0; ch < g.c; ch++)
-                  dW[((ky * g.kw + kx) * g.c + ch) * f + j] += X[((b * g.h + iy) * g.w + ix) * g.c + ch] * DY[o];
-              }
+            forEachTap(g, b, oy, ox, (xi, tap) => (dW[tap * f + j] += X[xi] * DY[o]));
           }
     this.f(dw, taps * f).set(dW);
     if (db) this.f(db, f).set(dB);
@@ -516,4 +502,18 @@ function argmax(x: Float32Array, o: number, n: number): number {
   let best = 0;
   for (let j = 1; j < n; j++) if (x[o + j] > x[o + best]) best = j;
   return best;
+}
+
+/**
+ * Visits the input values under convolution output cell (oy, ox) of image b: their index in the NHWC input and
+ * their tap (ky, kx, channel) index in the filter, skipping the padding.
+ */
+function forEachTap(g: Window, b: number, oy: number, ox: number, visit: (xIndex: number, tap: number) => void): void {
+  for (let ky = 0; ky < g.kh; ky++)
+    for (let kx = 0; kx < g.kw; kx++) {
+      const iy = oy * g.sh + ky - g.padTop;
+      const ix = ox * g.sw + kx - g.padLeft;
+      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+      for (let ch = 0; ch < g.c; ch++) visit(((b * g.h + iy) * g.w + ix) * g.c + ch, (ky * g.kw + kx) * g.c + ch);
+    }
 }
