@@ -80,7 +80,13 @@ export {
   type ExperimentResult,
   type ExperimentRun,
 } from './train/experiment.js';
-export { accuracyOf, combinePredictions, type EnsembleMode } from './train/ensemble.js';
+export {
+  accuracyOf,
+  combinePredictions,
+  memberAgreement,
+  type EnsembleMode,
+  type MemberAgreement,
+} from './train/ensemble.js';
 export { experimentCsv, experimentMarkdown, writeExperiment } from './report/experiment.js';
 export { consoleProgress, silentProgress, type ProgressReporter } from './train/progress.js';
 export {
