@@ -325,16 +325,21 @@ describe.skipIf(!native)('native GEMM', () => {
     const fast = await WasmKernels.create('relaxed', 1, true, true);
     const plain = await WasmKernels.create('relaxed', 1, true, false);
     // k = 288 and 363 are single blocks (≤ KC_MAX), 784 is blocked by KC; transposes and a conv weight gradient.
-    for (const [m, k, n, ta, tb] of [
-      [500, 288, 64, false, false],
-      [288, 363, 64, true, false],
-      [500, 64, 288, false, true],
-      [130, 784, 70, false, false],
+    // n = 48, 80 and 13 end in a panel of at most half the tile's columns (the half-width tiles), with the bias +
+    // ReLU epilogue on some.
+    for (const [m, k, n, ta, tb, epilogue] of [
+      [500, 288, 64, false, false, false],
+      [288, 363, 64, true, false, false],
+      [500, 64, 288, false, true, false],
+      [130, 784, 70, false, false, false],
+      [301, 800, 48, false, false, true],
+      [1200, 301, 80, true, false, true],
+      [77, 50, 13, false, true, false],
     ] as const) {
-      const [a, b] = [randomFloats(m * k, 1), randomFloats(k * n, 2)];
+      const [a, b, bias] = [randomFloats(m * k, 1), randomFloats(k * n, 2), randomFloats(n, 3)];
       const [c1, c2] = [fast, plain].map((kn) => {
         const c = kn.heap.allocF32(m * n);
-        kn.gemm(ta, tb, m, n, k, put(kn, a), put(kn, b), c, false, 0, false);
+        kn.gemm(ta, tb, m, n, k, put(kn, a), put(kn, b), c, false, epilogue ? put(kn, bias) : 0, epilogue);
         return kn.heap.f32(c, m * n).slice();
       });
       expect(c1).toEqual(c2);

@@ -140,10 +140,11 @@ struct ALoader<MR, true> {
   const float &at(int r, int p) const { return row[r][p]; }
 };
 
-// ---- AVX-512: 12×32 tile, 24 zmm accumulators. Edges use lane masks. ----
+// ---- AVX-512: 12×32 tile, 24 zmm accumulators. Edges use lane masks. A Half tile serves a last panel of at
+// most 16 columns (48 or 80 filters) with the first 16 lanes only, so no products are spent on padding. ----
 constexpr int MR512 = 12, NR512 = 32;
 
-template <bool Rows>
+template <bool Rows, bool Half>
 __attribute__((target("avx512f"))) void tile512(int kc, const float *ap, int lda, const float *bp, float *c,
                                                  int ldc, int rows, int cols, Epilogue e) {
   ALoader<MR512, Rows> a(ap, lda, rows);
@@ -151,12 +152,18 @@ __attribute__((target("avx512f"))) void tile512(int kc, const float *ap, int lda
 #pragma GCC unroll 12
   for (int r = 0; r < MR512; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (int p = 0; p < kc; p++) {
-    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+    const __m512 b0 = _mm512_load_ps(bp);
+    if constexpr (Half) {
 #pragma GCC unroll 12
-    for (int r = 0; r < MR512; r++) {
-      const __m512 av = _mm512_set1_ps(a.at(r, p));
-      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+      for (int r = 0; r < MR512; r++) acc[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(a.at(r, p)), b0, acc[r][0]);
+    } else {
+      const __m512 b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 12
+      for (int r = 0; r < MR512; r++) {
+        const __m512 av = _mm512_set1_ps(a.at(r, p));
+        acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+      }
     }
     bp += NR512;
   }
@@ -190,10 +197,10 @@ __attribute__((target("avx512f"))) void tile512(int kc, const float *ap, int lda
   }
 }
 
-// ---- AVX2 + FMA: 6×16 tile, 12 ymm accumulators. Edges go through a stack tile. ----
+// ---- AVX2 + FMA: 6×16 tile, 12 ymm accumulators. Edges go through a stack tile; a Half tile as above. ----
 constexpr int MR256 = 6, NR256 = 16;
 
-template <bool Rows>
+template <bool Rows, bool Half>
 __attribute__((target("avx2,fma"))) void tile256(int kc, const float *ap, int lda, const float *bp, float *c,
                                                  int ldc, int rows, int cols, Epilogue e) {
   ALoader<MR256, Rows> a(ap, lda, rows);
@@ -201,12 +208,18 @@ __attribute__((target("avx2,fma"))) void tile256(int kc, const float *ap, int ld
 #pragma GCC unroll 6
   for (int r = 0; r < MR256; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int p = 0; p < kc; p++) {
-    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    const __m256 b0 = _mm256_load_ps(bp);
+    if constexpr (Half) {
 #pragma GCC unroll 6
-    for (int r = 0; r < MR256; r++) {
-      const __m256 av = _mm256_broadcast_ss(&a.at(r, p));
-      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+      for (int r = 0; r < MR256; r++) acc[r][0] = _mm256_fmadd_ps(_mm256_broadcast_ss(&a.at(r, p)), b0, acc[r][0]);
+    } else {
+      const __m256 b1 = _mm256_load_ps(bp + 8);
+#pragma GCC unroll 6
+      for (int r = 0; r < MR256; r++) {
+        const __m256 av = _mm256_broadcast_ss(&a.at(r, p));
+        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+      }
     }
     bp += NR256;
   }
@@ -229,9 +242,14 @@ __attribute__((target("avx2,fma"))) void tile256(int kc, const float *ap, int ld
 }
 
 using TileFn = void (*)(int, const float *, int, const float *, float *, int, int, int, Epilogue);
+TileFn kTiles512[2] = {tile512<false, false>, tile512<false, true>};
+TileFn kRowsTiles512[2] = {tile512<true, false>, tile512<true, true>};
+TileFn kTiles256[2] = {tile256<false, false>, tile256<false, true>};
+TileFn kRowsTiles256[2] = {tile256<true, false>, tile256<true, true>};
 
-// Rows [r0, r1) of C.
-template <int MR, int NR, TileFn Tile, TileFn RowsTile>
+// Rows [r0, r1) of C. Tile reads packed or transposed A, RowsTile row-major A in place; each comes in a full
+// and a half-width version (index 1), the latter for a last panel of at most NR / 2 columns.
+template <int MR, int NR, TileFn Tile[2], TileFn RowsTile[2]>
 void gemmRows(const Gemm &g, int r0, int r1) {
   float *pa = g_work.a, *pb = g_work.b;
   if (g.k == 0) {
@@ -263,19 +281,20 @@ void gemmRows(const Gemm &g, int r0, int r1) {
         if (!inPlace) packA<MR>(g, i0, mc, p0, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           const int cols = nc - jr < NR ? nc - jr : NR;
+          const int half = cols <= NR / 2;
           const Epilogue e{p0 > 0 || g.acc, last && g.bias ? g.bias + j0 + jr : nullptr, last && g.relu};
           const float *b = pb + (size_t)jr * kc;
           for (int ir = 0; ir < mc; ir += MR) {
             const int rows = mc - ir < MR ? mc - ir : MR;
             float *c = g.c + (size_t)(i0 + ir) * g.n + j0 + jr;
             if (inPlace && !g.ta) {
-              RowsTile(kc, g.a + (size_t)(i0 + ir) * g.k + p0, g.k, b, c, g.n, rows, cols, e);
+              RowsTile[half](kc, g.a + (size_t)(i0 + ir) * g.k + p0, g.k, b, c, g.n, rows, cols, e);
             } else if (inPlace && rows == MR) {
-              Tile(kc, g.a + (size_t)p0 * g.m + i0 + ir, g.m, b, c, g.n, rows, cols, e);
+              Tile[half](kc, g.a + (size_t)p0 * g.m + i0 + ir, g.m, b, c, g.n, rows, cols, e);
             } else {
               // A transposed A's partial last panel is packed (zero-padded): its rows cannot be clamped in place.
               if (inPlace) packA<MR>(g, i0 + ir, rows, p0, kc, pa + (size_t)ir * kc);
-              Tile(kc, pa + (size_t)ir * kc, MR, b, c, g.n, rows, cols, e);
+              Tile[half](kc, pa + (size_t)ir * kc, MR, b, c, g.n, rows, cols, e);
             }
           }
         }
@@ -490,9 +509,9 @@ napi_value GemmCall(napi_env env, napi_callback_info info) {
          v[10] != 0};
   if (r1 > r0) {
     if (g_isa == Isa::Avx512)
-      gemmRows<MR512, NR512, tile512<false>, tile512<true>>(g, (int)r0, (int)r1);
+      gemmRows<MR512, NR512, kTiles512, kRowsTiles512>(g, (int)r0, (int)r1);
     else if (g_isa == Isa::Avx2)
-      gemmRows<MR256, NR256, tile256<false>, tile256<true>>(g, (int)r0, (int)r1);
+      gemmRows<MR256, NR256, kTiles256, kRowsTiles256>(g, (int)r0, (int)r1);
     else
       return throwError(env, "this CPU lacks AVX2+FMA; use the WebAssembly GEMM");
   }
