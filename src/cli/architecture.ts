@@ -1,52 +1,72 @@
 /**
- * What `--model` names on the training commands: a preset, or a Keras model JSON file (what `model.to_json()`
- * writes) for a network no preset describes. Models come back unbuilt, so the run's seed initialises them.
+ * What `--model` names on the training commands: a preset; a Keras model JSON file (what `model.to_json()`
+ * writes) for a network no preset describes; or a saved model (`.h5`, `.keras`) whose weights the run starts
+ * from, to fine-tune it on other data or train a Keras model further.
  */
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import { sequentialFromConfig } from '../io/keras-config.js';
+import { loadModelInto } from '../io/model-file.js';
 import type { Kernels } from '../kernels/index.js';
 import { isPresetName, preset, PRESET_NAMES } from '../nn/presets.js';
 import type { Sequential } from '../nn/sequential.js';
+import { DEFAULT_SCALE } from '../train/evaluate.js';
 import { readArchitecture } from './model-input.js';
 
-export const MODEL_OPTION_HELP = `architecture: ${PRESET_NAMES.join(', ')}, or a Keras model JSON file (model.to_json())`;
+export const MODEL_OPTION_HELP =
+  `architecture: ${PRESET_NAMES.join(', ')}; a Keras model JSON file (model.to_json()); ` +
+  'or a model file (.h5, .keras) to start from its weights';
 
-/** Option parser for --model: a preset name or a path ending in .json. */
+const isJson = (spec: string) => spec.toLowerCase().endsWith('.json');
+const isModelFile = (spec: string) => /\.(h5|hdf5|keras)$/i.test(spec);
+
+/** Option parser for --model: a preset name, or a path ending in .json, .h5, .hdf5 or .keras. */
 export function modelSpec(value: string): string {
-  if (isPresetName(value) || value.toLowerCase().endsWith('.json')) return value;
-  throw new InvalidArgumentError(`expected one of: ${PRESET_NAMES.join(', ')}, or a .json architecture file`);
+  if (isPresetName(value) || isJson(value) || isModelFile(value)) return value;
+  throw new InvalidArgumentError(
+    `expected one of: ${PRESET_NAMES.join(', ')}, or a .json architecture or .h5/.keras model file`,
+  );
 }
 
-/** The unbuilt model `spec` names, for images of `image` = [height, width] and `classes` classes. */
-export function architectureFor(spec: string, classes: number, image: [number, number]): Sequential {
-  if (isPresetName(spec)) return preset(spec, classes, image);
-  const model = sequentialFromConfig(JSON.parse(readArchitecture(spec)!), spec);
-  if (model.inputSize !== image[0] * image[1])
-    throw new UsageError(
-      `${spec}: the architecture takes inputs of shape [${model.inputShape.join(', ')}], ` +
-        `but the images are ${image[0]}×${image[1]} (${image[0] * image[1]} values)`,
-    );
-  return model;
-}
-
-/** Builds the model `spec` names with the seed's weights, checking that it outputs one value per class. */
-export function buildArchitecture(
+/**
+ * The model `spec` names, on `kernels` and ready to compile: a preset or JSON architecture with weights drawn
+ * from `seed`, or a saved model with its own. It must take images of `image` = [height, width] and output one
+ * value per class.
+ */
+export async function modelForTraining(
   spec: string,
   classes: number,
   image: [number, number],
   kernels: Kernels,
   seed: number,
-): Sequential {
-  const model = architectureFor(spec, classes, image);
-  try {
-    model.build(kernels, seed);
-  } catch (e) {
-    throw new UsageError(`${spec}: cannot build the architecture (${(e as Error).message})`);
+): Promise<Sequential> {
+  if (isPresetName(spec)) return preset(spec, classes, image).build(kernels, seed);
+  let model: Sequential;
+  if (isJson(spec)) {
+    model = sequentialFromConfig(JSON.parse(readArchitecture(spec)!), spec);
+    try {
+      model.build(kernels, seed);
+    } catch (e) {
+      throw new UsageError(`${spec}: cannot build the architecture (${(e as Error).message})`);
+    }
+  } else {
+    const loaded = await loadModelInto(spec, kernels);
+    model = loaded.model;
+    // Training feeds pixels / 255; a model that expects other inputs would start from the wrong place.
+    const { scale, shift } = loaded.metadata ?? { scale: DEFAULT_SCALE };
+    if (scale !== DEFAULT_SCALE || (shift ?? 0) !== 0)
+      throw new UsageError(
+        `${spec}: the model expects pixels × ${scale} + ${shift ?? 0}, but training feeds pixels / 255`,
+      );
   }
-  if (model.classes !== classes)
+  const what = isJson(spec) ? 'the architecture' : 'the model';
+  const [h, w] = image;
+  if (model.inputSize !== h * w)
     throw new UsageError(
-      `${spec}: the architecture outputs ${model.classes} values, but the data has ${classes} classes`,
+      `${spec}: ${what} takes inputs of shape [${model.inputShape.join(', ')}], ` +
+        `but the images are ${h}×${w} (${h * w} values)`,
     );
+  if (model.classes !== classes)
+    throw new UsageError(`${spec}: ${what} outputs ${model.classes} values, but the data has ${classes} classes`);
   return model;
 }

@@ -5,7 +5,7 @@ import { OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
 import { experimentMarkdown, writeExperiment } from '../report/experiment.js';
 import { runExperiment } from '../train/experiment.js';
 import { consoleProgress } from '../train/progress.js';
-import { architectureFor, MODEL_OPTION_HELP, modelSpec } from './architecture.js';
+import { MODEL_OPTION_HELP, modelForTraining, modelSpec } from './architecture.js';
 import { fraction, listOf, positiveInt, positiveNumberList, nonNegativeInt } from './options.js';
 import { makeOutput } from './output.js';
 
@@ -34,7 +34,7 @@ export function registerExperiment(program: Command): void {
       'rmsprop',
     ])
     .option('--lrs <list>', 'comma-separated learning rates', positiveNumberList, [1e-2, 1e-3, 1e-4])
-    .option('--model <preset|file.json>', MODEL_OPTION_HELP, modelSpec, 'mlp')
+    .option('--model <preset|file>', MODEL_OPTION_HELP, modelSpec, 'mlp')
     .option('--epochs <n>', 'epochs per run', positiveInt, 5)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
     .option('--momentum <x>', 'momentum for the sgd runs (default 0)', fraction)
@@ -62,7 +62,7 @@ async function experiment(o: ExperimentCliOptions): Promise<void> {
     optimizers: o.optimizers,
     learningRates: o.lrs,
     model: o.model,
-    architecture: (classes, image) => architectureFor(o.model, classes, image),
+    makeModel: (kernels, seed, classes, image) => modelForTraining(o.model, classes, image, kernels, seed),
     epochs: o.epochs,
     batchSize: o.batchSize,
     seed: o.seed,

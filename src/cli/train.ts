@@ -18,7 +18,7 @@ import { modelReportInput, printReport } from './report.js';
 import { writeReport, type ReportInput, type ReportPaths } from '../report/report.js';
 import { applyConfigFile } from './config-file.js';
 import { applyPresetDefaults } from './preset-defaults.js';
-import { buildArchitecture, MODEL_OPTION_HELP, modelSpec } from './architecture.js';
+import { MODEL_OPTION_HELP, modelForTraining, modelSpec } from './architecture.js';
 import {
   fraction,
   nonNegativeInt,
@@ -89,7 +89,7 @@ export function registerTrain(program: Command): void {
       'train a model (default: the seed MLP on the embedded MNIST), evaluate it, save it, write a submission',
     )
     .option('--config <file>', 'JSON file of options (keys as the long option names); flags given here win')
-    .option('--model <preset|file.json>', MODEL_OPTION_HELP, modelSpec, 'mlp')
+    .option('--model <preset|file>', MODEL_OPTION_HELP, modelSpec, 'mlp')
     .option('--epochs <n>', 'passes over the training data (default 10; cnn 12, cnn-best 27)', nonNegativeInt, 10)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')}`, oneOf(OPTIMIZER_NAMES), 'adam')
@@ -213,7 +213,7 @@ async function trainAndSave(
       out.info(`Resuming from ${file} at epoch ${resume.epoch + 1}, step ${resume.step}`);
     } else {
       recipe = recipeFromOptions(o, source);
-      model = buildArchitecture(recipe.model, classes, [train.height, train.width], kernels, recipe.seed);
+      model = await modelForTraining(recipe.model, classes, [train.height, train.width], kernels, recipe.seed);
     }
     const problem = recipeProblem(recipe);
     if (problem) throw new UsageError(problem);

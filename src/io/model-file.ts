@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { readHead } from '../data/sniff.js';
 import { ModelFormatError } from '../errors.js';
-import { createKernels, type KernelOptions } from '../kernels/index.js';
+import { createKernels, type KernelOptions, type Kernels } from '../kernels/index.js';
 import type { Sequential } from '../nn/sequential.js';
 import { isZipFile, loadKerasArchive, saveKerasArchive } from './keras-archive.js';
 import { loadKerasH5, saveKerasH5, type LoadedModel, type ModelMetadata } from './keras-h5.js';
@@ -15,21 +15,30 @@ export async function loadModelFile(
   file: string,
   options: KernelOptions & { architecture?: string } = {},
 ): Promise<LoadedModel> {
-  let head: Uint8Array;
-  try {
-    head = readHead(file, 8);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelFormatError(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? e})`);
-  }
+  checkReadable(file);
   const kernels = await createKernels(options);
   try {
-    return isZipFile(head)
-      ? await loadKerasArchive(file, kernels)
-      : await loadKerasH5(file, kernels, { architecture: options.architecture });
+    return await loadModelInto(file, kernels, options.architecture);
   } catch (e) {
     await kernels.dispose();
     throw e;
+  }
+}
+
+/** Loads a model file (as `loadModelFile`) onto kernels the caller owns, e.g. to train it further. */
+export async function loadModelInto(file: string, kernels: Kernels, architecture?: string): Promise<LoadedModel> {
+  return isZipFile(checkReadable(file))
+    ? await loadKerasArchive(file, kernels)
+    : await loadKerasH5(file, kernels, { architecture });
+}
+
+/** The file's first bytes; a missing or unreadable file is a ModelFormatError naming it. */
+function checkReadable(file: string): Uint8Array {
+  try {
+    return readHead(file, 8);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelFormatError(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? e})`);
   }
 }
 

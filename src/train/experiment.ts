@@ -5,7 +5,7 @@
  */
 import { classCount, type ImageSet } from '../data/index.js';
 import { DigitsError } from '../errors.js';
-import { createKernels } from '../kernels/index.js';
+import { createKernels, type Kernels } from '../kernels/index.js';
 import { makeOptimizer, type OptimizerName } from '../nn/optimizers/index.js';
 import { preset, type PresetName } from '../nn/presets.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -17,10 +17,10 @@ import type { ProgressReporter } from './progress.js';
 export interface ExperimentOptions {
   optimizers: OptimizerName[];
   learningRates: number[];
-  /** The preset every run trains, or the name of the `architecture` below. */
+  /** The preset every run trains, or the name of what `makeModel` makes. */
   model: PresetName | string;
-  /** Makes each run's (unbuilt) model when `model` is not a preset, e.g. from a Keras model JSON file. */
-  architecture?: (classes: number, image: [number, number]) => Sequential;
+  /** Makes each run's model on its kernels (built, not compiled) when `model` is not a preset. */
+  makeModel?: (kernels: Kernels, seed: number, classes: number, image: [number, number]) => Promise<Sequential>;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -74,8 +74,9 @@ export async function runExperiment(
     const kernels = await createKernels({ threads: o.threads });
     try {
       const image: [number, number] = [train.height, train.width];
-      const unbuilt = o.architecture ? o.architecture(classes, image) : preset(o.model as PresetName, classes, image);
-      const model = unbuilt.build(kernels, o.seed);
+      const model = o.makeModel
+        ? await o.makeModel(kernels, o.seed, classes, image)
+        : preset(o.model as PresetName, classes, image).build(kernels, o.seed);
       if (model.classes !== classes)
         throw new DigitsError(
           `${o.model}: the model outputs ${model.classes} values, but the data has ${classes} classes`,

@@ -336,7 +336,7 @@ describe('digits CLI', () => {
       ],
       [
         ['experiment', '--model', wrongClasses, '--data', data, '--lrs', '0.001', '--optimizers', 'adam'],
-        /^error: .*wrong-classes\.json: the model outputs 5 values, but the data has 10 classes$/,
+        /^error: .*wrong-classes\.json: the architecture outputs 5 values, but the data has 10 classes$/,
       ],
       [['train', '--model', join(dir, 'none.json')], /^error: .*none\.json: cannot read the architecture file/],
     ];
@@ -345,6 +345,28 @@ describe('digits CLI', () => {
       expect(e.code, args.join(' ')).not.toBe(0);
       expect(e.stderr.trim()).toMatch(message);
     }
+  });
+
+  it("train --model FILE.h5 starts from a saved model: digits' own, or one written by Keras", async () => {
+    const again = join(dir, 'again.h5');
+    const args = ['--data', data, '--no-report', '--json', '--out', again, '--submission', join(dir, 'again.csv')];
+    // No epochs: the saved model is the loaded one, so it scores exactly as before.
+    const zero = await digits('train', '--model', model, '--epochs', '0', ...args);
+    expect(zero.code, zero.stderr).toBe(0);
+    expect(lastJson(zero.stdout).test_accuracy).toBe(trained.test_accuracy);
+    const keras = fixture('keras/kiljaeden_mnist.h5');
+    const before = lastJson((await digits('evaluate', '--model', keras, '--data', data, '--json')).stdout);
+    const kz = lastJson((await digits('train', '--model', keras, '--epochs', '0', ...args)).stdout);
+    expect(kz.test_accuracy).toBe(before.accuracy);
+    // One epoch more, at a small rate: it trains, and stays near where it started (far above a fresh network).
+    const one = await digits('train', '--model', keras, '--epochs', '1', '--lr', '1e-4', ...args);
+    expect(one.code, one.stderr).toBe(0);
+    const j = lastJson(one.stdout);
+    expect((j.epochs as unknown[]).length).toBe(1);
+    expect(j.test_accuracy as number).toBeGreaterThan((before.accuracy as number) - 0.02);
+    const summary = lastJson((await digits('summary', '--model', again, '--json')).stdout);
+    const original = lastJson((await digits('summary', '--model', keras, '--json')).stdout);
+    expect(summary.layers).toEqual(original.layers);
   });
 
   it('evaluate takes --arch for a weights-only file and --normalize for its input scaling', async () => {
@@ -483,7 +505,7 @@ describe('digits CLI', () => {
       [['train', '--data', bad, '--epochs', '1'], /^error: .*bad\.idx: truncated IDX header/],
       [['evaluate', '--model', bad], /^error: .*bad\.idx: not an HDF5 model file/],
       [['train', '--epochs', 'ten'], /^error: option '--epochs <n>' argument 'ten' is invalid/],
-      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn, cnn-best, or a \.json/],
+      [['train', '--model', 'resnet'], /^error: .*expected one of: mlp, mlp-small, cnn, cnn-best, or a \.json arch/],
       [['frobnicate'], /^error: unknown command 'frobnicate'/],
       [['ensemble', '--models', 'a.h5,b.h5', '--vote', '--average'], /^error: give --vote or --average, not both$/],
       [['ensemble', '--models', 'a.h5'], /^error: --models needs at least two model files$/],
