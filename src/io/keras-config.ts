@@ -66,13 +66,8 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
     const c = (entry.config ?? {}) as Json;
     const name = typeof c.name === 'string' ? c.name : '';
     const where = `layer "${name}" (${cls})`;
-    const shape = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
-    if (Array.isArray(shape) && inputShape === null) {
-      const dims = shape.slice(1);
-      if (!dims.every((d) => Number.isInteger(d) && (d as number) > 0))
-        fail(`${where}: input shape ${JSON.stringify(shape)} must be fully defined`);
-      inputShape = dims as number[];
-    }
+    const shape = c.batch_input_shape ?? c.batch_shape;
+    if (Array.isArray(shape) && inputShape === null) inputShape = definedShape(shape, where, fail);
     checkDtype(c.dtype, where, fail);
     switch (cls) {
       case 'InputLayer':
@@ -175,6 +170,9 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
         fail(`${where}: layer type ${cls} is not supported`);
     }
   }
+  // A model built with model.build(shape) rather than an Input records the shape beside its layers instead.
+  const built = cfg.build_input_shape ?? (root.build_config as Json | undefined)?.input_shape;
+  if (!inputShape && Array.isArray(built)) inputShape = definedShape(built, 'the model', fail);
   if (!inputShape) fail('model_config does not declare an input shape');
   if (layers.length === 0) fail('model has no layers');
   return new Sequential(layers, {
@@ -268,6 +266,14 @@ function checkDtype(d: unknown, where: string, fail: (d: string) => never): void
   if (d === undefined || d === null) return;
   const name = typeof d === 'string' ? d : String(((d as Json).config as Json | undefined)?.name ?? '');
   if (name !== 'float32') fail(`${where}: dtype ${name} is not supported (float32 only)`);
+}
+
+/** A [batch, ...dims] shape's dims, which must all be known. */
+function definedShape(shape: unknown[], where: string, fail: (detail: string) => never): number[] {
+  const dims = shape.slice(1);
+  if (!dims.every((d) => Number.isInteger(d) && (d as number) > 0))
+    fail(`${where}: input shape ${JSON.stringify(shape)} must be fully defined`);
+  return dims as number[];
 }
 
 /**

@@ -117,3 +117,24 @@ describe('linear Functional models', () => {
     expect(() => sequentialFromConfig(merged, 'f.json')).toThrow(/layer "d3" \(Dense\) takes 2 inputs/);
   });
 });
+
+describe('input shape of a model built with model.build(shape)', () => {
+  const layers = [{ class_name: 'Dense', config: dense('out', 10, 'softmax') }];
+  it("reads tf.keras 2's build_input_shape and Keras 3's build_config", () => {
+    const k2 = { class_name: 'Sequential', config: { name: 's', layers, build_input_shape: [null, 28, 28, 1] } };
+    expect(sequentialFromConfig(k2, 'a.json').inputShape).toEqual([28, 28, 1]);
+    const k3 = {
+      class_name: 'Sequential',
+      config: { name: 's', layers },
+      build_config: { input_shape: [null, 784] },
+    };
+    expect(sequentialFromConfig(k3, 'b.json').inputShape).toEqual([784]);
+  });
+
+  it('still needs a fully known shape from somewhere', () => {
+    const none = { class_name: 'Sequential', config: { layers } };
+    expect(() => sequentialFromConfig(none, 'c.json')).toThrow(/c\.json: model_config does not declare an input shape/);
+    const open = { class_name: 'Sequential', config: { layers, build_input_shape: [null, null, 28, 1] } };
+    expect(() => sequentialFromConfig(open, 'd.json')).toThrow(/the model: input shape \[null,null,28,1\] must be/);
+  });
+});
