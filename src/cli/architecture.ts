@@ -4,8 +4,9 @@
  * from, to fine-tune it on other data or train a Keras model further.
  */
 import { InvalidArgumentError } from 'commander';
-import { UsageError } from '../errors.js';
+import { ModelFormatError, UsageError } from '../errors.js';
 import { sequentialFromConfig } from '../io/keras-config.js';
+import { WEIGHTS_ONLY } from '../io/keras-h5-read.js';
 import { loadModelInto } from '../io/model-file.js';
 import type { Kernels } from '../kernels/index.js';
 import { isPresetName, preset, PRESET_NAMES } from '../nn/presets.js';
@@ -50,7 +51,14 @@ export async function modelForTraining(
       throw new UsageError(`${spec}: cannot build the architecture (${(e as Error).message})`);
     }
   } else {
-    const loaded = await loadModelInto(spec, kernels);
+    const loaded = await loadModelInto(spec, kernels).catch((e: unknown) => {
+      if (e instanceof ModelFormatError && e.detail === WEIGHTS_ONLY)
+        throw new UsageError(
+          `${spec}: a weights-only file (save_weights); join it to its architecture first: ` +
+            `digits export --model ${spec} --arch ARCH.json --h5 FULL.h5`,
+        );
+      throw e;
+    });
     model = loaded.model;
     // Training feeds pixels / 255; a model that expects other inputs would start from the wrong place.
     const { scale, shift } = loaded.metadata ?? { scale: DEFAULT_SCALE };

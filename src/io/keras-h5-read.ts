@@ -28,6 +28,10 @@ export interface ModelMetadata {
   createdAt?: string;
 }
 
+/** What loading a weights-only file (Keras save_weights) without an architecture fails with. */
+export const WEIGHTS_ONLY =
+  'no model_config attribute: a weights-only file (save_weights) needs an architecture (--arch model.json)';
+
 /** Where a parameter's optimizer slot lives in the file (Keras 2 style). */
 export function slotPath(optimizer: string, layer: string, param: string, slot: string): string {
   return `${optimizer}/${layer}/${param}/${slot}:0`;
@@ -96,11 +100,7 @@ export function modelFromHdf5(f: Hdf5Group, file: string, kernels: Kernels, opti
   // them at the root, matched by order to an architecture given separately.
   const weightsOnly = !fileConfig;
   const configText = fileConfig ?? options.architecture;
-  if (!configText)
-    throw new ModelFormatError(
-      file,
-      'no model_config attribute: a weights-only file (save_weights) needs an architecture (--arch model.json)',
-    );
+  if (!configText) throw new ModelFormatError(file, WEIGHTS_ONLY);
   const weightsRoot = weightsOnly ? f : hdf5Get(f, 'model_weights');
   if (weightsRoot?.kind !== 'group') throw new ModelFormatError(file, 'no model_weights group');
   const model = buildFromConfigJson(configText, file, kernels, storedWeightCount(weightsRoot));

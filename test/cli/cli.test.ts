@@ -339,6 +339,10 @@ describe('digits CLI', () => {
         /^error: .*wrong-classes\.json: the architecture outputs 5 values, but the data has 10 classes$/,
       ],
       [['train', '--model', join(dir, 'none.json')], /^error: .*none\.json: cannot read the architecture file/],
+      [
+        ['train', '--model', fixture('keras/ayush_ann.h5'), '--data', data],
+        /^error: .*ayush_ann\.h5: a weights-only file \(save_weights\); join it to its architecture first: digits export/,
+      ],
     ];
     for (const [args, message] of cases) {
       const e = await digits(...args);
