@@ -15,10 +15,10 @@ export async function loadModelFile(
   file: string,
   options: KernelOptions & { architecture?: string } = {},
 ): Promise<LoadedModel> {
-  checkReadable(file);
+  const head = checkReadable(file); // before the engine starts: a missing file needs none
   const kernels = await createKernels(options);
   try {
-    return await loadModelInto(file, kernels, options.architecture);
+    return await loadWithHead(file, head, kernels, options.architecture);
   } catch (e) {
     await kernels.dispose();
     throw e;
@@ -27,9 +27,12 @@ export async function loadModelFile(
 
 /** Loads a model file (as `loadModelFile`) onto kernels the caller owns, e.g. to train it further. */
 export async function loadModelInto(file: string, kernels: Kernels, architecture?: string): Promise<LoadedModel> {
-  return isZipFile(checkReadable(file))
-    ? await loadKerasArchive(file, kernels)
-    : await loadKerasH5(file, kernels, { architecture });
+  return loadWithHead(file, checkReadable(file), kernels, architecture);
+}
+
+/** A .keras archive or an HDF5 file, told apart by its first bytes. */
+function loadWithHead(file: string, head: Uint8Array, kernels: Kernels, architecture?: string): Promise<LoadedModel> {
+  return isZipFile(head) ? loadKerasArchive(file, kernels) : loadKerasH5(file, kernels, { architecture });
 }
 
 /** The file's first bytes; a missing or unreadable file is a ModelFormatError naming it. */

@@ -75,13 +75,13 @@ export function memberAgreement(members: Predictions[], truth: ArrayLike<number>
     for (const m of members) if (m.labels[i] !== truth[i]) wrong++;
     missedBy[wrong]++;
   }
-  const disagreement = members.map((a, i) =>
-    members.map((b, j) => {
-      if (i === j) return 0;
+  // Symmetric with a zero diagonal: each pair is counted once and mirrored.
+  const disagreement = members.map(() => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
       let differ = 0;
-      for (let k = 0; k < count; k++) if (a.labels[k] !== b.labels[k]) differ++;
-      return count ? differ / count : 0;
-    }),
-  );
+      for (let k = 0; k < count; k++) if (members[i].labels[k] !== members[j].labels[k]) differ++;
+      disagreement[i][j] = disagreement[j][i] = count ? differ / count : 0;
+    }
   return { missedBy, oracleAccuracy: count ? 1 - missedBy[n] / count : 0, disagreement };
 }

@@ -29,6 +29,17 @@ async function digits(...args: string[]): Promise<Result> {
   }
 }
 
+/** Each command fails: non-zero exit and exactly one stderr line, matching its message. */
+async function expectFailures(cases: [string[], RegExp][]): Promise<void> {
+  for (const [args, message] of cases) {
+    const r = await digits(...args);
+    expect(r.code, args.join(' ')).not.toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, args.join(' ')).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  }
+}
+
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
@@ -344,11 +355,7 @@ describe('digits CLI', () => {
         /^error: .*ayush_ann\.h5: a weights-only file \(save_weights\); join it to its architecture first: digits export/,
       ],
     ];
-    for (const [args, message] of cases) {
-      const e = await digits(...args);
-      expect(e.code, args.join(' ')).not.toBe(0);
-      expect(e.stderr.trim()).toMatch(message);
-    }
+    await expectFailures(cases);
   });
 
   it("train --model FILE.h5 starts from a saved model: digits' own, or one written by Keras", async () => {
@@ -530,12 +537,6 @@ describe('digits CLI', () => {
         /^error: .*none\.json: cannot read the architecture file \(ENOENT\)$/,
       ],
     ];
-    for (const [args, message] of cases) {
-      const r = await digits(...args);
-      expect(r.code, args.join(' ')).not.toBe(0);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines, args.join(' ')).toHaveLength(1);
-      expect(lines[0]).toMatch(message);
-    }
+    await expectFailures(cases);
   });
 });
