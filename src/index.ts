@@ -55,6 +55,7 @@ export { loadModelFile, saveModelFile } from './io/model-file.js';
 export { submissionCsv, writeSubmission } from './io/submission.js';
 export { DEFAULT_SCALE, evaluate, predict, type Evaluation, type Predictions } from './train/evaluate.js';
 export { DivergenceError, fit, TrainingInterrupted, type FitOptions, type TrainingState } from './train/fit.js';
+export { reestimateBatchNorm, type ReestimateOptions } from './train/batch-norm-statistics.js';
 export {
   checkpointPath,
   loadCheckpoint,

@@ -59,6 +59,7 @@ interface TrainOptions {
   earlyStopping?: number;
   restoreBest?: boolean;
   keepBest?: boolean;
+  bnReestimate?: number;
   augment?: AugmentPreset;
   rotation?: number;
   shift?: number;
@@ -116,6 +117,11 @@ export function registerTrain(program: Command): void {
     .option('--early-stopping <patience>', 'stop when val_loss has not improved for this many epochs', positiveInt)
     .option('--restore-best', 'with --early-stopping: end with the weights of the best val_loss epoch')
     .option('--keep-best', 'end with (and save) the weights of the epoch with the best val_accuracy')
+    .option(
+      '--bn-reestimate <images>',
+      'after every epoch, re-estimate batch-norm statistics from this many training images (fixes early val_*)',
+      nonNegativeInt,
+    )
     .option('--augment <preset>', `augmentation: ${AUGMENT_PRESET_NAMES.join(', ')}`, oneOf(AUGMENT_PRESET_NAMES))
     .option('--rotation <deg>', 'augmentation: maximum rotation, degrees', nonNegativeNumber)
     .option('--shift <f>', 'augmentation: maximum translation, fraction of the image size', fraction)
@@ -361,6 +367,7 @@ function recipeFromOptions(o: TrainOptions, source: string): Recipe {
       ? { patience: o.earlyStopping, restore_best_weights: Boolean(o.restoreBest) }
       : null,
     keep_best: Boolean(o.keepBest),
+    reestimate_batch_norm: o.bnReestimate,
     augment: augmentOptions(o.augment, {
       rotation: o.rotation,
       shift: o.shift,

@@ -54,6 +54,8 @@ export interface Layer {
   softmaxLogits?(): SoftmaxLogits | null;
   /** Stochastic layers need a fresh seed per step. */
   readonly stochastic?: boolean;
+  /** Layers that keep moving batch statistics (batch norm): re-estimating them runs these in training mode. */
+  readonly batchStatistics?: boolean;
   /**
    * Called after build with the layer before this one: a layer whose backward can also do that layer's ReLU
    * backward (max pooling) takes it over, if the previous layer agrees (see `handOverReluBackward`).

@@ -16,6 +16,7 @@ export interface SequentialOptions {
 /** What a plan executes: a layer, or several layers run as one (see ConvReluMaxPool). */
 interface Step {
   readonly stochastic?: boolean;
+  readonly batchStatistics?: boolean;
   plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput;
   forward(k: Kernels, rows: number, training: boolean, seed: number): void;
   backward(k: Kernels, rows: number): void;
@@ -209,6 +210,17 @@ export class Sequential {
     const k = this.kernels;
     for (const step of this.steps)
       step.forward(k, rows, training, step.stochastic && training ? this.rng.nextU32() : 0);
+  }
+
+  /**
+   * Forward pass that feeds the loaded batch to the layers' moving statistics: batch-norm layers run as in
+   * training (normalise with the batch, update their moving mean and variance), every other layer as at
+   * inference, so dropout does not skew the statistics. Works with either plan; no gradients.
+   */
+  forwardForStatistics(rows: number): void {
+    this.requirePlan(rows);
+    const k = this.kernels;
+    for (const step of this.steps) step.forward(k, rows, step.batchStatistics === true, 0);
   }
 
   /** Loss over the batch (mean) with gradients w.r.t. logits written when `withGrad`; also counts correct rows. */

@@ -1,6 +1,7 @@
 import type { ImageSet } from '../data/index.js';
 import { DigitsError } from '../errors.js';
 import type { Sequential } from '../nn/sequential.js';
+import { reestimateStaged } from './batch-norm-statistics.js';
 import { checkLabels, DEFAULT_SCALE, evaluateStaged, stageSet, type StagedSet } from './evaluate.js';
 import type { EpochLogs, History } from './history.js';
 import { silentProgress, type ProgressReporter } from './progress-reporter.js';
@@ -37,6 +38,12 @@ export interface FitOptions {
    * `random` (the model's seeded RNG, so runs repeat and resume exactly).
    */
   augment?: (images: Uint8Array, rows: number, out: Uint8Array, random: () => number) => void;
+  /**
+   * After every epoch (before validation), re-estimate the batch-norm statistics from this many training
+   * images (the first ones of the epoch's shuffled order, without augmentation or dropout) instead of keeping
+   * the momentum averages, which lag behind fast-changing weights in early epochs. 0 (default): Keras's way.
+   */
+  reestimateBatchNorm?: number;
 }
 
 /**
@@ -116,6 +123,9 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
   const progress = options.progress ?? silentProgress;
   const trainCount = split > 0 ? Math.floor(train.count * (1 - split)) : train.count;
   if (trainCount < 1) throw new RangeError('no training rows left after the validation split');
+  const reestimate = Math.min(options.reestimateBatchNorm ?? 0, trainCount);
+  if (!(Number.isInteger(reestimate) && reestimate >= 0))
+    throw new RangeError(`reestimateBatchNorm must be a non-negative integer, got ${options.reestimateBatchNorm}`);
 
   model.plan(batchSize, true);
   const staged = stageSet(model, train, 0, trainCount);
@@ -203,6 +213,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       }
       // The last step's update can overflow the weights after a finite loss; never checkpoint such weights.
       if (!weightsFinite(model)) throw new DivergenceError(epoch, steps);
+      if (reestimate > 0) reestimateStaged(model, staged, reestimate, scale);
       const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (optimizer) logs.learning_rate = optimizer.learningRate;
       if (val) {

@@ -35,6 +35,8 @@ export interface Recipe {
   /** Finish with the weights of the epoch with the best validation accuracy. */
   keep_best?: boolean;
   augment?: AugmentOptions | null;
+  /** Re-estimate batch-norm statistics from this many training images after every epoch (0 or absent: no). */
+  reestimate_batch_norm?: number;
 }
 
 /** Hooks the caller can attach to the callbacks the recipe asks for. */
@@ -45,7 +47,7 @@ export interface PlanHooks {
 
 export interface TrainingPlan {
   optimizer: Optimizer;
-  fit: Pick<FitOptions, 'schedule' | 'baseLearningRate' | 'callbacks' | 'augment'>;
+  fit: Pick<FitOptions, 'schedule' | 'baseLearningRate' | 'callbacks' | 'augment' | 'reestimateBatchNorm'>;
   /** The keep_best callback, when the recipe keeps the best epoch (its snapshot can be seeded on resume). */
   best: ReturnType<typeof keepBest> | null;
   early: ReturnType<typeof earlyStopping> | null;
@@ -66,6 +68,8 @@ export function recipeProblem(r: Recipe): string | null {
   if (r.reduce_on_plateau && !positiveInt(r.reduce_on_plateau.patience)) return 'plateau patience must be ≥ 1';
   if (r.reduce_on_plateau && !(r.reduce_on_plateau.factor > 0 && r.reduce_on_plateau.factor < 1))
     return 'plateau factor must be in (0, 1)';
+  const n = r.reestimate_batch_norm;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return 'batch-norm re-estimation images must be ≥ 0';
   return null;
 }
 
@@ -103,7 +107,13 @@ export function trainingPlan(r: Recipe, image: { height: number; width: number }
     r.augment && Object.keys(r.augment).length ? makeAugmenter(r.augment, image.height, image.width) : undefined;
   return {
     optimizer,
-    fit: { schedule: r.schedule, baseLearningRate: optimizer.learningRate, callbacks, augment },
+    fit: {
+      schedule: r.schedule,
+      baseLearningRate: optimizer.learningRate,
+      callbacks,
+      augment,
+      reestimateBatchNorm: r.reestimate_batch_norm,
+    },
     best,
     early,
   };

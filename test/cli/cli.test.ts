@@ -181,6 +181,7 @@ describe('digits CLI', () => {
         warmup: 1,
         augment: 'light',
         keepBest: true,
+        bnReestimate: 500,
         report: false,
       }),
     );
@@ -204,6 +205,7 @@ describe('digits CLI', () => {
       optimizer: 'adamw',
       schedule: { kind: 'cosine', warmup: 1 },
       keep_best: true,
+      reestimate_batch_norm: 500,
       augment: { rotation: 10, shift: 0.1, zoom: 0.1 },
     });
     expect(training.optimizer_config.class_name).toBe('AdamW');

@@ -37,6 +37,13 @@ export class BatchNormalization implements Layer {
   /** Batch statistics of the last training forward, for backward. */
   private mean = new Float64Array(0);
   private invStd = new Float64Array(0);
+  /**
+   * Rows folded into the moving statistics since `restartStatistics()`, which makes them the exact average of
+   * the batches seen; null while they follow `momentum`.
+   */
+  private averagedRows: number | null = null;
+  /** Sequential runs this layer in training mode when it re-estimates statistics (see forwardForStatistics). */
+  readonly batchStatistics = true;
 
   constructor(options: BatchNormalizationOptions = {}) {
     this.momentum = options.momentum ?? 0.99;
@@ -45,6 +52,20 @@ export class BatchNormalization implements Layer {
       throw new RangeError('BatchNormalization momentum must be in [0, 1]');
     if (!(this.epsilon > 0)) throw new RangeError('BatchNormalization epsilon must be positive');
     this.name = options.name ?? '';
+  }
+
+  /**
+   * From now on each training forward makes the moving mean and variance the row-weighted average of every
+   * batch's statistics since this call (as PyTorch's update_bn does), instead of a momentum update; until
+   * `followMomentum()`.
+   */
+  restartStatistics(): void {
+    this.averagedRows = 0;
+  }
+
+  /** Back to Keras's momentum update of the moving statistics. */
+  followMomentum(): void {
+    this.averagedRows = null;
   }
 
   get gamma(): Param {
@@ -108,7 +129,9 @@ export class BatchNormalization implements Layer {
       k.columnSums2(this.x, this.x, m, c, this.sums, this.sums + c * 8);
       const sum = this.heap.f64(this.sums, c);
       const sumSq = this.heap.f64(this.sums + c * 8, c);
-      const mo = this.momentum;
+      // Weight of the old moving value: momentum, or the share of rows it averages when re-estimating.
+      const mo = this.averagedRows === null ? this.momentum : this.averagedRows / (this.averagedRows + m);
+      if (this.averagedRows !== null) this.averagedRows += m;
       for (let j = 0; j < c; j++) {
         const mean = sum[j] / m;
         const variance = Math.max(0, sumSq[j] / m - mean * mean);
