@@ -16,6 +16,7 @@ interface ExperimentCliOptions {
   epochs: number;
   batchSize: number;
   momentum?: number;
+  bnReestimate?: number;
   validationSplit: number;
   seed: number;
   data?: string;
@@ -38,6 +39,11 @@ export function registerExperiment(program: Command): void {
     .option('--epochs <n>', 'epochs per run', positiveInt, 5)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
     .option('--momentum <x>', 'momentum for the sgd runs (default 0)', fraction)
+    .option(
+      '--bn-reestimate <images>',
+      'after every epoch, re-estimate batch-norm statistics from this many training images',
+      nonNegativeInt,
+    )
     .option('--validation-split <f>', 'last fraction of the training data held out for validation', fraction, 0.1)
     .option('--seed <n>', 'seed shared by every run', nonNegativeInt, 1)
     .option('--data <path>', 'dataset: IDX directory/file, mnist.npz, or Kaggle CSV (default: embedded MNIST)')
@@ -68,6 +74,7 @@ async function experiment(o: ExperimentCliOptions): Promise<void> {
     seed: o.seed,
     validationSplit: o.validationSplit,
     momentum: o.momentum,
+    reestimateBatchNorm: o.bnReestimate,
     threads: o.threads,
     progress: consoleProgress(out.progressStream),
     onRunStart: (i, total, optimizer, lr) => out.info(`\n[${i + 1}/${total}] ${o.model}: ${optimizer}, lr ${lr}`),

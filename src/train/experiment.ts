@@ -28,6 +28,8 @@ export interface ExperimentOptions {
   validationSplit: number;
   /** SGD momentum (ignored by the other optimizers). */
   momentum?: number;
+  /** Re-estimate batch-norm statistics from this many training images after every epoch (see FitOptions). */
+  reestimateBatchNorm?: number;
   threads?: number;
   /** Told before each run starts (index, of, optimizer, rate). */
   onRunStart?: (index: number, total: number, optimizer: OptimizerName, learningRate: number) => void;
@@ -91,6 +93,7 @@ export async function runExperiment(
           epochs: o.epochs,
           batchSize: o.batchSize,
           validationSplit: o.validationSplit,
+          reestimateBatchNorm: o.reestimateBatchNorm,
           progress: o.progress,
           onEpochEnd: (_epoch, logs) => void history.epochs.push(logs),
         });
