@@ -51,6 +51,7 @@ export interface ReestimateOptions extends InputScaling {
 export function reestimateBatchNorm(model: Sequential, set: ImageSet, options: ReestimateOptions = {}): number {
   const layers = statisticsLayers(model).length;
   if (layers === 0) return 0;
+  if (set.count < 1) throw new RangeError('no images to re-estimate batch-norm statistics from');
   const count = Math.min(set.count, options.images ?? set.count);
   if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`images must be a positive integer, got ${count}`);
   const batchSize = options.batchSize ?? 256;

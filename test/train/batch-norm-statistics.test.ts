@@ -106,6 +106,7 @@ describe('re-estimating batch-norm statistics', () => {
     const { model } = net(k);
     expect(() => reestimateBatchNorm(model, set, { images: 0 })).toThrow(/positive integer/);
     expect(() => reestimateBatchNorm(model, set, { batchSize: 1.5 })).toThrow(/positive integer/);
+    expect(() => reestimateBatchNorm(model, subset(mnist.train!, 0))).toThrow(/no images/);
   });
 
   it('fit(reestimateBatchNorm) ends with the statistics of the final weights on the training images', async () => {
