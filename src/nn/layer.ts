@@ -54,8 +54,14 @@ export interface Layer {
   softmaxLogits?(): SoftmaxLogits | null;
   /** Stochastic layers need a fresh seed per step. */
   readonly stochastic?: boolean;
-  /** Layers that keep moving batch statistics (batch norm): re-estimating them runs these in training mode. */
-  readonly batchStatistics?: boolean;
+  /**
+   * Layers with moving batch statistics (batch norm): from this call on, training forwards make the statistics
+   * the exact average of the batches seen, until `followMomentum()`. Re-estimation (`forwardForStatistics`)
+   * runs such layers in training mode and every other layer as at inference.
+   */
+  restartStatistics?(): void;
+  /** Back to the layer's momentum update of its moving statistics. */
+  followMomentum?(): void;
   /**
    * Called after build with the layer before this one: a layer whose backward can also do that layer's ReLU
    * backward (max pooling) takes it over, if the previous layer agrees (see `handOverReluBackward`).

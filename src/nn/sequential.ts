@@ -16,7 +16,7 @@ export interface SequentialOptions {
 /** What a plan executes: a layer, or several layers run as one (see ConvReluMaxPool). */
 interface Step {
   readonly stochastic?: boolean;
-  readonly batchStatistics?: boolean;
+  restartStatistics?(): void;
   plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput;
   forward(k: Kernels, rows: number, training: boolean, seed: number): void;
   backward(k: Kernels, rows: number): void;
@@ -220,7 +220,7 @@ export class Sequential {
   forwardForStatistics(rows: number): void {
     this.requirePlan(rows);
     const k = this.kernels;
-    for (const step of this.steps) step.forward(k, rows, step.batchStatistics === true, 0);
+    for (const step of this.steps) step.forward(k, rows, step.restartStatistics !== undefined, 0);
   }
 
   /** Loss over the batch (mean) with gradients w.r.t. logits written when `withGrad`; also counts correct rows. */

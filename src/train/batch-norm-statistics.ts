@@ -4,13 +4,10 @@ import type { Sequential } from '../nn/sequential.js';
 import { DEFAULT_SCALE, stageSet, type InputScaling, type StagedSet } from './evaluate.js';
 
 /** A layer whose moving statistics can be re-estimated (batch norm). */
-interface StatisticsLayer extends Layer {
-  restartStatistics(): void;
-  followMomentum(): void;
-}
+type StatisticsLayer = Layer & Required<Pick<Layer, 'restartStatistics' | 'followMomentum'>>;
 
 function statisticsLayers(model: Sequential): StatisticsLayer[] {
-  return model.layers.filter((l): l is StatisticsLayer => l.batchStatistics === true);
+  return model.layers.filter((l): l is StatisticsLayer => !!l.restartStatistics && !!l.followMomentum);
 }
 
 /**

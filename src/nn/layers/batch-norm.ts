@@ -42,8 +42,6 @@ export class BatchNormalization implements Layer {
    * the batches seen; null while they follow `momentum`.
    */
   private averagedRows: number | null = null;
-  /** Sequential runs this layer in training mode when it re-estimates statistics (see forwardForStatistics). */
-  readonly batchStatistics = true;
 
   constructor(options: BatchNormalizationOptions = {}) {
     this.momentum = options.momentum ?? 0.99;
@@ -56,8 +54,7 @@ export class BatchNormalization implements Layer {
 
   /**
    * From now on each training forward makes the moving mean and variance the row-weighted average of every
-   * batch's statistics since this call (as PyTorch's update_bn does), instead of a momentum update; until
-   * `followMomentum()`.
+   * batch's statistics since this call (as PyTorch's update_bn does), instead of a momentum update.
    */
   restartStatistics(): void {
     this.averagedRows = 0;
