@@ -334,6 +334,15 @@ describe('digits CLI', () => {
     ]);
     expect(summary.total_params).toBe(72 + 32 + 13 * 13 * 8 * 10 + 10);
 
+    // With large batches, one epoch is 24 steps: too few for the moving averages, unless re-estimated (58 → 76 %).
+    const oneEpoch = async (...extra: string[]) => {
+      const args = ['--model', arch, '--data', data, '--epochs', '1', '--batch-size', '128', '--no-report'];
+      const run = await digits('train', ...args, '--out', join(dir, 'bn.h5'), ...extra, '--json');
+      expect(run.code, run.stderr).toBe(0);
+      return lastJson(run.stdout).test_accuracy as number;
+    };
+    expect(await oneEpoch('--bn-reestimate', '1000')).toBeGreaterThan((await oneEpoch()) + 0.1);
+
     const wrongInput = join(dir, 'wrong-input.json');
     writeFileSync(wrongInput, architecture([32, 32, 1], 10));
     const wrongClasses = join(dir, 'wrong-classes.json');
