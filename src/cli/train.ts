@@ -60,6 +60,7 @@ interface TrainOptions {
   restoreBest?: boolean;
   keepBest?: boolean;
   bnReestimate?: number;
+  labelSmoothing?: number;
   augment?: AugmentPreset;
   rotation?: number;
   shift?: number;
@@ -134,6 +135,11 @@ export function registerTrain(program: Command): void {
       nonNegativeNumber,
     )
     .option('--loss <name>', LOSS_NAMES.join(', '), oneOf(LOSS_NAMES), 'categorical_crossentropy')
+    .option(
+      '--label-smoothing <x>',
+      'train against (1 − x)·one-hot + x/classes targets (Keras label_smoothing; categorical loss only)',
+      fraction,
+    )
     .option(
       '--validation-split <f>',
       'hold out this last fraction of the training data (default: validate on the test set)',
@@ -235,10 +241,11 @@ async function trainAndSave(
         : undefined,
     });
     if (!resume) {
-      model.compile({ optimizer: plan.optimizer, loss: recipe.loss });
+      model.compile({ optimizer: plan.optimizer, loss: recipe.loss, labelSmoothing: recipe.label_smoothing });
       recipe.learning_rate = plan.optimizer.learningRate;
-    } else if (plan.best && best && existsSync(best)) {
-      plan.best.snapshot = await weightsOf(best);
+    } else {
+      model.labelSmoothing = recipe.label_smoothing ?? 0;
+      if (plan.best && best && existsSync(best)) plan.best.snapshot = await weightsOf(best);
     }
     out.info(model.summary());
     const split = recipe.validation_split ?? undefined;
@@ -356,6 +363,7 @@ function recipeFromOptions(o: TrainOptions, source: string): Recipe {
     clipnorm: o.clipnorm,
     clipvalue: o.clipvalue,
     loss: o.loss,
+    label_smoothing: o.labelSmoothing,
     validation_split: o.validationSplit ?? null,
     seed: o.seed,
     data: source,

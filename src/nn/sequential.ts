@@ -42,6 +42,11 @@ export class Sequential {
   optimizer: Optimizer | null = null;
   loss: LossName = 'categorical_crossentropy';
   /**
+   * Label smoothing of the training loss (Keras's CategoricalCrossentropy(label_smoothing)): targets become
+   * (1 − ε)·one-hot + ε/classes. Gradients and the training loss use it; evaluation reports plain cross-entropy.
+   */
+  labelSmoothing = 0;
+  /**
    * Let plans run layer pairs as one fused step where that gives the same result faster (default true; false
    * runs every layer on its own, for comparisons).
    */
@@ -92,13 +97,18 @@ export class Sequential {
     return this;
   }
 
-  /** Sets the optimizer (allocating its state) and loss. Invalidates any plan. */
-  compile(options: { optimizer: Optimizer; loss?: LossName }): this {
+  /** Sets the optimizer (allocating its state), loss and label smoothing. Invalidates any plan. */
+  compile(options: { optimizer: Optimizer; loss?: LossName; labelSmoothing?: number }): this {
     this.requireBuilt();
+    const smoothing = options.labelSmoothing ?? 0;
+    if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`label smoothing must be in [0, 1), got ${smoothing}`);
+    if (smoothing > 0 && options.loss === 'sparse_categorical_crossentropy')
+      throw new RangeError('label smoothing needs categorical_crossentropy (as in Keras)');
     this.kernels.heap.reset(this.baseMark);
     options.optimizer.init(this.kernels.heap, this.trainableParams);
     this.optimizer = options.optimizer;
     this.loss = options.loss ?? 'categorical_crossentropy';
+    this.labelSmoothing = smoothing;
     this.baseMark = this.kernels.heap.pin();
     this.planned = { batch: 0, training: false };
     return this;
@@ -230,6 +240,12 @@ export class Sequential {
     const dz = withGrad ? (this.logits?.dz ?? this.outputGrad) : 0;
     const sparse = this.loss === 'sparse_categorical_crossentropy' || !this.targetsPtr;
     if (!sparse) k.oneHot(this.labelsPtr, rows, this.classes, this.targetsPtr);
+    if (!sparse && withGrad && this.labelSmoothing > 0) {
+      const t = k.heap.f32(this.targetsPtr, rows * this.classes);
+      const keep = 1 - this.labelSmoothing;
+      const spread = this.labelSmoothing / this.classes;
+      for (let i = 0; i < t.length; i++) t[i] = t[i] * keep + spread;
+    }
     this.result.lossSum = k.softmaxCrossEntropy(
       z,
       sparse ? this.labelsPtr : 0,

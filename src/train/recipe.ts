@@ -24,6 +24,8 @@ export interface Recipe {
   clipnorm?: number;
   clipvalue?: number;
   loss: LossName;
+  /** Label smoothing ε of the categorical cross-entropy (0 or absent: none). */
+  label_smoothing?: number;
   validation_split: number | null;
   seed: number;
   data: string;
@@ -68,6 +70,9 @@ export function recipeProblem(r: Recipe): string | null {
   if (r.reduce_on_plateau && !positiveInt(r.reduce_on_plateau.patience)) return 'plateau patience must be ≥ 1';
   if (r.reduce_on_plateau && !(r.reduce_on_plateau.factor > 0 && r.reduce_on_plateau.factor < 1))
     return 'plateau factor must be in (0, 1)';
+  const ls = r.label_smoothing;
+  if (ls !== undefined && !(ls >= 0 && ls < 1)) return 'label smoothing must be in [0, 1)';
+  if (ls && r.loss === 'sparse_categorical_crossentropy') return 'label smoothing needs categorical_crossentropy';
   const n = r.reestimate_batch_norm;
   if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return 'batch-norm re-estimation images must be ≥ 0';
   return null;

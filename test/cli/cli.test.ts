@@ -182,6 +182,7 @@ describe('digits CLI', () => {
         augment: 'light',
         keepBest: true,
         bnReestimate: 500,
+        labelSmoothing: 0.1,
         report: false,
       }),
     );
@@ -206,6 +207,7 @@ describe('digits CLI', () => {
       schedule: { kind: 'cosine', warmup: 1 },
       keep_best: true,
       reestimate_batch_norm: 500,
+      label_smoothing: 0.1,
       augment: { rotation: 10, shift: 0.1, zoom: 0.1 },
     });
     expect(training.optimizer_config.class_name).toBe('AdamW');
@@ -538,6 +540,11 @@ describe('digits CLI', () => {
       [['export', '--model', 'm.h5'], /^error: give at least one of --onnx, --keras, --h5$/],
       [['detect', join(dir, 'none.png'), '--model', 'm.h5'], /^error: .*none\.png: no such file$/],
       [['bench-detect', '--model', 'm.h5', '--length', '5,2'], /^error: --length must be min,max/],
+      [
+        ['train', '--label-smoothing', '0.1', '--loss', 'sparse_categorical_crossentropy'],
+        /^error: label smoothing needs categorical_crossentropy$/,
+      ],
+      [['train', '--label-smoothing', '1'], /^error: .*--label-smoothing.*expected a number in \[0, 1\)/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
       [
         ['evaluate', '--model', fixture('keras/ayush_ann.h5')],

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createKernels } from '../../src/kernels/index.js';
-import { Adam } from '../../src/nn/optimizers/index.js';
+import { Dense } from '../../src/nn/layers/dense.js';
+import { Adam, SGD } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { Rng } from '../../src/nn/rng.js';
-import type { Sequential } from '../../src/nn/sequential.js';
+import { Sequential } from '../../src/nn/sequential.js';
 import { maxRelError, randomFloats } from '../helpers/random.js';
 
 function weights(m: Sequential): Float32Array[] {
@@ -115,6 +116,44 @@ describe('Sequential', () => {
     expect(Math.abs(fused.loss - separate.loss)).toBeLessThan(1e-4);
     for (let i = 0; i < fused.w.length; i++) expect(maxRelError(fused.w[i], separate.w[i])).toBeLessThan(1e-4);
     expect(maxRelError(fused.out, separate.out)).toBeLessThan(1e-4);
+  });
+
+  it('label smoothing: loss and gradients against (1 − ε)·one-hot + ε/K targets; evaluation stays plain', async () => {
+    const k = await createKernels({ backend: 'reference' });
+    const dense = new Dense(3, { activation: 'softmax' });
+    const m = new Sequential([dense], { inputShape: [2] })
+      .build(k, 5)
+      .compile({ optimizer: new SGD({ learningRate: 0 }), labelSmoothing: 0.3 });
+    m.plan(2, true);
+    const x = [
+      [0.5, -1],
+      [2, 0.25],
+    ];
+    const labels = [2, 0];
+    k.heap.f32(m.input, 4).set(x.flat());
+    k.heap.u8(m.labels, 2).set(labels);
+    const w = k.heap.f32(dense.kernel.value, 6).slice();
+    const b = k.heap.f32(dense.params[1].value, 3).slice();
+    // Plain TS: p = softmax(xW + b); targets 0.7·one-hot + 0.1.
+    const p = x.map((row) => {
+      const z = [0, 1, 2].map((j) => b[j] + row[0] * w[j] + row[1] * w[3 + j]);
+      const e = z.map((v) => Math.exp(v - Math.max(...z)));
+      return e.map((v) => v / e.reduce((a, c) => a + c, 0));
+    });
+    const t = labels.map((l) => [0, 1, 2].map((j) => (j === l ? 0.7 : 0) + 0.1));
+    const loss = p.reduce((a, row, r) => a - row.reduce((c, pj, j) => c + t[r][j] * Math.log(pj), 0), 0);
+    const r = m.computeGradients(2);
+    expect(r.lossSum).toBeCloseTo(loss, 5);
+    const dW = k.heap.f32(dense.kernel.grad, 6);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++)
+        expect(dW[i * 3 + j]).toBeCloseTo((x[0][i] * (p[0][j] - t[0][j]) + x[1][i] * (p[1][j] - t[1][j])) / 2, 5);
+    const plain = -Math.log(p[0][2]) - Math.log(p[1][0]);
+    expect(m.evaluateStep(2).lossSum).toBeCloseTo(plain, 5);
+    expect(() => m.compile({ optimizer: new SGD(), labelSmoothing: 1 })).toThrow(/\[0, 1\)/);
+    expect(() =>
+      m.compile({ optimizer: new SGD(), loss: 'sparse_categorical_crossentropy', labelSmoothing: 0.1 }),
+    ).toThrow(/categorical_crossentropy/);
   });
 
   it('rejects a batch larger than the plan and training without an optimizer', async () => {
