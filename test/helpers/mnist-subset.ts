@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMnist } from '../../src/data/index.js';
+import { loadMnist, type ImageSet } from '../../src/data/index.js';
 import { idxBytes, tempDir } from './formats.js';
 
 /** Writes the first `train` / `test` MNIST images as an IDX dataset directory and returns its path. */
@@ -14,4 +14,9 @@ export function mnistSubsetDir(train: number, test: number): string {
   write('t10k-images-idx3-ubyte', [test, 28, 28], d.test!.images.subarray(0, test * 784));
   write('t10k-labels-idx1-ubyte', [test], d.test!.labels!.subarray(0, test));
   return dir;
+}
+
+/** The first `n` images (and labels) of a labelled set, as views. */
+export function subset(set: ImageSet, n: number): ImageSet {
+  return { ...set, count: n, images: set.images.subarray(0, n * 784), labels: set.labels!.subarray(0, n) };
 }

@@ -9,12 +9,9 @@ import { preset } from '../../src/nn/presets.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { reestimateBatchNorm } from '../../src/train/batch-norm-statistics.js';
 import { fit } from '../../src/train/fit.js';
+import { subset } from '../helpers/mnist-subset.js';
 
 const mnist = loadMnist();
-
-function subset(set: ImageSet, n: number): ImageSet {
-  return { ...set, count: n, images: set.images.subarray(0, n * 784), labels: set.labels!.subarray(0, n) };
-}
 
 /** Dense(8, relu) → Dropout(0.5) → BatchNormalization → Dense(10, softmax): the statistics see a dropout output. */
 function net(k: Kernels, seed = 1): { model: Sequential; dense: Dense; bn: BatchNormalization } {

@@ -10,6 +10,7 @@ import { Dense } from '../../src/nn/layers/dense.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { runExperiment } from '../../src/train/experiment.js';
 import { tempDir } from '../helpers/formats.js';
+import { subset } from '../helpers/mnist-subset.js';
 
 describe('runExperiment', () => {
   const mnist = loadMnist();
@@ -96,6 +97,7 @@ describe('runExperiment', () => {
     }
     expect(coloured).toBeGreaterThan(500);
   });
+
   it('reestimateBatchNorm: validation sees statistics of the current weights, not the lagging averages', async () => {
     // 12 steps at a high rate: the momentum averages still hold mostly their start (0, 1) after one epoch.
     const bnNet = async (k: Kernels, s: number) =>
@@ -103,12 +105,7 @@ describe('runExperiment', () => {
         [new Dense(32, { activation: 'relu' }), new BatchNormalization(), new Dense(10, { activation: 'softmax' })],
         { inputShape: [784] },
       ).build(k, s);
-    const small = {
-      ...train,
-      count: 1500,
-      images: train.images.subarray(0, 1500 * 784),
-      labels: train.labels.subarray(0, 1500),
-    };
+    const small = subset(train, 1500);
     const val = async (reestimateBatchNorm: number) =>
       (
         await runExperiment(small, null, {

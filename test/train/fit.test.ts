@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { loadMnist, type ImageSet } from '../../src/data/index.js';
+import { loadMnist } from '../../src/data/index.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { Adam, RMSprop, SGD } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { evaluate, predict } from '../../src/train/evaluate.js';
 import { DivergenceError, fit } from '../../src/train/fit.js';
+import { subset } from '../helpers/mnist-subset.js';
 
 const mnist = loadMnist();
-
-function subset(set: ImageSet, n: number): ImageSet {
-  return { ...set, count: n, images: set.images.subarray(0, n * 784), labels: set.labels!.subarray(0, n) };
-}
 
 describe('fit / evaluate / predict', () => {
   it('the seed MLP reaches > 96.5 % test accuracy after one epoch on full MNIST', async () => {
