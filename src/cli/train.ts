@@ -61,6 +61,7 @@ interface TrainOptions {
   keepBest?: boolean;
   bnReestimate?: number;
   labelSmoothing?: number;
+  ema?: number;
   augment?: AugmentPreset;
   rotation?: number;
   shift?: number;
@@ -101,6 +102,11 @@ export function registerTrain(program: Command): void {
     .option('--weight-decay <x>', 'decoupled weight decay, p ← p − lr·wd·p (adamw: 0.004)', nonNegativeNumber)
     .option('--clipnorm <x>', 'clip gradients to this global L2 norm', positiveNumber)
     .option('--clipvalue <x>', 'clip each gradient element to ±x', positiveNumber)
+    .option(
+      '--ema <momentum>',
+      'average the weights over training (Keras use_ema; e.g. 0.999 ≈ the last 1000 steps); validate and save the average',
+      fraction,
+    )
     .option(
       '--schedule <name>',
       `learning-rate schedule: ${SCHEDULE_NAMES.join(', ')}`,
@@ -362,6 +368,7 @@ function recipeFromOptions(o: TrainOptions, source: string): Recipe {
     weight_decay: o.weightDecay,
     clipnorm: o.clipnorm,
     clipvalue: o.clipvalue,
+    ema_momentum: o.ema,
     loss: o.loss,
     label_smoothing: o.labelSmoothing,
     validation_split: o.validationSplit ?? null,

@@ -67,6 +67,9 @@ const KERAS3_OPTIMIZER_KEYS = new Set([
   'momentum',
   'nesterov',
   'centered',
+  'use_ema',
+  'ema_momentum',
+  'ema_overwrite_frequency',
 ]);
 
 /** config.json of a model: what `keras.saving.serialize_keras_object(model)` writes for a Sequential. */

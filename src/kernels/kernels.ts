@@ -136,6 +136,8 @@ export interface Kernels {
   affineColumns(x: Ptr, z: Ptr, m: number, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr): void;
   /** y = x · factor; y may alias x. */
   scale(x: Ptr, y: Ptr, count: number, factor: number): void;
+  /** avg = momentum·avg + (1 − momentum)·x, in f32 (Keras's use_ema weight averages). */
+  movingAverage(avg: Ptr, x: Ptr, count: number, momentum: number): void;
   /** Σ x² (accumulated in f64 across blocks). */
   sumSquares(x: Ptr, count: number): number;
   /** x = min(max(x, lo), hi) in place. */

@@ -35,6 +35,7 @@ export const enum Op {
   ConvReluMaxPoolBackward = 24,
   ConvForward = 25,
   ConvBackward = 26,
+  MovingAverage = 27,
 }
 
 /** The exported kernel functions runPart calls (a subset of the module's exports). */
@@ -91,6 +92,7 @@ export interface PartKernels {
   affineColumns(x: Ptr, z: Ptr, c: number, s: Ptr, t: Ptr, u: Ptr, out: Ptr, r0: number, r1: number): void;
   scale(x: Ptr, y: Ptr, factor: number, i0: number, i1: number): void;
   adadelta(p: Ptr, g: Ptr, ag: Ptr, ad: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
+  movingAverage(avg: Ptr, x: Ptr, momentum: number, i0: number, i1: number): void;
 }
 
 /**
@@ -292,6 +294,11 @@ export function runPart(x: PartKernels, op: Op, a: Float64Array, index: number, 
     case Op.Adadelta: {
       const [i0, i1] = partRange(a[7], parts, index, 16);
       x.adadelta(a[0], a[1], a[2], a[3], a[4], a[5], a[6], i0, i1);
+      return;
+    }
+    case Op.MovingAverage: {
+      const [i0, i1] = partRange(a[3], parts, index, 16);
+      x.movingAverage(a[0], a[1], a[2], i0, i1);
       return;
     }
     case Op.Exit:

@@ -470,6 +470,15 @@ export class ReferenceKernels implements Kernels {
     for (let i = 0; i < count; i++) Y[i] = X[i] * factor;
   }
 
+  movingAverage(avg: Ptr, x: Ptr, count: number, momentum: number): void {
+    const A = this.f(avg, count);
+    const X = this.f(x, count);
+    const m = Math.fround(momentum);
+    const rest = Math.fround(1 - m);
+    // Each product and the sum rounded to f32, as the WASM kernel computes them.
+    for (let i = 0; i < count; i++) A[i] = Math.fround(Math.fround(A[i] * m) + Math.fround(X[i] * rest));
+  }
+
   sumSquares(x: Ptr, count: number): number {
     const X = this.f(x, count);
     let s = 0;

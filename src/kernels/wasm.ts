@@ -75,6 +75,7 @@ interface KernelExports {
   sumSquares(x: Ptr, i0: number, i1: number): number;
   clamp(x: Ptr, lo: number, hi: number, i0: number, i1: number): void;
   adadelta(p: Ptr, g: Ptr, ag: Ptr, ad: Ptr, lr: number, rho: number, eps: number, i0: number, i1: number): void;
+  movingAverage(avg: Ptr, x: Ptr, momentum: number, i0: number, i1: number): void;
 }
 
 export type WasmVariant = 'simd' | 'relaxed';
@@ -669,6 +670,16 @@ export class WasmKernels implements Kernels {
       g[3] = count;
       this.dispatch(Op.Scale);
     } else this.x.scale(x, y, factor, 0, count);
+  }
+  movingAverage(avg: Ptr, x: Ptr, count: number, momentum: number): void {
+    if (this.split(count)) {
+      const g = this.argBlock();
+      g[0] = avg;
+      g[1] = x;
+      g[2] = momentum;
+      g[3] = count;
+      this.dispatch(Op.MovingAverage);
+    } else this.x.movingAverage(avg, x, momentum, 0, count);
   }
   // Parameter-sized and run once per step: one thread keeps the sum's order fixed for any thread count.
   sumSquares(x: Ptr, count: number): number {

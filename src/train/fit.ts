@@ -1,5 +1,6 @@
 import type { ImageSet } from '../data/index.js';
 import { DigitsError } from '../errors.js';
+import { finalizeAverages, swapAverages, weightAverages } from '../nn/optimizers/index.js';
 import type { Sequential } from '../nn/sequential.js';
 import { reestimateStaged } from './batch-norm-statistics.js';
 import { checkLabels, DEFAULT_SCALE, evaluateStaged, stageSet, type StagedSet } from './evaluate.js';
@@ -143,6 +144,8 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
   const callbacks = options.callbacks ?? [];
   if (resume) for (const cb of callbacks) cb.replay?.(resume.history);
   const optimizer = model.optimizer;
+  // With weight averaging (useEma), each epoch is validated on the averages, and training ends with them.
+  const averages = optimizer ? weightAverages(optimizer) : null;
   const baseLr = options.baseLearningRate ?? optimizer?.learningRate ?? 0;
   const schedule = options.schedule ?? { kind: 'constant' };
   const scheduled = options.schedule !== undefined || callbacks.some((cb) => cb.adjustLearningRate);
@@ -213,6 +216,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       }
       // The last step's update can overflow the weights after a finite loss; never checkpoint such weights.
       if (!weightsFinite(model)) throw new DivergenceError(epoch, steps);
+      if (averages) swapAverages(heap, averages);
       if (reestimate > 0) reestimateStaged(model, staged, reestimate, scale);
       const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (optimizer) logs.learning_rate = optimizer.learningRate;
@@ -225,6 +229,8 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       history.epochs.push(logs);
       progress.epochEnd(epoch, epochs, logs);
       for (const cb of callbacks) if (await cb.onEpochEnd?.(epoch, logs, model)) stop = true;
+      // Back to the live weights: training goes on from them, and a checkpoint holds both.
+      if (averages) swapAverages(heap, averages);
       await options.onEpochEnd?.(epoch, logs, {
         epoch,
         step: 0,
@@ -235,6 +241,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       });
       if (stop) break;
     }
+    if (averages) finalizeAverages(model.kernels, averages);
     for (const cb of callbacks) cb.onTrainEnd?.(model);
   } finally {
     progress.close();

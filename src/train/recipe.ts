@@ -23,6 +23,8 @@ export interface Recipe {
   weight_decay?: number;
   clipnorm?: number;
   clipvalue?: number;
+  /** Average the weights with this EMA momentum (Keras use_ema / ema_momentum); absent: no averaging. */
+  ema_momentum?: number;
   loss: LossName;
   /** Label smoothing ε of the categorical cross-entropy (0 or absent: none). */
   label_smoothing?: number;
@@ -73,6 +75,8 @@ export function recipeProblem(r: Recipe): string | null {
   const ls = r.label_smoothing;
   if (ls !== undefined && !(ls >= 0 && ls < 1)) return 'label smoothing must be in [0, 1)';
   if (ls && r.loss === 'sparse_categorical_crossentropy') return 'label smoothing needs categorical_crossentropy';
+  const ema = r.ema_momentum;
+  if (ema !== undefined && !(ema > 0 && ema < 1)) return 'EMA momentum must be in (0, 1)';
   const n = r.reestimate_batch_norm;
   if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return 'batch-norm re-estimation images must be ≥ 0';
   return null;
@@ -86,6 +90,7 @@ export function trainingPlan(r: Recipe, image: { height: number; width: number }
     weightDecay: r.weight_decay,
     clipnorm: r.clipnorm,
     clipvalue: r.clipvalue,
+    ...(r.ema_momentum !== undefined ? { useEma: true, emaMomentum: r.ema_momentum } : {}),
   });
   const callbacks: EpochCallback[] = [];
   const monitor: Monitor = 'val_loss';

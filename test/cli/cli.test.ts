@@ -183,6 +183,7 @@ describe('digits CLI', () => {
         keepBest: true,
         bnReestimate: 500,
         labelSmoothing: 0.1,
+        ema: 0.99,
         report: false,
       }),
     );
@@ -199,7 +200,9 @@ describe('digits CLI', () => {
     await h5.ready;
     const f = new h5.File(out, 'r');
     const meta = JSON.parse(String(f.attrs.digits_metadata.value)) as { recipe: Record<string, unknown> };
-    const training = JSON.parse(String(f.attrs.training_config.value)) as { optimizer_config: { class_name: string } };
+    const training = JSON.parse(String(f.attrs.training_config.value)) as {
+      optimizer_config: { class_name: string; config: Record<string, unknown> };
+    };
     f.close();
     expect(meta.recipe).toMatchObject({
       batch_size: 64,
@@ -208,9 +211,11 @@ describe('digits CLI', () => {
       keep_best: true,
       reestimate_batch_norm: 500,
       label_smoothing: 0.1,
+      ema_momentum: 0.99,
       augment: { rotation: 10, shift: 0.1, zoom: 0.1 },
     });
     expect(training.optimizer_config.class_name).toBe('AdamW');
+    expect(training.optimizer_config.config).toMatchObject({ use_ema: true, ema_momentum: 0.99 });
 
     writeFileSync(config, JSON.stringify({ epochs: 'many' }));
     const bad = await digits('train', '--config', config);
@@ -545,6 +550,8 @@ describe('digits CLI', () => {
         /^error: label smoothing needs categorical_crossentropy$/,
       ],
       [['train', '--label-smoothing', '1'], /^error: .*--label-smoothing.*expected a number in \[0, 1\)/],
+      [['train', '--ema', '1'], /^error: .*--ema.*expected a number in \[0, 1\)/],
+      [['train', '--ema', '0'], /^error: EMA momentum must be in \(0, 1\)$/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
       [
         ['evaluate', '--model', fixture('keras/ayush_ann.h5')],

@@ -139,7 +139,7 @@ for (const threads of [1, 2]) {
       }
     });
 
-    it('optimizer helpers: scale, sumSquares, clamp, adadelta', () => {
+    it('optimizer helpers: scale, sumSquares, clamp, adadelta, movingAverage', () => {
       const n = 70_001;
       const x = randomFloats(n, 31);
       const g = randomFloats(n, 32);
@@ -148,11 +148,14 @@ for (const threads of [1, 2]) {
       const res = [wasm, ref].map((k) => {
         const [px, pg, p1, p2] = [x, g, a1, a2].map((v) => put(k, v));
         const y = k.heap.allocF32(n);
+        const avg = put(k, a2);
+        k.movingAverage(avg, px, n, 0.999); // before adadelta changes px
         k.scale(px, y, n, 0.75);
         const ss = k.sumSquares(px, n);
         k.clamp(pg, n, -0.5, 0.25);
         k.adadelta(px, pg, p1, p2, n, 0.1, 0.95, 1e-7);
         return {
+          avg: k.heap.f32(avg, n).slice(),
           y: k.heap.f32(y, n).slice(),
           ss,
           g: k.heap.f32(pg, n).slice(),
@@ -161,6 +164,7 @@ for (const threads of [1, 2]) {
         };
       });
       expect(res[0].y).toEqual(res[1].y);
+      expect(res[0].avg).toEqual(res[1].avg);
       expect(Math.abs(res[0].ss - res[1].ss) / res[1].ss).toBeLessThan(1e-6);
       expect(res[0].g).toEqual(res[1].g);
       expect(maxRelError(res[0].p, res[1].p)).toBeLessThan(1e-5);

@@ -8,6 +8,8 @@ import {
   optimizerFromKeras,
   RMSprop,
   SGD,
+  swapAverages,
+  weightAverages,
   type Optimizer,
 } from '../../src/nn/optimizers/index.js';
 
@@ -104,8 +106,49 @@ describe('optimizers (Keras formulas, known values)', () => {
     expect(c).toEqual([-0.5, 0.5, -0.25]);
   });
 
+  it('useEma: the average starts at the weights after step 1, then a ← m·a + (1 − m)·p (Keras use_ema)', async () => {
+    // SGD lr 1, gradient g fixed: p_t = p0 − t·g. Momentum 0.5: a1 = p1, a2 = (p1 + p2)/2, a3 = (a2 + p3)/2.
+    const k: Kernels = await createKernels({ backend: 'reference' });
+    const p: Param = allocParam(k.heap, 'kernel', [2]);
+    k.heap.f32(p.value, 2).set([1, -2]);
+    k.heap.f32(p.grad, 2).set([0.25, -0.5]);
+    const opt = new SGD({ learningRate: 1, useEma: true, emaMomentum: 0.5 });
+    opt.init(k.heap, [p]);
+    const averages = weightAverages(opt)!;
+    expect(averages.map((s) => s.name)).toEqual(['average']);
+    const avg = () => Array.from(k.heap.f32(averages[0].ptr, 2));
+    opt.step(k);
+    expect(avg()).toEqual([0.75, -1.5]);
+    opt.step(k);
+    expect(avg()).toEqual([0.625, -1.25]); // (0.75 + 0.5)/2, (−1.5 − 1)/2
+    opt.step(k);
+    expect(avg()).toEqual([0.4375, -0.875]); // (0.625 + 0.25)/2, (−1.25 − 0.5)/2
+    expect(Array.from(k.heap.f32(p.value, 2))).toEqual([0.25, -0.5]); // the weights themselves are untouched
+    swapAverages(k.heap, averages);
+    expect(Array.from(k.heap.f32(p.value, 2))).toEqual([0.4375, -0.875]);
+    expect(avg()).toEqual([0.25, -0.5]);
+    expect(weightAverages(new SGD())).toBeNull();
+  });
+
+  it('useEma with an overwrite frequency copies the averages into the weights every N steps', async () => {
+    // Adam's first step moves each weight by ≈ lr·sign(g); with frequency 2 the second step ends at a2 = (p1 + p2)/2.
+    const lr = 0.1;
+    const every2 = await run(
+      new Adam({ learningRate: lr, useEma: true, emaMomentum: 0.5, emaOverwriteFrequency: 2 }),
+      2,
+    );
+    const plain = await run(new Adam({ learningRate: lr }), 2);
+    const one = await run(new Adam({ learningRate: lr }), 1);
+    for (let i = 0; i < 3; i++) expect(every2[i]).toBeCloseTo((one[i] + plain[i]) / 2, 6);
+    // Without overwriting, the weights follow plain Adam exactly.
+    expect(await run(new Adam({ learningRate: lr, useEma: true, emaMomentum: 0.5 }), 2)).toEqual(plain);
+    expect(() => new Adam({ useEma: true, emaMomentum: 1 })).toThrow(RangeError);
+    expect(() => new Adam({ useEma: true, emaOverwriteFrequency: 0.5 })).toThrow(RangeError);
+  });
+
   it('round-trips through Keras optimizer configs, with the common options', () => {
     for (const o of [
+      new Adam({ useEma: true, emaMomentum: 0.999, emaOverwriteFrequency: 100 }),
       new AdamW({ learningRate: 0.002, weightDecay: 0.01, clipnorm: 2 }),
       new Adadelta({ rho: 0.9, clipvalue: 1 }),
       new SGD({ momentum: 0.8, nesterov: true, weightDecay: 1e-4 }),
@@ -114,6 +157,8 @@ describe('optimizers (Keras formulas, known values)', () => {
       expect(back.className).toBe(o.className);
       expect(back.config()).toEqual(o.config());
     }
+    expect(new Adam({ useEma: true }).config()).toMatchObject({ use_ema: true, ema_momentum: 0.99 });
+    expect(new Adam().config()).toMatchObject({ use_ema: false, ema_overwrite_frequency: null });
     expect(() => new SGD({ clipnorm: 0 })).toThrow(RangeError);
   });
 });

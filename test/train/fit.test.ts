@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { createKernels } from '../../src/kernels/index.js';
-import { Adam, RMSprop, SGD } from '../../src/nn/optimizers/index.js';
+import { Adam, RMSprop, SGD, weightAverages } from '../../src/nn/optimizers/index.js';
+import type { Sequential } from '../../src/nn/sequential.js';
 import { preset } from '../../src/nn/presets.js';
 import { evaluate, predict } from '../../src/train/evaluate.js';
 import { DivergenceError, fit } from '../../src/train/fit.js';
@@ -75,6 +76,65 @@ describe('fit / evaluate / predict', () => {
     expect(err).toBeInstanceOf(DivergenceError);
     expect((err as Error).message).toMatch(/not finite at epoch 1, step 1 /);
     expect(ends).toEqual([]);
+  });
+
+  it('useEma: trains the same live weights, validates and ends with their moving average', async () => {
+    const train = subset(mnist.train!, 1000);
+    const val = subset(mnist.test!, 500);
+    const momentum = 0.9;
+    const build = async (useEma: boolean) =>
+      preset('mlp-small')
+        .build(await createKernels(), 5)
+        .compile({ optimizer: new Adam({ learningRate: 3e-3, useEma, emaMomentum: momentum }) });
+    const weights = (m: Sequential) => m.trainableParams.map((p) => m.kernels.heap.f32(p.value, p.size).slice());
+    const bits = (arrays: Float32Array[]) => arrays.map((a) => Array.from(new Uint32Array(a.slice().buffer)));
+
+    // The plain run, with the average after every step computed here in f32 as Keras defines it.
+    const plain = await build(false);
+    let average: Float32Array[] = [];
+    let steps = 0;
+    const m = Math.fround(momentum);
+    const rest = Math.fround(1 - m);
+    await fit(plain, train, {
+      epochs: 2,
+      batchSize: 100,
+      progress: {
+        epochBegin() {},
+        step() {
+          const w = weights(plain);
+          average =
+            ++steps === 1
+              ? w
+              : average.map((a, i) => a.map((x, j) => Math.fround(x * m) + Math.fround(w[i][j] * rest)));
+        },
+        epochEnd() {},
+        close() {},
+      },
+    });
+
+    const ema = await build(true);
+    let live: Float32Array[] = [];
+    let averagesAtEnd: Float32Array[] = [];
+    const h = await fit(ema, train, {
+      epochs: 2,
+      batchSize: 100,
+      validationData: val,
+      onEpochEnd: () => {
+        live = weights(ema);
+        averagesAtEnd = weightAverages(ema.optimizer!)!.map((s) => ema.kernels.heap.f32(s.ptr, s.param.size).slice());
+      },
+    });
+    expect(steps).toBe(20);
+    // Averaging does not change training: the live weights follow the plain run bit for bit.
+    expect(bits(live)).toEqual(bits(weights(plain)));
+    // The run ends with the averages, which match the reference and differ from the live weights.
+    expect(bits(weights(ema))).toEqual(bits(averagesAtEnd));
+    expect(bits(averagesAtEnd)).toEqual(bits(average));
+    expect(bits(weights(ema))).not.toEqual(bits(live));
+    // The last epoch was validated on those averaged weights.
+    const e = evaluate(ema, val);
+    expect(h.epochs[1].val_accuracy).toBe(e.accuracy);
+    expect(h.epochs[1].val_loss).toBeCloseTo(e.loss, 10);
   });
 
   it('rejects labels beyond the model outputs and bad arguments', async () => {

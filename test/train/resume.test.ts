@@ -41,10 +41,10 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
-async function fresh(): Promise<Sequential> {
+async function fresh(useEma = false): Promise<Sequential> {
   return preset('mlp')
     .build(await createKernels(), 11)
-    .compile({ optimizer: new Adam() });
+    .compile({ optimizer: new Adam({ useEma, emaMomentum: 0.95 }) });
 }
 
 /** Aborts once `step` of `epoch` is reached. */
@@ -61,17 +61,18 @@ function abortAt(epoch: number, step: number, controller: AbortController): Prog
 }
 
 describe('checkpoints and resume', () => {
-  for (const [epoch, step, what] of [
-    [2, 7, 'mid-epoch'],
-    [1, 16, 'at an epoch boundary'],
+  for (const [epoch, step, what, ema] of [
+    [2, 7, 'mid-epoch', false],
+    [1, 16, 'at an epoch boundary', false],
+    [2, 7, 'mid-epoch with weight averages (useEma)', true],
   ] as const) {
     it(`resuming ${what} reaches bit-identical weights to an uninterrupted run`, async () => {
       const options = { epochs: 3, batchSize: 128, validationData: mnist.test };
-      const straight = await fresh();
+      const straight = await fresh(ema);
       const h1 = await fit(straight, train, options);
 
       const dir = tempDir('digits-ckpt-');
-      const first = await fresh();
+      const first = await fresh(ema);
       const stop = new AbortController();
       let state: TrainingState | null = null;
       try {

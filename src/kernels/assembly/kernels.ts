@@ -1275,6 +1275,22 @@ export function scale(x: usize, y: usize, factor: f32, i0: i32, i1: i32): void {
   }
 }
 
+/** avg[i] = momentum·avg[i] + (1 − momentum)·x[i] over [i0, i1) (a parameter's exponential moving average). */
+export function movingAverage(avg: usize, x: usize, momentum: f32, i0: i32, i1: i32): void {
+  const rest: f32 = 1 - momentum;
+  const m = f32x4.splat(momentum);
+  const r = f32x4.splat(rest);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(avg + o, f32x4.add(f32x4.mul(v128.load(avg + o), m), f32x4.mul(v128.load(x + o), r)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(avg + o, load<f32>(avg + o) * momentum + load<f32>(x + o) * rest);
+  }
+}
+
 /** Σ x[i]² over [i0, i1), summed in f32 lanes over blocks of 1024 and in f64 across blocks. */
 export function sumSquares(x: usize, i0: i32, i1: i32): f64 {
   let total: f64 = 0;

@@ -1,6 +1,8 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
 import {
+  afterUpdate,
+  allocAverages,
   allocSlots,
   beforeUpdate,
   commonConfig,
@@ -26,6 +28,7 @@ export class Adadelta implements Optimizer {
   slots: Slot[] = [];
   readonly common: CommonOptions;
   private params: readonly Param[] = [];
+  private averages: Slot[] = [];
 
   constructor(o: AdadeltaOptions = {}) {
     this.common = commonOptions(o);
@@ -36,7 +39,8 @@ export class Adadelta implements Optimizer {
 
   init(heap: Heap, params: readonly Param[]): void {
     this.params = params;
-    this.slots = allocSlots(heap, params, ['accumulated_grad', 'accumulated_delta_var']);
+    this.averages = allocAverages(heap, params, this.common);
+    this.slots = [...allocSlots(heap, params, ['accumulated_grad', 'accumulated_delta_var']), ...this.averages];
   }
 
   step(k: Kernels): void {
@@ -47,6 +51,7 @@ export class Adadelta implements Optimizer {
       const [g, d] = [this.slots[2 * i].ptr, this.slots[2 * i + 1].ptr];
       k.adadelta(p.value, p.grad, g, d, p.size, this.learningRate, this.rho, this.epsilon);
     }
+    afterUpdate(k, this.averages, this.common, this.iterations);
   }
 
   config(): Record<string, unknown> {

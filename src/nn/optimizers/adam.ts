@@ -1,6 +1,8 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
 import {
+  afterUpdate,
+  allocAverages,
   allocSlots,
   beforeUpdate,
   commonConfig,
@@ -28,6 +30,7 @@ export class Adam implements Optimizer {
   slots: Slot[] = [];
   readonly common: CommonOptions;
   private params: readonly Param[] = [];
+  private averages: Slot[] = [];
 
   constructor(o: AdamOptions = {}) {
     this.common = commonOptions(o);
@@ -39,7 +42,8 @@ export class Adam implements Optimizer {
 
   init(heap: Heap, params: readonly Param[]): void {
     this.params = params;
-    this.slots = allocSlots(heap, params, ['m', 'v']);
+    this.averages = allocAverages(heap, params, this.common);
+    this.slots = [...allocSlots(heap, params, ['m', 'v']), ...this.averages];
   }
 
   step(k: Kernels): void {
@@ -61,6 +65,7 @@ export class Adam implements Optimizer {
         this.epsilon,
       );
     }
+    afterUpdate(k, this.averages, this.common, this.iterations);
   }
 
   config(): Record<string, unknown> {

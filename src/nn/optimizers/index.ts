@@ -11,6 +11,7 @@ export { AdamW } from './adamw.js';
 export { RMSprop, type RmspropOptions } from './rmsprop.js';
 export { SGD, type SgdOptions } from './sgd.js';
 export type { CommonOptions, Optimizer, Slot } from './optimizer.js';
+export { finalizeAverages, swapAverages, weightAverages } from './optimizer.js';
 
 export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop', 'adadelta'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
@@ -44,6 +45,9 @@ export function optimizerFromKeras(className: string, config: Record<string, unk
     weightDecay: num('weight_decay'),
     clipnorm: num('global_clipnorm'),
     clipvalue: num('clipvalue'),
+    useEma: config.use_ema === true,
+    emaMomentum: num('ema_momentum'),
+    emaOverwriteFrequency: num('ema_overwrite_frequency'),
   };
   const adam = { beta1: num('beta_1'), beta2: num('beta_2'), epsilon: num('epsilon') };
   const learningRate = num('learning_rate');

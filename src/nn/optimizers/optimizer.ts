@@ -18,7 +18,10 @@ export interface Optimizer {
   iterations: number;
   init(heap: Heap, params: readonly Param[]): void;
   step(k: Kernels): void;
+  /** Every state array, the optimizer's own first, then the weight averages (when it keeps them). */
   readonly slots: readonly Slot[];
+  /** The options every optimizer takes (clipping, weight decay, weight averaging). */
+  readonly common: CommonOptions;
   /** Keras optimizer config. */
   config(): Record<string, unknown>;
 }
@@ -38,6 +41,16 @@ export interface CommonOptions {
   clipnorm?: number;
   /** Clip every gradient element to [−clipvalue, clipvalue] (Keras `clipvalue`). */
   clipvalue?: number;
+  /**
+   * Keep an exponential moving average of every trainable weight, updated after each step (Keras `use_ema`):
+   * average ← m·average + (1 − m)·weight, starting from the weights after the first step. Training ends with
+   * the averages as the weights (Keras's finalize_variable_values), and `fit` validates them after each epoch.
+   */
+  useEma?: boolean;
+  /** m above (Keras `ema_momentum`, default 0.99). Steps averaged over: about 1 / (1 − m). */
+  emaMomentum?: number;
+  /** Every this many steps, also overwrite the weights with their averages (Keras `ema_overwrite_frequency`). */
+  emaOverwriteFrequency?: number;
 }
 
 /** Checks the common options; returns them with absent values as undefined. */
@@ -49,7 +62,59 @@ export function commonOptions(o: CommonOptions): CommonOptions {
   check('weight decay', o.weightDecay, true);
   check('clipnorm', o.clipnorm, false);
   check('clipvalue', o.clipvalue, false);
-  return { weightDecay: o.weightDecay || undefined, clipnorm: o.clipnorm, clipvalue: o.clipvalue };
+  const m = o.emaMomentum ?? 0.99;
+  if (o.useEma && !(m >= 0 && m < 1)) throw new RangeError(`EMA momentum must be in [0, 1), got ${m}`);
+  const every = o.emaOverwriteFrequency;
+  if (o.useEma && every !== undefined && !(Number.isInteger(every) && every >= 1))
+    throw new RangeError(`EMA overwrite frequency must be a positive integer, got ${every}`);
+  return {
+    weightDecay: o.weightDecay || undefined,
+    clipnorm: o.clipnorm,
+    clipvalue: o.clipvalue,
+    ...(o.useEma ? { useEma: true, emaMomentum: m, emaOverwriteFrequency: every } : {}),
+  };
+}
+
+/** The moving-average slots ("average", one per parameter in order) when the options ask for them, else none. */
+export function allocAverages(heap: Heap, params: readonly Param[], o: CommonOptions): Slot[] {
+  return o.useEma ? allocSlots(heap, params, ['average']) : [];
+}
+
+/**
+ * The part of a step that comes after the optimizer's own update, in Keras 3's order: update the weight
+ * averages (the first step copies the weights), then overwrite the weights with them every
+ * emaOverwriteFrequency steps. `iterations` counts this step.
+ */
+export function afterUpdate(k: Kernels, averages: readonly Slot[], o: CommonOptions, iterations: number): void {
+  if (!averages.length) return;
+  const momentum = iterations === 1 ? 0 : o.emaMomentum!;
+  for (const a of averages) k.movingAverage(a.ptr, a.param.value, a.param.size, momentum);
+  if (o.emaOverwriteFrequency && iterations % o.emaOverwriteFrequency === 0)
+    for (const a of averages) k.copy(a.ptr, a.param.value, a.param.size);
+}
+
+/** The optimizer's weight averages (Keras use_ema), one per parameter, or null when it keeps none. */
+export function weightAverages(o: Optimizer): Slot[] | null {
+  const averages = o.slots.filter((s) => s.name === 'average');
+  return averages.length ? averages : null;
+}
+
+/** Exchanges every parameter's values with its average: call once to evaluate the averages, again to go back. */
+export function swapAverages(heap: Heap, averages: readonly Slot[]): void {
+  for (const a of averages) {
+    const w = heap.f32(a.param.value, a.param.size);
+    const v = heap.f32(a.ptr, a.param.size);
+    for (let i = 0; i < w.length; i++) {
+      const t = w[i];
+      w[i] = v[i];
+      v[i] = t;
+    }
+  }
+}
+
+/** Makes the averages the weights (Keras's finalize_variable_values at the end of fit). */
+export function finalizeAverages(k: Kernels, averages: readonly Slot[]): void {
+  for (const a of averages) k.copy(a.ptr, a.param.value, a.param.size);
 }
 
 /**
@@ -77,5 +142,8 @@ export function commonConfig(o: CommonOptions): Record<string, unknown> {
     clipnorm: null,
     global_clipnorm: o.clipnorm ?? null,
     clipvalue: o.clipvalue ?? null,
+    use_ema: o.useEma ?? false,
+    ema_momentum: o.emaMomentum ?? 0.99,
+    ema_overwrite_frequency: o.emaOverwriteFrequency ?? null,
   };
 }

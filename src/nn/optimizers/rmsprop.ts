@@ -1,6 +1,8 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
 import {
+  afterUpdate,
+  allocAverages,
   allocSlots,
   beforeUpdate,
   commonConfig,
@@ -26,6 +28,7 @@ export class RMSprop implements Optimizer {
   slots: Slot[] = [];
   readonly common: CommonOptions;
   private params: readonly Param[] = [];
+  private averages: Slot[] = [];
 
   constructor(o: RmspropOptions = {}) {
     this.common = commonOptions(o);
@@ -36,7 +39,8 @@ export class RMSprop implements Optimizer {
 
   init(heap: Heap, params: readonly Param[]): void {
     this.params = params;
-    this.slots = allocSlots(heap, params, ['rms']);
+    this.averages = allocAverages(heap, params, this.common);
+    this.slots = [...allocSlots(heap, params, ['rms']), ...this.averages];
   }
 
   step(k: Kernels): void {
@@ -46,6 +50,7 @@ export class RMSprop implements Optimizer {
       const p = this.params[i];
       k.rmsprop(p.value, p.grad, this.slots[i].ptr, p.size, this.learningRate, this.rho, this.epsilon);
     }
+    afterUpdate(k, this.averages, this.common, this.iterations);
   }
 
   config(): Record<string, unknown> {

@@ -1,6 +1,8 @@
 import type { Heap, Kernels } from '../../kernels/index.js';
 import type { Param } from '../layer.js';
 import {
+  afterUpdate,
+  allocAverages,
   allocSlots,
   beforeUpdate,
   commonConfig,
@@ -26,6 +28,8 @@ export class SGD implements Optimizer {
   slots: Slot[] = [];
   readonly common: CommonOptions;
   private params: readonly Param[] = [];
+  private velocities: Slot[] = [];
+  private averages: Slot[] = [];
 
   constructor(o: SgdOptions = {}) {
     this.common = commonOptions(o);
@@ -38,7 +42,9 @@ export class SGD implements Optimizer {
 
   init(heap: Heap, params: readonly Param[]): void {
     this.params = params;
-    this.slots = this.momentum > 0 ? allocSlots(heap, params, ['momentum']) : [];
+    this.velocities = this.momentum > 0 ? allocSlots(heap, params, ['momentum']) : [];
+    this.averages = allocAverages(heap, params, this.common);
+    this.slots = [...this.velocities, ...this.averages];
   }
 
   step(k: Kernels): void {
@@ -46,8 +52,9 @@ export class SGD implements Optimizer {
     beforeUpdate(k, this.params, this.common, this.learningRate);
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
-      k.sgd(p.value, p.grad, this.slots[i]?.ptr ?? 0, p.size, this.learningRate, this.momentum, this.nesterov);
+      k.sgd(p.value, p.grad, this.velocities[i]?.ptr ?? 0, p.size, this.learningRate, this.momentum, this.nesterov);
     }
+    afterUpdate(k, this.averages, this.common, this.iterations);
   }
 
   config(): Record<string, unknown> {
