@@ -216,21 +216,24 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       }
       // The last step's update can overflow the weights after a finite loss; never checkpoint such weights.
       if (!weightsFinite(model)) throw new DivergenceError(epoch, steps);
-      if (averages) swapAverages(heap, averages);
-      if (reestimate > 0) reestimateStaged(model, staged, reestimate, scale);
       const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
-      if (optimizer) logs.learning_rate = optimizer.learningRate;
-      if (val) {
-        const v = evaluateStaged(model, val, scale);
-        logs.val_loss = v.loss;
-        logs.val_accuracy = v.accuracy;
-      }
-      logs.seconds = (performance.now() - t0) / 1000;
-      history.epochs.push(logs);
-      progress.epochEnd(epoch, epochs, logs);
-      for (const cb of callbacks) if (await cb.onEpochEnd?.(epoch, logs, model)) stop = true;
-      // Back to the live weights: training goes on from them, and a checkpoint holds both.
       if (averages) swapAverages(heap, averages);
+      try {
+        if (reestimate > 0) reestimateStaged(model, staged, reestimate, scale);
+        if (optimizer) logs.learning_rate = optimizer.learningRate;
+        if (val) {
+          const v = evaluateStaged(model, val, scale);
+          logs.val_loss = v.loss;
+          logs.val_accuracy = v.accuracy;
+        }
+        logs.seconds = (performance.now() - t0) / 1000;
+        history.epochs.push(logs);
+        progress.epochEnd(epoch, epochs, logs);
+        for (const cb of callbacks) if (await cb.onEpochEnd?.(epoch, logs, model)) stop = true;
+      } finally {
+        // Back to the live weights: training goes on from them, and a checkpoint holds both.
+        if (averages) swapAverages(heap, averages);
+      }
       await options.onEpochEnd?.(epoch, logs, {
         epoch,
         step: 0,
@@ -241,7 +244,8 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       });
       if (stop) break;
     }
-    if (averages) finalizeAverages(model.kernels, averages);
+    // (No step taken yet, e.g. 0 epochs: the averages hold nothing.)
+    if (averages && optimizer!.iterations > 0) finalizeAverages(model.kernels, averages);
     for (const cb of callbacks) cb.onTrainEnd?.(model);
   } finally {
     progress.close();

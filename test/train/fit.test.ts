@@ -113,6 +113,10 @@ describe('fit / evaluate / predict', () => {
     });
 
     const ema = await build(true);
+    // Zero epochs: no step, nothing averaged yet, and the weights stay as initialised.
+    const initial = bits(weights(ema));
+    await fit(ema, train, { epochs: 0, batchSize: 100 });
+    expect(bits(weights(ema))).toEqual(initial);
     let live: Float32Array[] = [];
     let averagesAtEnd: Float32Array[] = [];
     const h = await fit(ema, train, {
