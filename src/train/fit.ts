@@ -1,6 +1,6 @@
 import type { ImageSet } from '../data/index.js';
 import { DigitsError } from '../errors.js';
-import { finalizeAverages, swapAverages, weightAverages } from '../nn/optimizers/index.js';
+import { overwriteWithAverages, swapAverages, weightAverages } from '../nn/optimizers/index.js';
 import type { Sequential } from '../nn/sequential.js';
 import { reestimateStaged } from './batch-norm-statistics.js';
 import { checkLabels, DEFAULT_SCALE, evaluateStaged, stageSet, type StagedSet } from './evaluate.js';
@@ -245,7 +245,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       if (stop) break;
     }
     // (No step taken yet, e.g. 0 epochs: the averages hold nothing.)
-    if (averages && optimizer!.iterations > 0) finalizeAverages(model.kernels, averages);
+    if (averages && optimizer!.iterations > 0) overwriteWithAverages(model.kernels, averages);
     for (const cb of callbacks) cb.onTrainEnd?.(model);
   } finally {
     progress.close();

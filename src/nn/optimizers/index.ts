@@ -11,7 +11,7 @@ export { AdamW } from './adamw.js';
 export { RMSprop, type RmspropOptions } from './rmsprop.js';
 export { SGD, type SgdOptions } from './sgd.js';
 export type { CommonOptions, Optimizer, Slot } from './optimizer.js';
-export { finalizeAverages, swapAverages, weightAverages } from './optimizer.js';
+export { overwriteWithAverages, swapAverages, weightAverages } from './optimizer.js';
 
 export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop', 'adadelta'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];

@@ -20,8 +20,6 @@ export interface Optimizer {
   step(k: Kernels): void;
   /** Every state array, the optimizer's own first, then the weight averages (when it keeps them). */
   readonly slots: readonly Slot[];
-  /** The options every optimizer takes (clipping, weight decay, weight averaging). */
-  readonly common: CommonOptions;
   /** Keras optimizer config. */
   config(): Record<string, unknown>;
 }
@@ -89,8 +87,7 @@ export function afterUpdate(k: Kernels, averages: readonly Slot[], o: CommonOpti
   if (!averages.length) return;
   const momentum = iterations === 1 ? 0 : o.emaMomentum!;
   for (const a of averages) k.movingAverage(a.ptr, a.param.value, a.param.size, momentum);
-  if (o.emaOverwriteFrequency && iterations % o.emaOverwriteFrequency === 0)
-    for (const a of averages) k.copy(a.ptr, a.param.value, a.param.size);
+  if (o.emaOverwriteFrequency && iterations % o.emaOverwriteFrequency === 0) overwriteWithAverages(k, averages);
 }
 
 /** The optimizer's weight averages (Keras use_ema), one per parameter, or null when it keeps none. */
@@ -112,8 +109,11 @@ export function swapAverages(heap: Heap, averages: readonly Slot[]): void {
   }
 }
 
-/** Makes the averages the weights (Keras's finalize_variable_values at the end of fit). */
-export function finalizeAverages(k: Kernels, averages: readonly Slot[]): void {
+/**
+ * Makes the averages the weights: every emaOverwriteFrequency steps, and at the end of fit (Keras's
+ * finalize_variable_values).
+ */
+export function overwriteWithAverages(k: Kernels, averages: readonly Slot[]): void {
   for (const a of averages) k.copy(a.ptr, a.param.value, a.param.size);
 }
 
