@@ -62,6 +62,7 @@ interface TrainOptions {
   bnReestimate?: number;
   labelSmoothing?: number;
   ema?: number;
+  sam?: number;
   augment?: AugmentPreset;
   rotation?: number;
   shift?: number;
@@ -106,6 +107,11 @@ export function registerTrain(program: Command): void {
       '--ema <momentum>',
       'average the weights over training (Keras use_ema; e.g. 0.999 ≈ the last 1000 steps); validate and save the average',
       fraction,
+    )
+    .option(
+      '--sam <rho>',
+      'sharpness-aware minimization (Keras SAM rho, e.g. 0.05): gradients taken at weights moved ρ uphill; twice the compute per step',
+      positiveNumber,
     )
     .option(
       '--schedule <name>',
@@ -247,10 +253,16 @@ async function trainAndSave(
         : undefined,
     });
     if (!resume) {
-      model.compile({ optimizer: plan.optimizer, loss: recipe.loss, labelSmoothing: recipe.label_smoothing });
+      model.compile({
+        optimizer: plan.optimizer,
+        loss: recipe.loss,
+        labelSmoothing: recipe.label_smoothing,
+        samRho: recipe.sam_rho,
+      });
       recipe.learning_rate = plan.optimizer.learningRate;
     } else {
       model.labelSmoothing = recipe.label_smoothing ?? 0;
+      model.samRho = recipe.sam_rho ?? 0;
       if (plan.best && best && existsSync(best)) plan.best.snapshot = await weightsOf(best);
     }
     out.info(model.summary());
@@ -369,6 +381,7 @@ function recipeFromOptions(o: TrainOptions, source: string): Recipe {
     clipnorm: o.clipnorm,
     clipvalue: o.clipvalue,
     ema_momentum: o.ema,
+    sam_rho: o.sam,
     loss: o.loss,
     label_smoothing: o.labelSmoothing,
     validation_split: o.validationSplit ?? null,

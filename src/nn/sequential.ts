@@ -47,6 +47,13 @@ export class Sequential {
    */
   labelSmoothing = 0;
   /**
+   * Sharpness-aware minimization (Foret et al. 2021; Keras's SharpnessAwareMinimization model, `rho`): when
+   * > 0, each training step takes its gradients at the weights moved by ρ·g/‖g‖ (g: the batch's gradients at
+   * the weights themselves), which seeks flat minima at the cost of a second forward and backward pass. The
+   * step reports the loss and accuracy of the first pass (at the actual weights). 0 (default): plain steps.
+   */
+  samRho = 0;
+  /**
    * Let plans run layer pairs as one fused step where that gives the same result faster (default true; false
    * runs every layer on its own, for comparisons).
    */
@@ -61,6 +68,9 @@ export class Sequential {
   private outputPtr: Ptr = 0;
   private outputGrad: Ptr = 0;
   private logits: SoftmaxLogits | null = null;
+  /** SAM: where the weights wait while the gradients are taken at the perturbed point (0: no SAM in this plan). */
+  private samBackup: Ptr = 0;
+  private samParams: Param[] = [];
   /** The current plan's execution order: the layers, with fusable pairs joined. */
   private steps: Step[] = [];
   /** Reused result object: steps return it instead of allocating. */
@@ -97,11 +107,12 @@ export class Sequential {
     return this;
   }
 
-  /** Sets the optimizer (allocating its state), loss and label smoothing. Invalidates any plan. */
-  compile(options: { optimizer: Optimizer; loss?: LossName; labelSmoothing?: number }): this {
+  /** Sets the optimizer (allocating its state), loss, label smoothing and SAM's rho. Invalidates any plan. */
+  compile(options: { optimizer: Optimizer; loss?: LossName; labelSmoothing?: number; samRho?: number }): this {
     this.requireBuilt();
     const smoothing = options.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`label smoothing must be in [0, 1), got ${smoothing}`);
+    checkSamRho(options.samRho ?? 0);
     if (smoothing > 0 && options.loss === 'sparse_categorical_crossentropy')
       throw new RangeError('label smoothing needs categorical_crossentropy (as in Keras)');
     this.kernels.heap.reset(this.baseMark);
@@ -109,6 +120,7 @@ export class Sequential {
     this.optimizer = options.optimizer;
     this.loss = options.loss ?? 'categorical_crossentropy';
     this.labelSmoothing = smoothing;
+    this.samRho = options.samRho ?? 0;
     this.baseMark = this.kernels.heap.pin();
     this.planned = { batch: 0, training: false };
     return this;
@@ -165,6 +177,8 @@ export class Sequential {
     this.inputPtr = heap.alloc(batch * this.inputSize * 4);
     this.labelsPtr = heap.alloc(batch);
     this.targetsPtr = training && this.loss === 'categorical_crossentropy' ? heap.alloc(batch * this.classes * 4) : 0;
+    this.samParams = training && this.samRho > 0 ? this.trainableParams : [];
+    this.samBackup = this.samParams.length ? heap.alloc(this.samParams.reduce((a, p) => a + p.size, 0) * 4) : 0;
     let io = { y: this.inputPtr, dy: 0 };
     this.steps = [];
     for (let i = 0; i < this.layers.length; i++) {
@@ -272,9 +286,41 @@ export class Sequential {
   /** One optimisation step on the loaded batch. */
   trainStep(rows: number): BatchResult {
     if (!this.optimizer) throw new Error('compile the model with an optimizer before training');
-    const result = this.computeGradients(rows);
+    const result = this.samRho > 0 ? this.sharpnessAwareGradients(rows) : this.computeGradients(rows);
     this.optimizer.step(this.kernels);
     return result;
+  }
+
+  /**
+   * SAM's gradients: g at the weights w, then the gradients at w + ρ·g/‖g‖ (‖·‖: the global L2 norm over all
+   * trainable weights, as in Keras), and w restored exactly from a copy (Keras subtracts the step back, which
+   * can round). Batch-norm statistics move in both passes, as in Keras.
+   */
+  private sharpnessAwareGradients(rows: number): BatchResult {
+    checkSamRho(this.samRho);
+    if (!this.samBackup) throw new Error('samRho was set after planning: plan() again before training');
+    const k = this.kernels;
+    const first = this.computeGradients(rows);
+    const lossSum = first.lossSum;
+    const correct = first.correct;
+    let sum = 0;
+    for (const p of this.samParams) sum += k.sumSquares(p.grad, p.size);
+    const ascent = this.samRho / (Math.sqrt(sum) + 1e-12);
+    let at = this.samBackup;
+    for (const p of this.samParams) {
+      k.copy(p.value, at, p.size);
+      k.sgd(p.value, p.grad, 0, p.size, -ascent, 0, false);
+      at += p.size * 4;
+    }
+    this.computeGradients(rows);
+    at = this.samBackup;
+    for (const p of this.samParams) {
+      k.copy(at, p.value, p.size);
+      at += p.size * 4;
+    }
+    this.result.lossSum = lossSum;
+    this.result.correct = correct;
+    return this.result;
   }
 
   /** Inference on the loaded batch: loss and correct count against its labels. */
@@ -325,4 +371,8 @@ export class Sequential {
       throw new RangeError(`batch of ${rows} rows does not fit the plan (${this.planned.batch}); call plan() first`);
     }
   }
+}
+
+function checkSamRho(rho: number): void {
+  if (!(Number.isFinite(rho) && rho >= 0)) throw new RangeError(`SAM rho must be a non-negative number, got ${rho}`);
 }

@@ -25,6 +25,8 @@ export interface Recipe {
   clipvalue?: number;
   /** Average the weights with this EMA momentum (Keras use_ema / ema_momentum); absent: no averaging. */
   ema_momentum?: number;
+  /** Sharpness-aware minimization's ρ (Keras SharpnessAwareMinimization rho); absent or 0: plain steps. */
+  sam_rho?: number;
   loss: LossName;
   /** Label smoothing ε of the categorical cross-entropy (0 or absent: none). */
   label_smoothing?: number;
@@ -77,6 +79,8 @@ export function recipeProblem(r: Recipe): string | null {
   if (ls && r.loss === 'sparse_categorical_crossentropy') return 'label smoothing needs categorical_crossentropy';
   const ema = r.ema_momentum;
   if (ema !== undefined && !(ema > 0 && ema < 1)) return 'EMA momentum must be in (0, 1)';
+  const rho = r.sam_rho;
+  if (rho !== undefined && !(Number.isFinite(rho) && rho >= 0)) return 'SAM rho must be a non-negative number';
   const n = r.reestimate_batch_norm;
   if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return 'batch-norm re-estimation images must be ≥ 0';
   return null;

@@ -184,6 +184,7 @@ describe('digits CLI', () => {
         bnReestimate: 500,
         labelSmoothing: 0.1,
         ema: 0.99,
+        sam: 0.05,
         report: false,
       }),
     );
@@ -212,6 +213,7 @@ describe('digits CLI', () => {
       reestimate_batch_norm: 500,
       label_smoothing: 0.1,
       ema_momentum: 0.99,
+      sam_rho: 0.05,
       augment: { rotation: 10, shift: 0.1, zoom: 0.1 },
     });
     expect(training.optimizer_config.class_name).toBe('AdamW');
@@ -552,6 +554,7 @@ describe('digits CLI', () => {
       [['train', '--label-smoothing', '1'], /^error: .*--label-smoothing.*expected a number in \[0, 1\)/],
       [['train', '--ema', '1'], /^error: .*--ema.*expected a number in \[0, 1\)/],
       [['train', '--ema', '0'], /^error: EMA momentum must be in \(0, 1\)$/],
+      [['train', '--sam', '0'], /^error: .*--sam.*expected a positive number/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
       [
         ['evaluate', '--model', fixture('keras/ayush_ann.h5')],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createKernels } from '../../src/kernels/index.js';
+import { BatchNormalization } from '../../src/nn/layers/batch-norm.js';
 import { Dense } from '../../src/nn/layers/dense.js';
+import { Dropout } from '../../src/nn/layers/dropout.js';
 import { Adam, SGD } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { Rng } from '../../src/nn/rng.js';
@@ -154,6 +156,74 @@ describe('Sequential', () => {
     expect(() =>
       m.compile({ optimizer: new SGD(), loss: 'sparse_categorical_crossentropy', labelSmoothing: 0.1 }),
     ).toThrow(/categorical_crossentropy/);
+  });
+
+  describe('sharpness-aware minimization (samRho)', () => {
+    const x = randomFloats(6 * 4, 11, -1, 1);
+    const labels = [0, 2, 1, 1, 0, 2];
+    async function model(samRho: number, learningRate = 0.1) {
+      const k = await createKernels();
+      const m = new Sequential(
+        [
+          new Dense(8, { activation: 'relu' }),
+          new BatchNormalization(),
+          new Dropout(0.3),
+          new Dense(3, { activation: 'softmax' }),
+        ],
+        { inputShape: [4] },
+      )
+        .build(k, 3)
+        .compile({ optimizer: new SGD({ learningRate }), samRho });
+      m.plan(6, true);
+      k.heap.f32(m.input, x.length).set(x);
+      k.heap.u8(m.labels, 6).set(labels);
+      return m;
+    }
+    const values = (m: Sequential, p: { value: number; size: number }) => m.kernels.heap.f32(p.value, p.size);
+    const grads = (m: Sequential) => m.trainableParams.map((p) => m.kernels.heap.f32(p.grad, p.size).slice());
+
+    it('steps with the gradients at w + ρ·g/‖g‖ and reports the loss at w', async () => {
+      const rho = 0.05;
+      const sam = await model(rho);
+      const r = sam.trainStep(6);
+      const samLoss = r.lossSum;
+      // The same step by hand on a twin: gradients, move uphill, gradients again, move back, SGD step.
+      const twin = await model(0);
+      const firstLoss = twin.computeGradients(6).lossSum;
+      const g = grads(twin);
+      const norm = Math.sqrt(g.reduce((a, gi) => a + gi.reduce((b, v) => b + v * v, 0), 0));
+      const w0 = twin.trainableParams.map((p) => values(twin, p).slice());
+      twin.trainableParams.forEach((p, i) => values(twin, p).set(w0[i].map((w, j) => w + (rho / norm) * g[i][j])));
+      twin.computeGradients(6);
+      twin.trainableParams.forEach((p, i) => values(twin, p).set(w0[i]));
+      twin.optimizer!.step(twin.kernels);
+      expect(samLoss).toBeCloseTo(firstLoss, 6);
+      const a = weights(sam);
+      const b = weights(twin); // every parameter, batch-norm moving statistics (moved by both passes) included
+      for (let i = 0; i < a.length; i++) expect(maxRelError(a[i], b[i])).toBeLessThan(1e-5);
+      // …and it is not the plain step.
+      const plain = await model(0);
+      plain.trainStep(6);
+      const c = weights(plain);
+      expect(Math.max(...a.map((ai, i) => maxRelError(ai, c[i])))).toBeGreaterThan(1e-3);
+      for (const m of [sam, twin, plain]) await m.kernels.dispose();
+    });
+
+    it('puts the weights back exactly, and refuses a bad rho or a plan made before it was set', async () => {
+      const m = await model(0.5, 0);
+      const before = weights(m);
+      m.trainStep(6);
+      const after = weights(m);
+      const trainable = new Set(m.trainableParams.map((p) => m.params.indexOf(p)));
+      for (const i of trainable) expect(after[i]).toEqual(before[i]);
+      expect(() => m.compile({ optimizer: new SGD(), samRho: -1 })).toThrow(/rho/);
+      const late = await model(0);
+      late.samRho = 0.05;
+      expect(() => late.trainStep(6)).toThrow(/plan\(\) again/);
+      late.plan(6, true);
+      expect(Number.isFinite(late.trainStep(6).lossSum)).toBe(true);
+      for (const k of [m, late]) await k.kernels.dispose();
+    });
   });
 
   it('rejects a batch larger than the plan and training without an optimizer', async () => {
