@@ -6,7 +6,7 @@ import { experimentMarkdown, writeExperiment } from '../report/experiment.js';
 import { runExperiment } from '../train/experiment.js';
 import { consoleProgress } from '../train/progress.js';
 import { MODEL_OPTION_HELP, modelForTraining, modelSpec } from './architecture.js';
-import { fraction, listOf, positiveInt, positiveNumberList, nonNegativeInt } from './options.js';
+import { fraction, listOf, positiveInt, positiveNumber, positiveNumberList, nonNegativeInt } from './options.js';
 import { makeOutput } from './output.js';
 
 interface ExperimentCliOptions {
@@ -17,6 +17,8 @@ interface ExperimentCliOptions {
   batchSize: number;
   momentum?: number;
   bnReestimate?: number;
+  ema?: number;
+  sam?: number;
   validationSplit: number;
   seed: number;
   data?: string;
@@ -44,6 +46,8 @@ export function registerExperiment(program: Command): void {
       'after every epoch, re-estimate batch-norm statistics from this many training images',
       nonNegativeInt,
     )
+    .option('--ema <momentum>', 'every run averages its weights (as train --ema)', fraction)
+    .option('--sam <rho>', 'every run takes sharpness-aware steps (as train --sam)', positiveNumber)
     .option('--validation-split <f>', 'last fraction of the training data held out for validation', fraction, 0.1)
     .option('--seed <n>', 'seed shared by every run', nonNegativeInt, 1)
     .option('--data <path>', 'dataset: IDX directory/file, mnist.npz, or Kaggle CSV (default: embedded MNIST)')
@@ -61,6 +65,7 @@ async function experiment(o: ExperimentCliOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
   if (o.validationSplit <= 0)
     throw new UsageError('--validation-split must be > 0: runs are compared on held-out data');
+  if (o.ema === 0) throw new UsageError('EMA momentum must be in (0, 1)');
   const { source, train, test } = loadDataset(o.data);
   if (!train?.labels) throw new DigitsError(`${source}: no labelled training data`, 'E_NO_LABELS');
   const started = performance.now();
@@ -75,6 +80,8 @@ async function experiment(o: ExperimentCliOptions): Promise<void> {
     validationSplit: o.validationSplit,
     momentum: o.momentum,
     reestimateBatchNorm: o.bnReestimate,
+    emaMomentum: o.ema,
+    samRho: o.sam,
     threads: o.threads,
     progress: consoleProgress(out.progressStream),
     onRunStart: (i, total, optimizer, lr) => out.info(`\n[${i + 1}/${total}] ${o.model}: ${optimizer}, lr ${lr}`),
@@ -87,6 +94,8 @@ async function experiment(o: ExperimentCliOptions): Promise<void> {
     epochs: result.epochs,
     seed: result.seed,
     validation_split: result.validation_split,
+    ema_momentum: result.ema_momentum,
+    sam_rho: result.sam_rho,
     data: source,
     runs: result.runs.map(({ history, ...run }) => ({
       ...run,

@@ -30,6 +30,10 @@ export interface ExperimentOptions {
   momentum?: number;
   /** Re-estimate batch-norm statistics from this many training images after every epoch (see FitOptions). */
   reestimateBatchNorm?: number;
+  /** Every run averages its weights with this EMA momentum (the optimizers' useEma); absent: no averaging. */
+  emaMomentum?: number;
+  /** Every run takes sharpness-aware steps with this ρ (Sequential.samRho); absent or 0: plain steps. */
+  samRho?: number;
   threads?: number;
   /** Told before each run starts (index, of, optimizer, rate). */
   onRunStart?: (index: number, total: number, optimizer: OptimizerName, learningRate: number) => void;
@@ -59,6 +63,9 @@ export interface ExperimentResult {
   batch_size: number;
   seed: number;
   validation_split: number;
+  /** What every run shared besides the grid (null: not used). */
+  ema_momentum: number | null;
+  sam_rho: number | null;
   runs: ExperimentRun[];
 }
 
@@ -84,7 +91,9 @@ export async function runExperiment(
           `${o.model}: the model outputs ${model.classes} values, but the data has ${classes} classes`,
           'E_SHAPE',
         );
-      model.compile({ optimizer: makeOptimizer(optimizer, lr, optimizer === 'sgd' ? o.momentum : undefined) });
+      const averaging = o.emaMomentum !== undefined ? { useEma: true, emaMomentum: o.emaMomentum } : {};
+      const momentum = optimizer === 'sgd' ? o.momentum : undefined;
+      model.compile({ optimizer: makeOptimizer(optimizer, lr, momentum, undefined, averaging), samRho: o.samRho });
       const started = performance.now();
       let history: History = { epochs: [] };
       let diverged: string | null = null;
@@ -126,6 +135,8 @@ export async function runExperiment(
     batch_size: o.batchSize,
     seed: o.seed,
     validation_split: o.validationSplit,
+    ema_momentum: o.emaMomentum ?? null,
+    sam_rho: o.samRho || null,
     runs,
   };
 }

@@ -240,12 +240,15 @@ describe('digits CLI', () => {
       'adam,sgd',
       '--lrs',
       '1e-3',
+      '--sam',
+      '0.05',
       '--out-dir',
       out,
       '--json',
     );
     expect(r.code, r.stderr).toBe(0);
     const j = lastJson(r.stdout);
+    expect([j.sam_rho, j.ema_momentum]).toEqual([0.05, null]);
     const runs = j.runs as { optimizer: string; test_accuracy: number; val_accuracy: number[] }[];
     expect(runs.map((x) => x.optimizer)).toEqual(['adam', 'sgd']);
     expect(runs[0].val_accuracy).toHaveLength(1);
@@ -555,6 +558,7 @@ describe('digits CLI', () => {
       [['train', '--ema', '1'], /^error: .*--ema.*expected a number in \[0, 1\)/],
       [['train', '--ema', '0'], /^error: EMA momentum must be in \(0, 1\)$/],
       [['train', '--sam', '0'], /^error: .*--sam.*expected a positive number/],
+      [['experiment', '--ema', '0'], /^error: EMA momentum must be in \(0, 1\)$/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
       [
         ['evaluate', '--model', fixture('keras/ayush_ann.h5')],

@@ -98,6 +98,33 @@ describe('runExperiment', () => {
     expect(coloured).toBeGreaterThan(500);
   });
 
+  it('emaMomentum and samRho reach every run and are recorded', async () => {
+    const small = subset(train, 1500);
+    const run = (extra: { emaMomentum?: number; samRho?: number }) =>
+      runExperiment(small, null, {
+        optimizers: ['adam', 'sgd'],
+        learningRates: [1e-2],
+        model: 'mlp-small',
+        epochs: 1,
+        batchSize: 100,
+        seed: 3,
+        validationSplit: 0.2,
+        threads: 1,
+        ...extra,
+      });
+    const plain = await run({});
+    const sam = await run({ samRho: 0.05 });
+    const ema = await run({ emaMomentum: 0.9 });
+    expect([plain.sam_rho, plain.ema_momentum, sam.sam_rho, ema.ema_momentum]).toEqual([null, null, 0.05, 0.9]);
+    for (let i = 0; i < 2; i++) {
+      const [p, s, e] = [plain, sam, ema].map((r) => r.runs[i].history.epochs[0]);
+      // SAM changes the steps (so the training loss); averaging leaves them and changes what is validated.
+      expect(s.loss).not.toBe(p.loss);
+      expect(e.loss).toBe(p.loss);
+      expect(e.val_loss).not.toBe(p.val_loss);
+    }
+  });
+
   it('reestimateBatchNorm: validation sees statistics of the current weights, not the lagging averages', async () => {
     // 12 steps at a high rate: the momentum averages still hold mostly their start (0, 1) after one epoch.
     const bnNet = async (k: Kernels, s: number) =>
