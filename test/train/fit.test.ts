@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { Adam, RMSprop, SGD, weightAverages } from '../../src/nn/optimizers/index.js';
-import type { Sequential } from '../../src/nn/sequential.js';
 import { preset } from '../../src/nn/presets.js';
+import { BatchNormalization } from '../../src/nn/layers/batch-norm.js';
+import { Dense } from '../../src/nn/layers/dense.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { reestimateBatchNorm } from '../../src/train/batch-norm-statistics.js';
 import { evaluate, predict } from '../../src/train/evaluate.js';
 import { DivergenceError, fit } from '../../src/train/fit.js';
 import { subset } from '../helpers/mnist-subset.js';
@@ -139,6 +142,32 @@ describe('fit / evaluate / predict', () => {
     const e = evaluate(ema, val);
     expect(h.epochs[1].val_accuracy).toBe(e.accuracy);
     expect(h.epochs[1].val_loss).toBeCloseTo(e.loss, 10);
+  });
+
+  it('useEma with reestimateBatchNorm: statistics are re-estimated for the averaged weights, and kept with them', async () => {
+    // One batch of 100 per epoch, re-estimated from all 100: the statistics do not depend on the shuffle.
+    const train = subset(mnist.train!, 100);
+    const val = subset(mnist.test!, 300);
+    const m = new Sequential(
+      [new Dense(16, { activation: 'relu' }), new BatchNormalization(), new Dense(10, { activation: 'softmax' })],
+      { inputShape: [784] },
+    )
+      .build(await createKernels({ threads: 1 }), 2)
+      .compile({ optimizer: new Adam({ learningRate: 1e-2, useEma: true, emaMomentum: 0.7 }) });
+    const h = await fit(m, train, { epochs: 6, batchSize: 100, validationData: val, reestimateBatchNorm: 100 });
+    const stats = () =>
+      m.params.filter((p) => p.trainable === false).map((p) => Array.from(m.kernels.heap.f32(p.value, p.size)));
+    const kept = stats();
+    const last = h.epochs[5];
+    // The run ends with the averages and the statistics estimated for them: evaluating it repeats the last epoch.
+    let e = evaluate(m, val);
+    expect(e.accuracy).toBe(last.val_accuracy);
+    expect(e.loss).toBeCloseTo(last.val_loss!, 6);
+    // Re-estimating them here, on the final (averaged) weights, finds the same statistics.
+    reestimateBatchNorm(m, train, { batchSize: 100 });
+    stats().forEach((s, i) => s.forEach((v, j) => expect(v).toBeCloseTo(kept[i][j], 4)));
+    e = evaluate(m, val);
+    expect(e.loss).toBeCloseTo(last.val_loss!, 5);
   });
 
   it('rejects labels beyond the model outputs and bad arguments', async () => {
