@@ -4,6 +4,7 @@ import type { Layer, Param, PlanInput, PlanOutput, SoftmaxLogits } from './layer
 import { ConvReluMaxPool, fuseConvReluMaxPool } from './layers/conv-relu-max-pool.js';
 import type { LossName } from './losses.js';
 import type { Optimizer } from './optimizers/index.js';
+import { globalGradientNorm } from './optimizers/optimizer.js';
 import { Rng } from './rng.js';
 import { formatBatchShape, sizeOf, type Shape } from './tensor.js';
 
@@ -303,9 +304,7 @@ export class Sequential {
     const first = this.computeGradients(rows);
     const lossSum = first.lossSum;
     const correct = first.correct;
-    let sum = 0;
-    for (const p of this.samParams) sum += k.sumSquares(p.grad, p.size);
-    const ascent = this.samRho / (Math.sqrt(sum) + 1e-12);
+    const ascent = this.samRho / (globalGradientNorm(k, this.samParams) + 1e-12);
     let at = this.samBackup;
     for (const p of this.samParams) {
       k.copy(p.value, at, p.size);

@@ -124,15 +124,20 @@ export function overwriteWithAverages(k: Kernels, averages: readonly Slot[]): vo
 export function beforeUpdate(k: Kernels, params: readonly Param[], o: CommonOptions, learningRate: number): void {
   if (o.clipvalue !== undefined) for (const p of params) k.clamp(p.grad, p.size, -o.clipvalue, o.clipvalue);
   if (o.clipnorm !== undefined) {
-    let sum = 0;
-    for (const p of params) sum += k.sumSquares(p.grad, p.size);
-    const norm = Math.sqrt(sum);
+    const norm = globalGradientNorm(k, params);
     if (norm > o.clipnorm) for (const p of params) k.scale(p.grad, p.grad, p.size, o.clipnorm / norm);
   }
   if (o.weightDecay) {
     const keep = 1 - learningRate * o.weightDecay;
     for (const p of params) k.scale(p.value, p.value, p.size, keep);
   }
+}
+
+/** The L2 norm of all the parameters' gradients taken together (Keras's global norm). */
+export function globalGradientNorm(k: Kernels, params: readonly Param[]): number {
+  let sum = 0;
+  for (const p of params) sum += k.sumSquares(p.grad, p.size);
+  return Math.sqrt(sum);
 }
 
 /** The common options as Keras config keys. */
