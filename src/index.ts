@@ -88,7 +88,8 @@ export {
   type EnsembleMode,
   type MemberAgreement,
 } from './train/ensemble.js';
-export { experimentCsv, experimentMarkdown, writeExperiment } from './report/experiment.js';
+export { experimentCsv, experimentMarkdown, experimentSettingsLine, writeExperiment } from './report/experiment.js';
+export type { ExperimentRow, ExperimentSettings } from './report/experiment.js';
 export { consoleProgress, silentProgress, type ProgressReporter } from './train/progress.js';
 export {
   buildReport,

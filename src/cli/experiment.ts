@@ -86,14 +86,17 @@ async function experiment(o: ExperimentCliOptions): Promise<void> {
     progress: consoleProgress(out.progressStream),
     onRunStart: (i, total, optimizer, lr) => out.info(`\n[${i + 1}/${total}] ${o.model}: ${optimizer}, lr ${lr}`),
   });
-  const files = await writeExperiment(result.runs, o.outDir);
-  out.info('\n' + experimentMarkdown(result.runs));
+  const files = await writeExperiment(result.runs, o.outDir, result);
+  out.info('\n' + experimentMarkdown(result.runs, result));
   out.info(`Wrote ${files.markdown}, ${files.csv}, ${files.chart_png} and ${files.chart_svg}`);
   out.result({
     model: result.model,
     epochs: result.epochs,
+    batch_size: result.batch_size,
     seed: result.seed,
     validation_split: result.validation_split,
+    momentum: result.momentum,
+    bn_reestimate: result.bn_reestimate,
     ema_momentum: result.ema_momentum,
     sam_rho: result.sam_rho,
     data: source,

@@ -19,6 +19,19 @@ export interface ExperimentRow {
   history: HistoryLike;
 }
 
+/** What every run of the grid shared (train/experiment.ts's ExperimentResult has these fields); null: not used. */
+export interface ExperimentSettings {
+  model: string;
+  epochs: number;
+  batch_size: number;
+  seed: number;
+  validation_split: number;
+  momentum: number | null;
+  bn_reestimate: number | null;
+  ema_momentum: number | null;
+  sam_rho: number | null;
+}
+
 export interface ExperimentFiles {
   markdown: string;
   csv: string;
@@ -33,10 +46,27 @@ export function runLabel(r: { optimizer: string; learning_rate: number }): strin
   return `${r.optimizer}, ${r.learning_rate}`;
 }
 
-/** Markdown table, best test accuracy marked in bold. */
-export function experimentMarkdown(rows: ExperimentRow[]): string {
+/** One sentence naming what every run shared, so a table read on its own says how it was made. */
+export function experimentSettingsLine(s: ExperimentSettings): string {
+  const parts = [
+    s.model,
+    `${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`,
+    `batch ${s.batch_size}`,
+    `seed ${s.seed}`,
+    `${+(s.validation_split * 100).toFixed(2)} % of the training rows held out for validation`,
+  ];
+  if (s.momentum !== null) parts.push(`SGD momentum ${s.momentum}`);
+  if (s.bn_reestimate !== null) parts.push(`batch-norm statistics re-estimated from ${s.bn_reestimate} images`);
+  if (s.ema_momentum !== null) parts.push(`weights averaged with EMA momentum ${s.ema_momentum}`);
+  if (s.sam_rho !== null) parts.push(`sharpness-aware steps with ρ ${s.sam_rho}`);
+  return `Every run: ${parts.join(', ')}.`;
+}
+
+/** Markdown table, best test accuracy marked in bold; with `settings`, a line above it says what runs shared. */
+export function experimentMarkdown(rows: ExperimentRow[], settings?: ExperimentSettings): string {
   const best = Math.max(...rows.map((r) => r.test_accuracy ?? -1));
   const lines = [
+    ...(settings ? [experimentSettingsLine(settings), ''] : []),
     '| optimizer | learning rate | best val accuracy (epoch) | test accuracy | seconds |',
     '|---|---|---|---|---|',
   ];
@@ -49,10 +79,40 @@ export function experimentMarkdown(rows: ExperimentRow[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** CSV with a header row; empty cells where a run has no value. */
-export function experimentCsv(rows: ExperimentRow[]): string {
+const SETTING_COLUMNS = [
+  'model',
+  'epochs',
+  'batch_size',
+  'seed',
+  'validation_split',
+  'momentum',
+  'bn_reestimate',
+  'ema_momentum',
+  'sam_rho',
+] as const;
+
+/** A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break, e.g. a model path. */
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * CSV with a header row; empty cells where a run has no value. With `settings`, every row also carries what the
+ * runs shared (columns model … sam_rho), so files from several experiments can be stacked.
+ */
+export function experimentCsv(rows: ExperimentRow[], settings?: ExperimentSettings): string {
   const cell = (v: number | null) => (v === null ? '' : String(v));
-  const lines = ['optimizer,learning_rate,best_val_accuracy,best_epoch,test_accuracy,seconds,diverged'];
+  const shared = settings ? SETTING_COLUMNS.map((k) => csvField(String(settings[k] ?? ''))) : [];
+  const header = [
+    'optimizer',
+    'learning_rate',
+    'best_val_accuracy',
+    'best_epoch',
+    'test_accuracy',
+    'seconds',
+    'diverged',
+  ];
+  const lines = [[...header, ...(settings ? SETTING_COLUMNS : [])].join(',')];
   for (const r of rows) {
     lines.push(
       [
@@ -63,6 +123,7 @@ export function experimentCsv(rows: ExperimentRow[]): string {
         cell(r.test_accuracy),
         r.seconds.toFixed(3),
         r.diverged ? 'yes' : 'no',
+        ...shared,
       ].join(','),
     );
   }
@@ -70,7 +131,11 @@ export function experimentCsv(rows: ExperimentRow[]): string {
 }
 
 /** Writes experiment.md, experiment.csv and validation-curves.{svg,png} into `dir`. */
-export async function writeExperiment(rows: ExperimentRow[], dir: string): Promise<ExperimentFiles> {
+export async function writeExperiment(
+  rows: ExperimentRow[],
+  dir: string,
+  settings?: ExperimentSettings,
+): Promise<ExperimentFiles> {
   mkdirSync(dir, { recursive: true });
   const files: ExperimentFiles = {
     markdown: join(dir, 'experiment.md'),
@@ -78,8 +143,8 @@ export async function writeExperiment(rows: ExperimentRow[], dir: string): Promi
     chart_svg: join(dir, 'validation-curves.svg'),
     chart_png: join(dir, 'validation-curves.png'),
   };
-  writeFileAtomically(files.markdown, experimentMarkdown(rows));
-  writeFileAtomically(files.csv, experimentCsv(rows));
+  writeFileAtomically(files.markdown, experimentMarkdown(rows, settings));
+  writeFileAtomically(files.csv, experimentCsv(rows, settings));
   const svg = await vegaLiteToSvg(validationCurvesSpec(rows.map((r) => ({ label: runLabel(r), history: r.history }))));
   writeFileAtomically(files.chart_svg, svg);
   writeFileAtomically(files.chart_png, await svgToPng(svg));

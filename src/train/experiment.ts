@@ -64,6 +64,8 @@ export interface ExperimentResult {
   seed: number;
   validation_split: number;
   /** What every run shared besides the grid (null: not used). */
+  momentum: number | null;
+  bn_reestimate: number | null;
   ema_momentum: number | null;
   sam_rho: number | null;
   runs: ExperimentRun[];
@@ -135,6 +137,8 @@ export async function runExperiment(
     batch_size: o.batchSize,
     seed: o.seed,
     validation_split: o.validationSplit,
+    momentum: o.optimizers.includes('sgd') ? (o.momentum ?? null) : null,
+    bn_reestimate: o.reestimateBatchNorm || null,
     ema_momentum: o.emaMomentum ?? null,
     sam_rho: o.samRho || null,
     runs,

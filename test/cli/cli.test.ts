@@ -248,14 +248,18 @@ describe('digits CLI', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     const j = lastJson(r.stdout);
-    expect([j.sam_rho, j.ema_momentum]).toEqual([0.05, null]);
+    expect([j.sam_rho, j.ema_momentum, j.momentum, j.bn_reestimate]).toEqual([0.05, null, null, null]);
+    expect(j.batch_size).toBe(128);
     const runs = j.runs as { optimizer: string; test_accuracy: number; val_accuracy: number[] }[];
     expect(runs.map((x) => x.optimizer)).toEqual(['adam', 'sgd']);
     expect(runs[0].val_accuracy).toHaveLength(1);
     const csv = readFileSync(join(out, 'experiment.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(3);
     expect(Number(csv[1].split(',')[4])).toBe(runs[0].test_accuracy);
-    expect(readFileSync(join(out, 'experiment.md'), 'utf8')).toContain('| adam | 0.001 |');
+    expect(csv[1].split(',').at(-1)).toBe('0.05');
+    const md = readFileSync(join(out, 'experiment.md'), 'utf8');
+    expect(md).toContain('| adam | 0.001 |');
+    expect(md.split('\n')[0]).toMatch(/^Every run: .*sharpness-aware steps with ρ 0\.05\.$/);
     expect(existsSync(join(out, 'validation-curves.png'))).toBe(true);
   });
 

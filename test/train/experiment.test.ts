@@ -123,6 +123,64 @@ describe('runExperiment', () => {
       expect(e.loss).toBe(p.loss);
       expect(e.val_loss).not.toBe(p.val_loss);
     }
+    // The files say what the runs shared: the markdown in a line above the table, the CSV in every row.
+    const md = experimentMarkdown(sam.runs, sam).split('\n');
+    expect(md[0]).toBe(
+      'Every run: mlp-small, 1 epoch, batch 100, seed 3, 20 % of the training rows held out for validation, ' +
+        'sharpness-aware steps with ρ 0.05.',
+    );
+    expect(md[2]).toMatch(/^\| optimizer \|/);
+    expect(experimentMarkdown(ema.runs, ema).split('\n')[0]).toContain('weights averaged with EMA momentum 0.9.');
+    const csv = experimentCsv(sam.runs, sam)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(csv[0].slice(7)).toEqual([
+      'model',
+      'epochs',
+      'batch_size',
+      'seed',
+      'validation_split',
+      'momentum',
+      'bn_reestimate',
+      'ema_momentum',
+      'sam_rho',
+    ]);
+    expect(csv.slice(1).map((row) => row.slice(7))).toEqual([
+      ['mlp-small', '1', '100', '3', '0.2', '', '', '', '0.05'],
+      ['mlp-small', '1', '100', '3', '0.2', '', '', '', '0.05'],
+    ]);
+  });
+
+  it('settings in the files: every option named, a model path with a comma quoted', () => {
+    const row = {
+      optimizer: 'sgd',
+      learning_rate: 0.1,
+      best_val_accuracy: 0.5,
+      best_epoch: 1,
+      test_accuracy: 0.5,
+      seconds: 1,
+      diverged: null,
+      history: { epochs: [] },
+    };
+    const settings = {
+      model: 'nets/a,"b".json',
+      epochs: 3,
+      batch_size: 64,
+      seed: 1,
+      validation_split: 0.1,
+      momentum: 0.9,
+      bn_reestimate: 2048,
+      ema_momentum: 0.999,
+      sam_rho: 0.05,
+    };
+    expect(experimentMarkdown([row], settings).split('\n')[0]).toBe(
+      'Every run: nets/a,"b".json, 3 epochs, batch 64, seed 1, 10 % of the training rows held out for validation, ' +
+        'SGD momentum 0.9, batch-norm statistics re-estimated from 2048 images, weights averaged with EMA momentum ' +
+        '0.999, sharpness-aware steps with ρ 0.05.',
+    );
+    const line = experimentCsv([row], settings).split('\n')[1];
+    expect(line).toBe('sgd,0.1,0.5,1,0.5,1.000,no,"nets/a,""b"".json",3,64,1,0.1,0.9,2048,0.999,0.05');
   });
 
   it('reestimateBatchNorm: validation sees statistics of the current weights, not the lagging averages', async () => {
