@@ -183,6 +183,56 @@ describe('preprocess, step by step', () => {
     expect(touching.box).toEqual({ x: 0, y: 10, width: 30, height: 40 });
   });
 
+  it('a tight crop is read whole: strokes touching every side stay, a thick digit filling the frame is not inverted wrongly', () => {
+    // A thick ring (a "0") cropped to its own box, dark on white: most of the picture is ink.
+    const ring = (x: number, y: number) => {
+      const r = Math.hypot(x - 7.5, y - 7.5);
+      return r >= 3.5 && r < 8.2;
+    };
+    const dark = draw(16, 16, ring);
+    expect(dark.data.filter((v) => v > 0).length).toBeGreaterThan(0.6 * 256); // the median is ink
+    dark.data = dark.data.map((v) => 255 - v);
+    const r = preprocess(dark);
+    expect(r.inverted).toBe(true);
+    expect(r.box).toEqual({ x: 0, y: 0, width: 16, height: 16 });
+    const light = preprocess(draw(16, 16, ring));
+    expect(light.inverted).toBe(false);
+    expect(light.pixels).toEqual(r.pixels);
+    // The hole stays empty: the paper was not taken for ink.
+    expect(r.pixels[14 * 28 + 14]).toBe(0);
+    // A 2's bottom bar along the crop's lower edge, apart from the rest, is a stroke, not a frame line.
+    const two = draw(16, 16, (x, y) => (y <= 1 && x >= 3 && x <= 12) || (x === 12 && y <= 11) || (y >= 14 && x >= 1));
+    expect(preprocess(two).box).toEqual({ x: 1, y: 0, width: 15, height: 16 });
+  });
+
+  it("a 1-px pen keeps its strokes and they come out about as wide as MNIST's", () => {
+    // A "7" drawn with a 1-px pen on a 28×28 canvas, dark on white.
+    const pen = draw(
+      28,
+      28,
+      (x, y) => (y === 4 && x >= 6 && x <= 21) || (y > 4 && y <= 24 && x === Math.round(21 - (y - 4) * 0.5)),
+    );
+    pen.data = pen.data.map((v) => 255 - v);
+    const r = preprocess(pen);
+    const ink = (p: Uint8Array) => p.filter((v) => v > 127).length;
+    // The strokes are there (a median filter erased most of them), about 2 px wide at 20 px: a 20-px bar and a
+    // 20-px diagonal, some 40 px long in all.
+    expect(ink(r.pixels)).toBeGreaterThanOrEqual(60);
+    expect(ink(r.pixels)).toBeLessThanOrEqual(120);
+    expect(inkBox(r.pixels).h).toBe(20);
+    // Thick strokes are left as they are.
+    const thick = preprocess(draw(100, 90, seven(40, 30)));
+    expect(ink(thick.pixels)).toBe(ink(preprocess(draw(100, 90, seven(40, 30))).pixels));
+  });
+
+  it('dark ink on grey paper (darker than mid-grey) is dark ink', () => {
+    const base = draw(60, 60, seven(15, 10));
+    const grey: RawImage = { ...base, data: base.data.map((v) => (v ? 20 : 105)) };
+    const r = preprocess(grey);
+    expect(r.inverted).toBe(true);
+    expect(r.box).toEqual({ x: 15, y: 10, width: 30, height: 40 });
+  });
+
   it('a real photo: kiljaeden_7.jpg (light ink, a bright frame line) is a 7 for the Keras convnet', async () => {
     const image = await decodeImage(fixture('keras/kiljaeden_7.jpg'));
     const { model } = await loadModelFile(fixture('keras/kiljaeden_mnist.h5'), { threads: 1 });
