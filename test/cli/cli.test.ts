@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -521,6 +521,30 @@ describe('digits CLI', () => {
     const rules = await digits('detect', file, '--no-verifier', '--json');
     expect(rules.code, rules.stderr).toBe(0);
     expect(lastJson(rules.stdout).text).toMatch(/^\d+$/);
+    // Several images with one model load: one result each, an unreadable one named, annotated copies by name.
+    const other = join(dir, 'sub', 'string.png');
+    mkdirSync(dirname(other), { recursive: true });
+    copyFileSync(file, other);
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'not an image');
+    const annotations = join(dir, 'annotations');
+    const many = await digits('detect', file, other, notes, '--annotate', annotations, '--json');
+    expect(many.code).not.toBe(0);
+    expect(many.stderr.trim().split('\n').at(-1)).toBe('error: 1 of 3 images could not be read');
+    expect(many.stderr).toMatch(/notes\.txt: not a readable image/);
+    const results = lastJson(many.stdout).results as {
+      file: string;
+      text?: string;
+      annotated?: string;
+      error?: string;
+    }[];
+    expect(results.map((x) => x.text ?? x.error)).toEqual([s.text, s.text, expect.stringMatching(/notes\.txt/)]);
+    expect(results.map((x) => x.annotated)).toEqual([
+      join(annotations, 'string.png'),
+      join(annotations, 'string-2.png'),
+      undefined,
+    ]);
+    for (const x of results.slice(0, 2)) expect((await sharp(x.annotated!).metadata()).width).toBe(s.width);
     const missing = await digits('detect', file, '--verifier', join(dir, 'nov.h5'));
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim()).toMatch(/^error: .*nov\.h5: no such file$/);
