@@ -116,8 +116,6 @@ export {
 } from './report/metrics.js';
 export { sampleGrid, type Grid, type GridOptions, type GridSample, type GridTile } from './report/grid.js';
 export {
-  medianLevel,
-  median3,
   NoInkError,
   otsuThreshold,
   preprocess,

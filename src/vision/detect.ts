@@ -246,8 +246,10 @@ export async function detect(
   );
   const { order, line } = readingOrder(found.map((f) => f.cand));
   const digits = order.map((i) => {
+    // In the input's pixels (the segmentation may have worked on a shrunk copy).
     const { x, y, width, height } = found[i].cand;
-    return { label: found[i].r.label, confidence: found[i].r.confidence, box: { x, y, width, height }, line: line[i] };
+    const box = { x: x * s.scale, y: y * s.scale, width: width * s.scale, height: height * s.scale };
+    return { label: found[i].r.label, confidence: found[i].r.confidence, box, line: line[i] };
   });
   let text = '';
   digits.forEach((d, i) => {

@@ -19,7 +19,7 @@
 import { DigitsError } from '../errors.js';
 import { connectedComponents, type Component } from './components.js';
 import { frameLevel, inkIsDark } from './polarity.js';
-import { distanceToInk, meanStrokeWidth, thickeningRadius } from './strokes.js';
+import { growStrokes, growthFor } from './strokes.js';
 
 /** Pixels, row-major: 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA) interleaved channels of 8 bits. */
 export interface RawImage {
@@ -87,18 +87,6 @@ export function toGray(image: RawImage): GrayImage & { fromAlpha: boolean } {
   return { width, height, data: out, fromAlpha: transparent };
 }
 
-/** Median level of an image: its background's, when the background is most of it. */
-export function medianLevel(data: Uint8Array): number {
-  const hist = new Uint32Array(256);
-  for (const v of data) hist[v]++;
-  let seen = 0;
-  for (let v = 0; v < 256; v++) {
-    seen += hist[v];
-    if (seen * 2 >= data.length) return v;
-  }
-  return 255;
-}
-
 /**
  * Ink components that are lines along the image's edge (a frame, the edge of a sheet), not parts of a digit:
  * at least 90 % of their pixels lie within ~3 % of the image's size from its border, and they reach along it.
@@ -118,59 +106,6 @@ function edgeLines(labels: Int32Array, components: Component[], w: number, h: nu
     if (long && inBand[c.id] >= 0.9 * c.pixels) lines.add(c.id);
   }
   return lines;
-}
-
-const med3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-
-/**
- * Step 3: 3×3 median filter (edges use the pixels that exist). Inside, by sorted columns: the median of a 3×3
- * window is the median of (the largest of the column minima, the median of the column medians, the smallest of the
- * column maxima), and each column triple is sorted once for the three windows that share it.
- */
-export function median3(g: GrayImage): GrayImage {
-  const { width: w, height: h, data } = g;
-  const out = new Uint8Array(w * h);
-  const lo = new Uint8Array(w);
-  const mid = new Uint8Array(w);
-  const hi = new Uint8Array(w);
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 0; x < w; x++) {
-      const a = data[(y - 1) * w + x];
-      const b = data[y * w + x];
-      const c = data[(y + 1) * w + x];
-      lo[x] = Math.min(a, b, c);
-      hi[x] = Math.max(a, b, c);
-      mid[x] = med3(a, b, c);
-    }
-    for (let x = 1; x < w - 1; x++)
-      out[y * w + x] = med3(
-        Math.max(lo[x - 1], lo[x], lo[x + 1]),
-        med3(mid[x - 1], mid[x], mid[x + 1]),
-        Math.min(hi[x - 1], hi[x], hi[x + 1]),
-      );
-  }
-  // The border: the pixels that exist around each.
-  const win = new Uint8Array(9);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (y > 0 && y < h - 1 && x > 0 && x < w - 1) {
-        x = w - 2; // skip the inside
-        continue;
-      }
-      let k = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx >= 0 && xx < w) win[k++] = data[yy * w + xx];
-        }
-      }
-      const part = win.subarray(0, k).sort();
-      out[y * w + x] = part[k >> 1];
-    }
-  }
-  return { width: w, height: h, data: out };
 }
 
 /** Otsu's threshold: the level that maximises the between-class variance of the histogram. */
@@ -226,42 +161,6 @@ export function resizeArea(src: Float32Array, w: number, h: number, tw: number, 
   return out;
 }
 
-/**
- * Detection's first steps over a whole picture: light ink on dark, denoised by a 3×3 median (the segmentation
- * verifier was trained on candidates made this way), with its Otsu threshold. The paper is the picture's dominant
- * tone (its median), since a photo's frame may show the table around a sheet.
- */
-export interface InkImage extends GrayImage {
-  inverted: boolean;
-  threshold: number;
-  /** Whether anything stands out: some contrast, and levels clearly above the threshold. */
-  hasInk: boolean;
-}
-
-/** Ink, polarity, denoise and threshold. `invert` overrides the polarity check. */
-export function inkImage(image: RawImage, invert?: boolean): InkImage {
-  const gray = toGray(image);
-  const inverted = invert ?? (!gray.fromAlpha && inkIsDark(gray.data, medianLevel(gray.data)));
-  if (inverted) for (let i = 0; i < gray.data.length; i++) gray.data[i] = 255 - gray.data[i];
-  const clean = median3(gray);
-  const threshold = otsuThreshold(clean.data);
-  let max = 0;
-  let min = 255;
-  for (const v of clean.data) {
-    if (v > max) max = v;
-    if (v < min) min = v;
-  }
-  return { ...clean, inverted, threshold, hasInk: max - min >= 16 && max - threshold >= 16 };
-}
-
-/**
- * Stroke widths at MNIST's scale (the digit's longer side 20 px), as `meanStrokeWidth` measures them on MNIST's
- * training digits: 1.4 px at the 10th percentile, 2.0 px at the median. Strokes thinner than the first are grown
- * to the second before scaling.
- */
-const MIN_STROKE = 1.4;
-const TARGET_STROKE = 2;
-
 /** A component is a speck when it holds fewer pixels than this share of the largest (and never 1 pixel alone). */
 const SPECK = 0.05;
 
@@ -312,30 +211,17 @@ export function preprocess(image: RawImage, options: PreprocessOptions = {}): Pr
   if (x1 < 0) throw new NoInkError();
   const bw = x1 - x0 + 1;
   const bh = y1 - y0 + 1;
-  // Thin strokes are grown by `grow` px on every side, in a crop with room for them.
-  const cropMask = new Uint8Array(bw * bh);
-  for (let y = 0; y < bh; y++) cropMask.set(mask.subarray((y0 + y) * w + x0, (y0 + y) * w + x0 + bw), y * bw);
-  const stroke = meanStrokeWidth(cropMask, bw, bh);
-  const length = Math.max(bw, bh);
-  const grow = stroke * (fit / length) < MIN_STROKE ? thickeningRadius(stroke, length, fit, TARGET_STROKE) : 0;
-  const pad = Math.ceil(grow);
-  const cw = bw + 2 * pad;
-  const ch = bh + 2 * pad;
-  const crop = new Float32Array(cw * ch);
   const span = max - threshold;
+  const ink = new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++)
     for (let x = 0; x < bw; x++) {
       const i = (y0 + y) * w + x0 + x;
-      if (mask[i]) crop[(y + pad) * cw + x + pad] = ((data[i] - threshold) / span) * 255;
+      if (mask[i]) ink[y * bw + x] = ((data[i] - threshold) / span) * 255;
     }
-  if (grow > 0) {
-    const inkMask = new Uint8Array(cw * ch);
-    for (let i = 0; i < crop.length; i++) inkMask[i] = crop[i] > 0 ? 1 : 0;
-    const distance = distanceToInk(inkMask, cw, ch);
-    // A pixel d from the nearest ink pixel's centre is covered by the grown stroke over r + 1 − d of its width.
-    for (let i = 0; i < crop.length; i++)
-      crop[i] = Math.max(crop[i], 255 * Math.min(1, Math.max(0, grow + 1 - distance[i])));
-  }
+  // Strokes too thin for MNIST's scale are grown, in a crop with room for them.
+  const length = Math.max(bw, bh);
+  const grown = growStrokes(ink, bw, bh, growthFor(ink, bw, bh, fit / length, length));
+  const { ink: crop, width: cw, height: ch } = grown;
   // Step 6: longest side to `fit` pixels.
   const scale = fit / Math.max(cw, ch);
   const tw = Math.max(1, Math.round(cw * scale));

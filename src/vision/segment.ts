@@ -12,8 +12,8 @@
  */
 import type { Component } from './components.js';
 import { hysteresisInk } from './hysteresis.js';
+import { paperInk } from './paper.js';
 import {
-  inkImage,
   placeInField,
   preprocess,
   resizeArea,
@@ -21,6 +21,7 @@ import {
   type Preprocessed,
   type RawImage,
 } from './preprocess.js';
+import { growStrokes, growthFor } from './strokes.js';
 
 export interface Box {
   x: number;
@@ -58,6 +59,8 @@ export interface Segmentation {
   data: Uint8Array;
   threshold: number;
   inverted: boolean;
+  /** Pixels of the input image per pixel of the segmentation (1 unless a large photo was shrunk first). */
+  scale: number;
   /** Component label of each pixel (0 = none). */
   labels: Int32Array;
   /** Height of a typical full digit (90th percentile of component heights) and median width of digit-like ones. */
@@ -68,6 +71,9 @@ export interface Segmentation {
   /** Raw components (specks and frame lines dropped) by line, top to bottom, each line left to right. */
   lines: Atom[][];
 }
+
+/** Ink must depart from the paper by at least this much somewhere for anything to be written. */
+const MIN_INK = 24;
 
 /** Side of the views and the longest side of the digit in the `digit` view (MNIST's 28 and 20). */
 export const VIEW_SIZE = 28;
@@ -234,14 +240,17 @@ export function readingOrder(boxes: Box[]): { order: number[]; line: number[] } 
 
 /** Finds the candidates of an image (none when nothing is written on it). */
 export function segment(image: RawImage, invert?: boolean): Segmentation {
-  const ink = inkImage(image, invert);
-  const { width: w, height: h, inverted } = ink;
-  // No contrast (a blank page) or no level clearly above the threshold: nothing written.
-  const found = ink.hasInk
-    ? hysteresisInk(ink.data, w, h)
-    : { data: ink.data, low: ink.threshold, labels: new Int32Array(w * h), components: [] };
+  const ink = paperInk(image, invert);
+  const { width: w, height: h, inverted, scale } = ink;
+  // Nothing departs clearly from the paper (a blank page): nothing written.
+  let max = 0;
+  for (const v of ink.data) if (v > max) max = v;
+  const found =
+    max >= MIN_INK
+      ? hysteresisInk(ink.data, w, h)
+      : { data: ink.data, low: max, labels: new Int32Array(w * h), components: [] };
   const { data, labels, components, low: threshold } = found;
-  const none = { width: w, height: h, data, threshold, inverted, labels, digitHeight: 0, typicalWidth: 0 };
+  const none = { width: w, height: h, data, threshold, inverted, scale, labels, digitHeight: 0, typicalWidth: 0 };
   // The tallest plausible component sets the digit height; specks and edge lines go.
   const band = Math.max(2, Math.round(0.03 * Math.min(w, h)));
   const edgeLine = (c: Component) =>
@@ -358,9 +367,11 @@ export function contextView(s: Segmentation, c: Candidate, crop = cropOf(s, c)):
   for (let i = 0; i < crop.length; i++)
     ink[i] = crop[i] > s.threshold ? ((crop[i] - s.threshold) / (max - s.threshold)) * 255 : 0;
   const scale = FIT / s.digitHeight;
-  const tw = Math.max(1, Math.round(c.width * scale));
-  const th = Math.max(1, Math.round(c.height * scale));
-  const small = resizeArea(ink, c.width, c.height, tw, th);
+  // Thin strokes are grown as for the digit view, so that a thin pen does not look like a fragment.
+  const grown = growStrokes(ink, c.width, c.height, growthFor(ink, c.width, c.height, scale));
+  const tw = Math.max(1, Math.round(grown.width * scale));
+  const th = Math.max(1, Math.round(grown.height * scale));
+  const small = resizeArea(grown.ink, grown.width, grown.height, tw, th);
   return placeInField(small, tw, th, Math.round((VIEW_SIZE - tw) / 2), Math.round((VIEW_SIZE - th) / 2), VIEW_SIZE);
 }
 

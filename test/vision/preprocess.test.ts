@@ -1,16 +1,8 @@
-import { Rng } from '../../src/nn/rng.js';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { loadModelFile } from '../../src/io/model-file.js';
 import { predict } from '../../src/train/evaluate.js';
-import {
-  median3,
-  NoInkError,
-  otsuThreshold,
-  preprocess,
-  resizeArea,
-  type RawImage,
-} from '../../src/vision/preprocess.js';
+import { NoInkError, otsuThreshold, preprocess, resizeArea, type RawImage } from '../../src/vision/preprocess.js';
 import { fixture } from '../helpers/fixtures.js';
 import { decodeImage } from '../../src/vision/image-input.js';
 import { loadSharp } from '../../src/report/render.js';
@@ -68,34 +60,6 @@ describe('preprocess, step by step', () => {
     const t = otsuThreshold(data);
     expect(t).toBeGreaterThanOrEqual(24);
     expect(t).toBeLessThan(200);
-  });
-
-  it('the median filter removes isolated specks and keeps solid strokes', () => {
-    const img = draw(9, 9, (x, y) => (x === 1 && y === 1) || (x >= 4 && x <= 6));
-    const m = median3({ width: 9, height: 9, data: img.data as Uint8Array });
-    expect(m.data[1 * 9 + 1]).toBe(0);
-    expect(m.data[4 * 9 + 5]).toBe(255);
-  });
-
-  it('the median filter equals the median of each pixel and the neighbours it has, on random images', () => {
-    for (const [w, h, seed] of [
-      [1, 1, 1],
-      [2, 5, 2],
-      [17, 13, 3],
-    ]) {
-      const rng = new Rng(seed);
-      const data = Uint8Array.from({ length: w * h }, () => Math.floor(rng.next() * 256));
-      const m = median3({ width: w, height: h, data });
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) {
-          const near: number[] = [];
-          for (let yy = y - 1; yy <= y + 1; yy++)
-            for (let xx = x - 1; xx <= x + 1; xx++)
-              if (yy >= 0 && yy < h && xx >= 0 && xx < w) near.push(data[yy * w + xx]);
-          near.sort((a, b) => a - b);
-          expect(m.data[y * w + x]).toBe(near[near.length >> 1]);
-        }
-    }
   });
 
   it('area resampling keeps the mean and anti-aliases edges', () => {

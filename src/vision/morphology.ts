@@ -1,0 +1,85 @@
+/**
+ * Grey-level morphology with square windows, in time proportional to the pixels whatever the window (van Herk
+ * 1992, Gil and Werman 1993: each row or column is cut into blocks of the window's length, whose running maxima
+ * from either end give any window's maximum from two of them). What the paper model is built on: a closing
+ * (maximum, then minimum) wipes out dark strokes narrower than the window and keeps everything broader — the
+ * paper, its shadows, the table around it — so the closing minus the picture is the ink alone.
+ */
+
+/**
+ * The maximum (or minimum) over a window of 2r + 1 pixels along each row (`horizontal`) or column, clipped at the
+ * image's edges. Into `out` (which may not be `src`).
+ */
+export function filter1d(
+  src: Uint8Array,
+  out: Uint8Array,
+  width: number,
+  height: number,
+  r: number,
+  horizontal: boolean,
+  max: boolean,
+): void {
+  const n = horizontal ? width : height;
+  const lines = horizontal ? height : width;
+  const step = horizontal ? 1 : width;
+  const k = 2 * r + 1;
+  // The line padded by r on each side (with a value that never wins), rounded up to whole blocks.
+  const m = Math.ceil((n + 2 * r) / k) * k;
+  const padded = new Uint8Array(m);
+  const g = new Uint8Array(m);
+  const h = new Uint8Array(m);
+  const none = max ? 0 : 255;
+  for (let line = 0; line < lines; line++) {
+    const start = horizontal ? line * width : line;
+    padded.fill(none, 0, r);
+    padded.fill(none, n + r);
+    for (let i = 0, j = start; i < n; i++, j += step) padded[i + r] = src[j];
+    // Two loops per direction, kept apart so that each compares inline.
+    if (max)
+      for (let b = 0; b < m; b += k) {
+        let run = 0;
+        for (let i = b; i < b + k; i++) g[i] = run = run > padded[i] ? run : padded[i];
+        run = 0;
+        for (let i = b + k - 1; i >= b; i--) h[i] = run = run > padded[i] ? run : padded[i];
+      }
+    else
+      for (let b = 0; b < m; b += k) {
+        let run = 255;
+        for (let i = b; i < b + k; i++) g[i] = run = run < padded[i] ? run : padded[i];
+        run = 255;
+        for (let i = b + k - 1; i >= b; i--) h[i] = run = run < padded[i] ? run : padded[i];
+      }
+    // The window of output i is padded[i … i + 2r].
+    if (max)
+      for (let i = 0, j = start; i < n; i++, j += step) {
+        const a = h[i];
+        const c = g[i + k - 1];
+        out[j] = a > c ? a : c;
+      }
+    else
+      for (let i = 0, j = start; i < n; i++, j += step) {
+        const a = h[i];
+        const c = g[i + k - 1];
+        out[j] = a < c ? a : c;
+      }
+  }
+}
+
+/** Maximum (dilation) or minimum (erosion) over a (2r + 1)² square, clipped at the edges. */
+export function squareFilter(src: Uint8Array, width: number, height: number, r: number, max: boolean): Uint8Array {
+  const tmp = new Uint8Array(src.length);
+  const out = new Uint8Array(src.length);
+  filter1d(src, tmp, width, height, r, true, max);
+  filter1d(tmp, out, width, height, r, false, max);
+  return out;
+}
+
+/** Closing (dilation, then erosion) over a (2r + 1)² square: dark features narrower than the square vanish. */
+export function closing(src: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  return squareFilter(squareFilter(src, width, height, r, true), width, height, r, false);
+}
+
+/** Opening (erosion, then dilation): light features narrower than the square vanish. */
+export function opening(src: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  return squareFilter(squareFilter(src, width, height, r, false), width, height, r, true);
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/data/index.js';
+import { homography, scene, SCENE_KINDS, thin } from '../../src/data/scenes.js';
+
+describe('scenes: photos of written numbers', () => {
+  it('thinning leaves a one-pixel centre line of a thick bar, and a ring stays a ring', () => {
+    const [w, h] = [30, 12];
+    const bar = new Uint8Array(w * h);
+    for (let y = 3; y < 8; y++) for (let x = 3; x < 27; x++) bar[y * w + x] = 1;
+    thin(bar, w, h);
+    const rows = new Set<number>();
+    let count = 0;
+    for (let i = 0; i < bar.length; i++)
+      if (bar[i]) {
+        rows.add(Math.floor(i / w));
+        count++;
+      }
+    expect([...rows]).toEqual([5]); // the middle row
+    expect(count).toBeGreaterThanOrEqual(18);
+    const n = 21;
+    const ring = new Uint8Array(n * n);
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        const r = Math.hypot(x - 10, y - 10);
+        ring[y * n + x] = r >= 5 && r <= 8 ? 1 : 0;
+      }
+    thin(ring, n, n);
+    expect(ring[10 * n + 10]).toBe(0);
+    // Every centre-line pixel has two neighbours on the line: a closed curve.
+    for (let y = 1; y < n - 1; y++)
+      for (let x = 1; x < n - 1; x++) {
+        if (!ring[y * n + x]) continue;
+        let near = 0;
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) if (dx || dy) near += ring[(y + dy) * n + x + dx];
+        expect(near).toBeGreaterThanOrEqual(2);
+      }
+  });
+
+  it('the homography takes the four corners where asked', () => {
+    const from: [number, number][] = [
+      [0, 0],
+      [100, 0],
+      [100, 50],
+      [0, 50],
+    ];
+    const to: [number, number][] = [
+      [5, 3],
+      [90, 8],
+      [97, 49],
+      [2, 44],
+    ];
+    const m = homography(from, to);
+    for (let k = 0; k < 4; k++) {
+      const [x, y] = from[k];
+      const z = m[6] * x + m[7] * y + 1;
+      expect((m[0] * x + m[1] * y + m[2]) / z).toBeCloseTo(to[k][0], 9);
+      expect((m[3] * x + m[4] * y + m[5]) / z).toBeCloseTo(to[k][1], 9);
+    }
+  });
+
+  it('a seed gives one scene; the text is the digits drawn; ink darker than the paper where they are', () => {
+    const test = loadMnist().test!;
+    for (const kind of SCENE_KINDS) {
+      const a = scene(test, 3, kind, { width: 500, height: 360 });
+      const b = scene(test, 3, kind, { width: 500, height: 360 });
+      const same = (x: Uint8Array, y: Uint8Array) => Buffer.from(x).equals(Buffer.from(y));
+      expect(same(a.data, b.data)).toBe(true);
+      expect([a.width, a.height, a.channels]).toEqual([500, 360, 3]);
+      expect(a.text).toMatch(/^\d{3,7}$/);
+      expect(a.pen).toBeGreaterThanOrEqual(1);
+      expect(a.pen).toBeLessThanOrEqual(8);
+      expect(same(scene(test, 4, kind, { width: 500, height: 360 }).data, a.data)).toBe(false);
+    }
+    const plain = scene(test, 5, 'plain', { width: 500, height: 360, pen: [4, 4] });
+    const luma = (i: number) =>
+      0.299 * plain.data[i * 3] + 0.587 * plain.data[i * 3 + 1] + 0.114 * plain.data[i * 3 + 2];
+    const levels = Array.from({ length: 500 * 360 }, (_, i) => luma(i)).sort((x, y) => x - y);
+    expect(levels[levels.length >> 1] - levels[Math.floor(levels.length * 0.002)]).toBeGreaterThan(60);
+  });
+});

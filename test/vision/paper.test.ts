@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { paperInk, workingGray } from '../../src/vision/paper.js';
+import type { RawImage } from '../../src/vision/preprocess.js';
+
+/** A w×h grey picture: a light sheet (x0 ≤ x < x1) on a dark table, lit by `light(x, y)`, with dark strokes. */
+function photo(w: number, h: number, sheet: [number, number], light: (x: number, y: number) => number): RawImage {
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const onSheet = x >= sheet[0] && x < sheet[1];
+      const stroke = onSheet && y >= 60 && y < 140 && (x - sheet[0]) % 50 >= 20 && (x - sheet[0]) % 50 < 25;
+      data[y * w + x] = Math.round((stroke ? 40 : onSheet ? 225 : 95) * light(x, y));
+    }
+  return { width: w, height: h, channels: 1, data };
+}
+
+describe('the paper model', () => {
+  it('finds the strokes and nothing of the table, the sheet edge or a soft shadow; dark ink though the table fills most of the view', () => {
+    const w = 600;
+    const h = 200;
+    // The sheet is 200 px of 600: the picture's median is the table's.
+    const shadow = (x: number, y: number) => 1 - 0.45 / (1 + Math.exp(-(x + 0.3 * y - 330) / 15));
+    const p = paperInk(photo(w, h, [200, 400], shadow));
+    expect(p.inverted).toBe(true);
+    expect(p.scale).toBe(1);
+    let strokes = 0;
+    let elsewhere = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const onStroke = x >= 200 && x < 400 && y >= 60 && y < 140 && (x - 200) % 50 >= 20 && (x - 200) % 50 < 25;
+        if (onStroke) strokes += p.data[y * w + x] > 60 ? 1 : 0;
+        else elsewhere = Math.max(elsewhere, p.data[y * w + x]);
+      }
+    expect(strokes).toBe(4 * 5 * 80); // every stroke pixel stands out, in shadow too
+    expect(elsewhere).toBeLessThan(20); // the table, the sheet's edges and the shadow's edge do not
+  });
+
+  it('light ink on dark paper is light ink', () => {
+    const dark = photo(300, 200, [0, 300], () => 1);
+    dark.data = dark.data.map((v) => 255 - v);
+    expect(paperInk(dark).inverted).toBe(false);
+  });
+
+  it('a large photo is shrunk by whole blocks to the working size, each pixel its block mean', () => {
+    const w = 3300;
+    const h = 10;
+    const data = new Uint8Array(w * h).map((_, i) => (i % 3) * 100); // 0, 100, 200 repeating
+    const g = workingGray({ width: w, height: h, channels: 1, data });
+    expect(g.scale).toBe(3);
+    expect([g.width, g.height]).toEqual([1100, 3]);
+    expect(g.data.every((v) => v === 100)).toBe(true);
+  });
+});
