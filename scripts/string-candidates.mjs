@@ -1,12 +1,24 @@
 // What the verifier and the shipped model's second stage learn from: detect()'s candidates on synthetic strings
-// made from a digit set, every third JPEG-compressed as bench-detect does, each labelled by where its ink came
-// from (src/vision/verifier-data.ts). Seeded: string i uses seed `seedStep · (i + 1)`.
+// made from a digit set, every third JPEG-compressed as bench-detect does, and, with `scenes`, on photos of
+// numbers written with a pen on paper (src/data/scenes.ts: every `scenes`-th string, every kind in turn, smaller
+// than bench-real's and with other seeds), each labelled by where its ink came from (src/vision/verifier-data.ts).
+// Seeded: string i uses seed `seedStep · (i + 1)`.
 import sharp from 'sharp';
-import { decodeImage, digitString, segment, verifierExamples } from '../dist/index.js';
+import { decodeImage, digitString, scene, SCENE_KINDS, segment, verifierExamples } from '../dist/index.js';
 
 /** Calls `each(examples, string)` for strings [from, from + count). */
-export async function forEachStringCandidates(set, seedStep, from, count, each) {
+export async function forEachStringCandidates(set, seedStep, from, count, each, scenes = 0) {
   for (let i = from; i < from + count; i++) {
+    if (scenes > 0 && i % scenes === scenes - 1) {
+      const kind = SCENE_KINDS[Math.floor(i / scenes) % SCENE_KINDS.length];
+      const width = 520 + (i % 7) * 40;
+      const s = scene(set, seedStep * (i + 1), kind, { width, height: Math.round(width * 0.72), owners: true });
+      const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 3 } })
+        .jpeg({ quality: 60 + ((i * 13) % 31) })
+        .toBuffer();
+      each(verifierExamples(segment(await decodeImage(new Uint8Array(jpeg))), s.owners), s);
+      continue;
+    }
     // Touching pairs twice as common as bench-detect's: they are what detect() finds hardest.
     const s = digitString(set, seedStep * (i + 1), { length: [1, 8], owners: true, touching: 0.3 });
     let image = { width: s.width, height: s.height, channels: 1, data: s.data };

@@ -143,3 +143,13 @@ export { verifierExamples, type VerifierExamples } from './vision/verifier-data.
 export { annotate } from './vision/annotate.js';
 export { connectedComponents, type Component } from './vision/components.js';
 export { digitString, type DigitString, type DigitStringOptions } from './data/digit-strings.js';
+export {
+  homography,
+  penDigit,
+  scene,
+  SCENE_KINDS,
+  thin,
+  type Scene,
+  type SceneKind,
+  type SceneOptions,
+} from './data/scenes.js';

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { DigitsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerBenchDetect } from './bench-detect.js';
+import { registerBenchReal } from './bench-real.js';
 import { registerDetect } from './detect.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerEvaluate } from './evaluate.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRecognize(program);
   registerDetect(program);
   registerBenchDetect(program);
+  registerBenchReal(program);
   registerServe(program);
   try {
     await program.parseAsync(argv);

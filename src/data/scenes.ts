@@ -36,6 +36,8 @@ export interface Scene {
   pen: number;
   /** Each digit's height in pixels. */
   digitHeight: number;
+  /** With `owners`: for each pixel, 1 + the index of the digit whose ink is strongest there (0: no ink). */
+  owners?: Uint8Array;
 }
 
 export interface SceneOptions {
@@ -46,6 +48,8 @@ export interface SceneOptions {
   length?: [number, number];
   /** Pen width in pixels, [min, max] (default [1, 8]). */
   pen?: [number, number];
+  /** Also return which digit each pixel's ink belongs to (for labelling candidates when training a verifier). */
+  owners?: boolean;
 }
 
 /** mulberry32: a small deterministic generator. */
@@ -241,8 +245,19 @@ function segmentDistance(px: number, py: number, ax: number, ay: number, bx: num
   return Math.hypot(px - ax - t * dx, py - ay - t * dy);
 }
 
-/** Draws a segment with a round pen of width `pen` into the coverage layer (anti-aliased, max-combined). */
-function stroke(cover: Float32Array, w: number, h: number, seg: number[], pen: number): void {
+/**
+ * Draws a segment with a round pen of width `pen` into the coverage layer (anti-aliased, max-combined); where
+ * `owners` is given, a pixel's owner becomes `owner` where this segment covers it most.
+ */
+function stroke(
+  cover: Float32Array,
+  w: number,
+  h: number,
+  seg: number[],
+  pen: number,
+  owners?: Uint8Array,
+  owner = 0,
+): void {
   const [ax, ay, bx, by] = seg;
   const r = pen / 2;
   const xa = Math.max(0, Math.floor(Math.min(ax, bx) - r - 1));
@@ -253,7 +268,10 @@ function stroke(cover: Float32Array, w: number, h: number, seg: number[], pen: n
     for (let x = xa; x <= xb; x++) {
       const c = Math.min(1, Math.max(0, r + 0.5 - segmentDistance(x + 0.5, y + 0.5, ax, ay, bx, by)));
       const i = y * w + x;
-      if (c > cover[i]) cover[i] = c;
+      if (c > cover[i]) {
+        cover[i] = c;
+        if (owners) owners[i] = owner;
+      }
     }
 }
 
@@ -378,6 +396,7 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
   const top = minY + between(0.1, 0.9) * Math.max(0, maxY - minY - digitHeight * 1.2);
   const ruledSpacing = digitHeight * between(0.9, 1.2);
   const cover = new Float32Array(W * H);
+  const owner = options.owners ? new Uint8Array(W * H) : undefined;
   for (const [k, line] of lines.entries()) {
     if (k) x += gaps[k] * digitHeight;
     const dy = between(-0.06, 0.06) * digitHeight;
@@ -385,7 +404,8 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
       x + u * digitHeight + slant * (0.5 - v) * digitHeight,
       top + dy + v * digitHeight,
     ];
-    for (const [ax, ay, bx, by] of line.segments) stroke(cover, W, H, [...place(ax, ay), ...place(bx, by)], pen);
+    for (const [ax, ay, bx, by] of line.segments)
+      stroke(cover, W, H, [...place(ax, ay), ...place(bx, by)], pen, owner, k + 1);
     x += line.aspect * digitHeight;
   }
 
@@ -464,8 +484,7 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
     }
 
   let out = rgb;
-  let OW = W;
-  let OH = H;
+  let owners = owner;
   if (kind === 'perspective') {
     // The camera tilted: the picture's corners came from points moved in by up to 12 % (a homography).
     const move = () => between(0, 0.12);
@@ -485,6 +504,7 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
       src,
     );
     out = new Float32Array(W * H * 3);
+    owners = owner ? new Uint8Array(W * H) : undefined;
     for (let y = 0; y < H; y++)
       for (let xx = 0; xx < W; xx++) {
         const zx = hmat[0] * xx + hmat[1] * y + hmat[2];
@@ -496,6 +516,7 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
         const y0 = Math.floor(v);
         const fx = u - x0;
         const fy = v - y0;
+        if (owner && owners) owners[y * W + xx] = owner[Math.round(v) * W + Math.round(u)];
         for (let ch = 0; ch < 3; ch++) {
           const p = (xa: number, ya: number) => rgb[(ya * W + xa) * 3 + ch];
           out[(y * W + xx) * 3 + ch] =
@@ -503,13 +524,12 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
             (p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx) * fy;
         }
       }
-    OW = W;
-    OH = H;
   }
-  const data = new Uint8Array(OW * OH * 3);
+  const data = new Uint8Array(W * H * 3);
   for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(out[i])));
   const text = picks.map((i) => String(set.labels ? set.labels[i] : '?')).join('');
-  return { width: OW, height: OH, channels: 3, data, text, kind, pen, digitHeight: Math.round(digitHeight) };
+  const truth = { text, kind, pen, digitHeight: Math.round(digitHeight), ...(owners ? { owners } : {}) };
+  return { width: W, height: H, channels: 3, data, ...truth };
 }
 
 /**
@@ -535,4 +555,24 @@ export function homography(from: [number, number][], to: [number, number][]): nu
     }
   }
   return a.map((row, r) => row[8] / row[r]);
+}
+
+/**
+ * One MNIST digit drawn again with a pen of `pen` px, `height` px tall, cropped tightly to its strokes (no
+ * margin), dark ink on white paper: what a form's box or a postal code's field gives `recognize`.
+ */
+export function penDigit(
+  set: ImageSet,
+  index: number,
+  height: number,
+  pen: number,
+): { width: number; height: number; channels: 1; data: Uint8Array } {
+  const { segments, aspect } = centreLine(set.images, index * 784);
+  const inner = Math.max(1, height - pen);
+  const width = Math.max(1, Math.ceil(aspect * inner + pen));
+  const cover = new Float32Array(width * height);
+  const at = (u: number, v: number) => [pen / 2 + u * inner, pen / 2 + v * inner];
+  for (const [ax, ay, bx, by] of segments) stroke(cover, width, height, [...at(ax, ay), ...at(bx, by)], pen);
+  const data = Uint8Array.from(cover, (c) => Math.round(245 - c * (245 - 30)));
+  return { width, height, channels: 1, data };
 }
