@@ -9,7 +9,7 @@
  * Large photos are first shrunk, by averaging whole blocks of pixels, to what reading digits needs (the longer
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
-import { closing, opening } from './morphology.js';
+import { closing, filter1d, opening } from './morphology.js';
 import { departures, histogramMedian } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
 
@@ -84,6 +84,38 @@ export function darkInk(data: Uint8Array, width: number, height: number, block: 
   return dark > light;
 }
 
+/**
+ * Ruled and squared paper's lines, and a sheet's straight edges, are narrow too, but far longer than any stroke
+ * of a digit: what survives an opening of the ink by a horizontal run of `long` px (of `tall` px vertically) is a
+ * horizontal line, and the same for vertical ones. The ink minus those lines is left; where a stroke crosses a
+ * line, it keeps its own ink above the line's. The ink is thickened across the run first (by a hundredth of the
+ * run's length), so that a line tilted by a degree still holds a straight run.
+ */
+export function removeLines(ink: Uint8Array, width: number, height: number): Uint8Array {
+  const out = ink.slice();
+  const tmp = new Uint8Array(ink.length);
+  const band = new Uint8Array(ink.length);
+  const lines = new Uint8Array(ink.length);
+  for (const horizontal of [true, false]) {
+    const along = horizontal ? width : height;
+    const long = Math.round(Math.max(0.5 * along, 0.8 * Math.min(width, height)));
+    if (long >= along) continue;
+    const r = Math.floor(long / 2);
+    filter1d(ink, band, width, height, Math.max(1, Math.round(0.01 * long)), !horizontal, true);
+    filter1d(band, tmp, width, height, r, horizontal, false);
+    filter1d(tmp, lines, width, height, r, horizontal, true);
+    // The opening of noisy paper is its noise floor, everywhere alike (the median): only what rises above it is a line.
+    const hist = new Uint32Array(256);
+    for (let i = 0; i < lines.length; i++) hist[lines[i]]++;
+    const floor = histogramMedian(hist, lines.length);
+    for (let i = 0; i < out.length; i++) {
+      const line = lines[i] - floor;
+      if (line > 0) out[i] = out[i] > line ? out[i] - line : 0;
+    }
+  }
+  return out;
+}
+
 /** The ink of a picture of paper (see the module comment). `invert` forces dark ink (true) or light (false). */
 export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   const { width, height, data, fromAlpha, scale } = workingGray(image);
@@ -95,5 +127,5 @@ export function paperInk(image: RawImage, invert?: boolean): PaperInk {
     return out;
   };
   const inverted = invert ?? (!fromAlpha && darkInk(data, width, height, 2 * r + 1));
-  return { width, height, data: ink(inverted), inverted, scale };
+  return { width, height, data: removeLines(ink(inverted), width, height), inverted, scale };
 }

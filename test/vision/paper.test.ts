@@ -51,3 +51,34 @@ describe('the paper model', () => {
     expect(g.data.every((v) => v === 100)).toBe(true);
   });
 });
+
+describe('lines of ruled and squared paper', () => {
+  it('long horizontal and vertical lines go, slightly tilted ones too; a stroke crossing them keeps its ink', async () => {
+    const { removeLines } = await import('../../src/vision/paper.js');
+    const [w, h] = [400, 300];
+    const ink = new Uint8Array(w * h);
+    for (let x = 0; x < w; x++) {
+      for (const y0 of [50, 120]) ink[(y0 + Math.floor(x / 60)) * w + x] = 50; // tilted by about a degree
+      ink[200 * w + x] = 50;
+    }
+    for (let y = 0; y < h; y++) ink[y * w + 330] = 50; // a vertical line
+    // A short stroke (a digit's 1) crossing the line at y = 200, brighter than the line.
+    for (let y = 170; y < 240; y++) for (let x = 100; x < 104; x++) ink[y * w + x] = 160;
+    const out = removeLines(ink, w, h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const onStroke = y >= 170 && y < 240 && x >= 100 && x < 104;
+        if (onStroke) expect(out[y * w + x]).toBeGreaterThanOrEqual(110);
+        else expect(out[y * w + x]).toBe(0);
+      }
+  });
+
+  it('a digit as tall as a small picture is not a line', async () => {
+    const { removeLines } = await import('../../src/vision/paper.js');
+    const [w, h] = [120, 100];
+    const ink = new Uint8Array(w * h);
+    for (let y = 10; y < 90; y++) ink[y * w + 60] = 200; // an 80-px 1
+    for (let x = 30; x < 90; x++) ink[10 * w + x] = 200; // a 60-px bar (a 7's)
+    expect(removeLines(ink, w, h)).toEqual(ink);
+  });
+});
