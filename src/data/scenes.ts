@@ -486,13 +486,14 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
   let out = rgb;
   let owners = owner;
   if (kind === 'perspective') {
-    // The camera tilted: the picture's corners came from points moved in by up to 12 % (a homography).
-    const move = () => between(0, 0.12);
+    // The camera tilted: each corner of the picture shows a point up to 15 % outside the flat one's corner (a
+    // homography), so the whole sheet stays in view, smaller and skewed; beyond the flat picture is more table.
+    const move = () => between(0, 0.15);
     const src: [number, number][] = [
-      [W * move(), H * move()],
-      [W * (1 - move()), H * move()],
-      [W * (1 - move()), H * (1 - move())],
-      [W * move(), H * (1 - move())],
+      [-W * move(), -H * move()],
+      [W * (1 + move()), -H * move()],
+      [W * (1 + move()), H * (1 + move())],
+      [-W * move(), H * (1 + move())],
     ];
     const hmat = homography(
       [
@@ -510,8 +511,15 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
         const zx = hmat[0] * xx + hmat[1] * y + hmat[2];
         const zy = hmat[3] * xx + hmat[4] * y + hmat[5];
         const zw = hmat[6] * xx + hmat[7] * y + 1;
-        const u = Math.min(W - 1.001, Math.max(0, zx / zw));
-        const v = Math.min(H - 1.001, Math.max(0, zy / zw));
+        const o = (y * W + xx) * 3;
+        if (zx / zw < 0 || zy / zw < 0 || zx / zw > W - 1 || zy / zw > H - 1) {
+          // Beyond the flat picture: more of the table.
+          const wood = 1 + grain * Math.sin((zy / zw) * 0.03) + (random() - 0.5) * 0.06;
+          for (let ch = 0; ch < 3; ch++) out[o + ch] = table[ch] * wood;
+          continue;
+        }
+        const u = Math.min(W - 1.001, zx / zw);
+        const v = Math.min(H - 1.001, zy / zw);
         const x0 = Math.floor(u);
         const y0 = Math.floor(v);
         const fx = u - x0;
@@ -519,7 +527,7 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
         if (owner && owners) owners[y * W + xx] = owner[Math.round(v) * W + Math.round(u)];
         for (let ch = 0; ch < 3; ch++) {
           const p = (xa: number, ya: number) => rgb[(ya * W + xa) * 3 + ch];
-          out[(y * W + xx) * 3 + ch] =
+          out[o + ch] =
             (p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx) * (1 - fy) +
             (p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx) * fy;
         }

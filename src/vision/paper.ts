@@ -120,10 +120,25 @@ export function removeLines(ink: Uint8Array, width: number, height: number): Uin
 export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   const { width, height, data, fromAlpha, scale } = workingGray(image);
   const r = strokeRadius(width, height);
+  // The picture continued past its edges by repeating them: a sliver of table between the sheet and the edge is
+  // then as broad as the table it is part of, not a stroke.
+  const p = 2 * r + 1;
+  const pw = width + 2 * p;
+  const ph = height + 2 * p;
+  const padded = new Uint8Array(pw * ph);
+  for (let y = 0; y < ph; y++) {
+    const row = Math.min(height - 1, Math.max(0, y - p)) * width;
+    for (let x = 0; x < pw; x++) padded[y * pw + x] = data[row + Math.min(width - 1, Math.max(0, x - p))];
+  }
   const ink = (dark: boolean) => {
-    const paper = dark ? closing(data, width, height, r) : opening(data, width, height, r);
+    const paper = dark ? closing(padded, pw, ph, r) : opening(padded, pw, ph, r);
     const out = new Uint8Array(data.length);
-    for (let i = 0; i < out.length; i++) out[i] = dark ? paper[i] - data[i] : data[i] - paper[i];
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const v = data[y * width + x];
+        const q = paper[(y + p) * pw + x + p];
+        out[y * width + x] = dark ? q - v : v - q;
+      }
     return out;
   };
   const inverted = invert ?? (!fromAlpha && darkInk(data, width, height, 2 * r + 1));
