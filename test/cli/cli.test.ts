@@ -559,6 +559,36 @@ describe('digits CLI', () => {
     expect(bj.ms_per_image).toBeGreaterThan(0);
   });
 
+  it('bench-real scores detect() on photos by kind and recognize() on tight crops', async () => {
+    const args = ['bench-real', '--count', '2', '--kinds', 'plain,shadow', '--tight', '20', '--no-big', '--json'];
+    const r = await digits(...args);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout) as {
+      kinds: Record<string, { strings: number; digits: number; ms: number; misread: string[] }>;
+      pens: Record<string, number | null>;
+      tight_accuracy: number;
+      string_accuracy: number;
+      big: unknown;
+    };
+    expect(Object.keys(j.kinds)).toEqual(['plain', 'shadow']);
+    for (const k of Object.values(j.kinds)) {
+      expect(k.strings).toBeGreaterThanOrEqual(0);
+      expect(k.strings).toBeLessThanOrEqual(1);
+      expect(k.digits).toBeGreaterThan(0.5); // the shipped model reads most digits of any photo
+      expect(k.ms).toBeGreaterThan(0);
+    }
+    expect(Object.keys(j.pens)).toEqual(['1-2', '2.5-4', '4.5-6', '6.5-8']);
+    expect(j.tight_accuracy).toBeGreaterThan(0.7);
+    expect(j.big).toBeNull();
+    expect(r.stderr).toMatch(/^plain +strings/m);
+    const bad = await digits('bench-real', '--kinds', 'plain,napkin');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe(
+      'error: --kinds: "napkin" is not one of: ' +
+        'plain, table, edge, shadow, crease, ruled, grid, perspective, kraft',
+    );
+  });
+
   it('failures exit non-zero with one "error:" line on stderr', async () => {
     const bad = join(dir, 'bad.idx');
     writeFileSync(bad, Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 9]));
