@@ -13,6 +13,7 @@
 import type { Component } from './components.js';
 import { hysteresisInk } from './hysteresis.js';
 import { paperInk } from './paper.js';
+import { removeStraightLines } from './straight-lines.js';
 import {
   placeInField,
   preprocess,
@@ -249,7 +250,9 @@ export function segment(image: RawImage, invert?: boolean): Segmentation {
     max >= MIN_INK
       ? hysteresisInk(ink.data, w, h)
       : { data: ink.data, low: max, labels: new Int32Array(w * h), components: [] };
-  const { data, labels, components, low: threshold } = found;
+  const { data, low: threshold } = found;
+  // A crease or a sheet's edge across the picture is ink too, but a long straight line: out.
+  const { labels, components } = removeStraightLines(found.labels, found.components, w, h);
   const none = { width: w, height: h, data, threshold, inverted, scale, labels, digitHeight: 0, typicalWidth: 0 };
   // The tallest plausible component sets the digit height; specks and edge lines go.
   const band = Math.max(2, Math.round(0.03 * Math.min(w, h)));

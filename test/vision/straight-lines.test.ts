@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { connectedComponents } from '../../src/vision/components.js';
+import { removeStraightLines } from '../../src/vision/straight-lines.js';
+
+describe('long straight lines at any angle', () => {
+  it('a diagonal crease crossing a ring (a 0 among other digits) is taken out; the ring stays, cut where it crossed', () => {
+    const [w, h] = [300, 200];
+    const mask = new Uint8Array(w * h);
+    const onCrease = (x: number, y: number) => Math.abs(y - (10 + 0.6 * x)) < 2;
+    const onRing = (x: number, y: number) => Math.abs(Math.hypot(x - 150, y - 100) - 20) < 2.5;
+    const others = (x: number, y: number) =>
+      [
+        [60, 150],
+        [250, 60],
+      ].some(([cx, cy]) => Math.abs(Math.hypot(x - cx, y - cy) - 20) < 2.5);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if (onCrease(x, y) || onRing(x, y) || others(x, y)) mask[y * w + x] = 1;
+    const found = connectedComponents(mask, w, h);
+    expect(found.components).toHaveLength(3); // crease and ring are one component
+    const { labels, components } = removeStraightLines(found.labels, found.components, w, h);
+    let ring = 0;
+    let ringKept = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (onCrease(x, y)) expect(labels[i]).toBe(0);
+        else if (onRing(x, y)) {
+          ring++;
+          if (labels[i] > 0) ringKept++;
+        }
+      }
+    expect(ringKept / ring).toBeGreaterThan(0.85);
+    expect(components.length).toBeGreaterThanOrEqual(4); // the ring, cut where the crease ran, and the others
+    expect(Math.max(...components.map((c) => c.height))).toBeLessThanOrEqual(45);
+  });
+
+  it('digits, however tall in their picture, are not lines', () => {
+    const [w, h] = [120, 100];
+    const mask = new Uint8Array(w * h);
+    for (let y = 5; y < 95; y++) for (let x = 58; x < 62; x++) mask[y * w + x] = 1; // a 1 the picture's height
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if (Math.abs(Math.hypot(x - 30, y - 50) - 25) < 3) mask[y * w + x] = 1;
+    const found = connectedComponents(mask, w, h);
+    const before = found.labels.slice();
+    const after = removeStraightLines(found.labels, found.components, w, h);
+    expect(after.labels).toEqual(before);
+    expect(after.components).toBe(found.components);
+    const lone = new Uint8Array(w * h);
+    for (let y = 5; y < 95; y++) for (let x = 88; x < 92; x++) lone[y * w + x] = 1;
+    const one = connectedComponents(lone, w, h);
+    expect(removeStraightLines(one.labels, one.components, w, h).components).toEqual(one.components);
+  });
+});
