@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { DEBIAN_DIGIT_FONTS, installedFonts, printedDigits } from '../../src/data/printed-digits.js';
 import { loadModelFile } from '../../src/io/model-file.js';
 import { recognizeAll } from '../../src/vision/recognize.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixture, hasShared } from '../helpers/fixtures.js';
+
+/** The real Keras files and photos of ../shared/fixtures (skipped, saying so, where they are missing). */
+const KERAS = hasShared('fixtures', 'keras');
 import { tempDir } from '../helpers/formats.js';
 
 describe('printed digits', () => {
@@ -41,7 +44,7 @@ describe('printed digits', () => {
     expect(area(10 + 8)).toBeGreaterThan(area(8) * 1.3);
   });
 
-  it('a convnet trained on MNIST reads them once preprocessed like MNIST', async () => {
+  it.skipIf(!KERAS)('a convnet trained on MNIST reads them once preprocessed like MNIST', async () => {
     const fonts = installedFonts();
     const digits = await printedDigits(fonts);
     const { model } = await loadModelFile(fixture('keras/kiljaeden_mnist.h5'), { threads: 1 });

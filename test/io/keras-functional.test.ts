@@ -4,7 +4,10 @@ import { sequentialFromConfig } from '../../src/io/keras-config.js';
 import { loadKerasH5 } from '../../src/io/keras-h5.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { evaluate } from '../../src/train/evaluate.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixture, hasShared } from '../helpers/fixtures.js';
+
+/** The real Keras files and photos of ../shared/fixtures (skipped, saying so, where they are missing). */
+const KERAS = hasShared('fixtures', 'keras');
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +91,7 @@ describe('linear Functional models', () => {
     expect(m3.layers.map((l) => l.name)).toEqual(['dense', 'dense_1', 'dense_2']);
   });
 
-  it('work as the architecture of a weights-only file (ayush_ann: 97.18 %)', async () => {
+  it.skipIf(!KERAS)('work as the architecture of a weights-only file (ayush_ann: 97.18 %)', async () => {
     const { model } = await loadKerasH5(fixture('keras/ayush_ann.h5'), await createKernels({ threads: 1 }), {
       architecture: JSON.stringify(keras3Functional()),
     });

@@ -9,7 +9,10 @@ import { createKernels } from '../../src/kernels/index.js';
 import { Adam } from '../../src/nn/optimizers/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { evaluate, predict } from '../../src/train/evaluate.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixture, hasShared } from '../helpers/fixtures.js';
+
+/** The real Keras files and photos of ../shared/fixtures (skipped, saying so, where they are missing). */
+const KERAS = hasShared('fixtures', 'keras');
 import { tempDir } from '../helpers/formats.js';
 
 interface Layout {
@@ -108,7 +111,7 @@ describe('Keras HDF5 model files', () => {
     });
   }
 
-  it('loads a weights-only file (save_weights) onto a given architecture, by layer order', async () => {
+  it.skipIf(!KERAS)('loads a weights-only file (save_weights) onto a given architecture, by layer order', async () => {
     // The author's architecture, with other layer names than the file's: Keras assigns by order.
     const arch = (names: string[]) =>
       JSON.stringify({
@@ -135,59 +138,68 @@ describe('Keras HDF5 model files', () => {
     ).rejects.toThrow(/weights for 3 layers, the architecture has 2 layers with weights/);
   });
 
-  it('writes a convnet the way Keras 2.6 wrote the same architecture: names, shapes, dtypes, config keys', async () => {
-    const real = fixture('keras/kiljaeden_mnist.h5');
-    const { model } = await loadKerasH5(real, await createKernels({ threads: 1 }));
-    const ours = join(dir, 'convnet.h5');
-    await saveKerasH5(model, ours);
-    await model.kernels.dispose();
-    const a = layout(ours);
-    const keras = layout(real);
-    expect(a.weightsAttrs).toEqual(keras.weightsAttrs);
-    expect(a.layers).toEqual(keras.layers);
-    expect(a.config).toEqual(keras.config);
-  });
+  it.skipIf(!KERAS)(
+    'writes a convnet the way Keras 2.6 wrote the same architecture: names, shapes, dtypes, config keys',
+    async () => {
+      const real = fixture('keras/kiljaeden_mnist.h5');
+      const { model } = await loadKerasH5(real, await createKernels({ threads: 1 }));
+      const ours = join(dir, 'convnet.h5');
+      await saveKerasH5(model, ours);
+      await model.kernels.dispose();
+      const a = layout(ours);
+      const keras = layout(real);
+      expect(a.weightsAttrs).toEqual(keras.weightsAttrs);
+      expect(a.layers).toEqual(keras.layers);
+      expect(a.config).toEqual(keras.config);
+    },
+  );
 
-  it('reproduces the probabilities real Keras printed for kiljaeden_7.jpg (golden values, ~6 digits)', async () => {
-    const golden = JSON.parse(readFileSync(fixture('keras/golden_kiljaeden_7jpg.json'), 'utf8')) as {
-      input_uint8_28x28: number[][];
-      keras_probs_from_screenshot: Record<string, number>;
-    };
-    const { model } = await loadKerasH5(fixture('keras/kiljaeden_mnist.h5'), await createKernels({ threads: 1 }));
-    const images = Uint8Array.from(golden.input_uint8_28x28.flat());
-    const p = predict(model, { count: 1, height: 28, width: 28, images, labels: null }).probabilities;
-    await model.kernels.dispose();
-    for (let c = 0; c < 10; c++) {
-      const want = golden.keras_probs_from_screenshot[String(c)];
-      expect(Math.abs(p[c] - want) / want, `class ${c}`).toBeLessThan(2e-5);
-    }
-  });
+  it.skipIf(!KERAS)(
+    'reproduces the probabilities real Keras printed for kiljaeden_7.jpg (golden values, ~6 digits)',
+    async () => {
+      const golden = JSON.parse(readFileSync(fixture('keras/golden_kiljaeden_7jpg.json'), 'utf8')) as {
+        input_uint8_28x28: number[][];
+        keras_probs_from_screenshot: Record<string, number>;
+      };
+      const { model } = await loadKerasH5(fixture('keras/kiljaeden_mnist.h5'), await createKernels({ threads: 1 }));
+      const images = Uint8Array.from(golden.input_uint8_28x28.flat());
+      const p = predict(model, { count: 1, height: 28, width: 28, images, labels: null }).probabilities;
+      await model.kernels.dispose();
+      for (let c = 0; c < 10; c++) {
+        const want = golden.keras_probs_from_screenshot[String(c)];
+        expect(Math.abs(p[c] - want) / want, `class ${c}`).toBeLessThan(2e-5);
+      }
+    },
+  );
 
-  it('writes the layout real Keras writes (compared with a tf.keras 2.4 file of the same layer types)', async () => {
-    const k = await createKernels();
-    const m = preset('mlp-small').build(k, 1).compile({ optimizer: new Adam() });
-    const ours = join(dir, 'layout.h5');
-    await saveKerasH5(m, ours);
-    const a = layout(ours);
-    const keras = layout(fixture('keras/dig94_keras_mnist.h5'));
-    for (const attr of keras.rootAttrs) expect(a.rootAttrs).toContain(attr);
-    expect(a.weightsAttrs).toEqual(keras.weightsAttrs);
-    // Keras 2 paths: <layer>/kernel:0 under model_weights/<layer>/.
-    const kerasDense = keras.layers.find((l) => l.weightNames.length > 0)!;
-    const ourDense = a.layers[0];
-    expect(kerasDense.weightNames.map((w) => w.replace(kerasDense.name, 'X'))).toEqual(
-      ourDense.weightNames.map((w) => w.replace(ourDense.name, 'X')),
-    );
-    expect(ourDense.datasets.map((d) => d.dtype)).toEqual(kerasDense.datasets.map((d) => d.dtype));
-    expect(ourDense.datasets[0].shape).toEqual([784, 128]);
-    expect(a.config.class_name).toBe('Sequential');
-    expect(a.config.layers[0].class_name).toBe('InputLayer');
-    const kerasDenseKeys = keras.config.layers.find((l) => l.class_name === 'Dense')!.keys;
-    expect(a.config.layers.find((l) => l.class_name === 'Dense')!.keys).toEqual(kerasDenseKeys);
-    expect(a.config.layers[0].keys).toEqual(keras.config.layers[0].keys);
-  });
+  it.skipIf(!KERAS)(
+    'writes the layout real Keras writes (compared with a tf.keras 2.4 file of the same layer types)',
+    async () => {
+      const k = await createKernels();
+      const m = preset('mlp-small').build(k, 1).compile({ optimizer: new Adam() });
+      const ours = join(dir, 'layout.h5');
+      await saveKerasH5(m, ours);
+      const a = layout(ours);
+      const keras = layout(fixture('keras/dig94_keras_mnist.h5'));
+      for (const attr of keras.rootAttrs) expect(a.rootAttrs).toContain(attr);
+      expect(a.weightsAttrs).toEqual(keras.weightsAttrs);
+      // Keras 2 paths: <layer>/kernel:0 under model_weights/<layer>/.
+      const kerasDense = keras.layers.find((l) => l.weightNames.length > 0)!;
+      const ourDense = a.layers[0];
+      expect(kerasDense.weightNames.map((w) => w.replace(kerasDense.name, 'X'))).toEqual(
+        ourDense.weightNames.map((w) => w.replace(ourDense.name, 'X')),
+      );
+      expect(ourDense.datasets.map((d) => d.dtype)).toEqual(kerasDense.datasets.map((d) => d.dtype));
+      expect(ourDense.datasets[0].shape).toEqual([784, 128]);
+      expect(a.config.class_name).toBe('Sequential');
+      expect(a.config.layers[0].class_name).toBe('InputLayer');
+      const kerasDenseKeys = keras.config.layers.find((l) => l.class_name === 'Dense')!.keys;
+      expect(a.config.layers.find((l) => l.class_name === 'Dense')!.keys).toEqual(kerasDenseKeys);
+      expect(a.config.layers[0].keys).toEqual(keras.config.layers[0].keys);
+    },
+  );
 
-  it('loads real Keras files and reproduces their published accuracy', async () => {
+  it.skipIf(!KERAS)('loads real Keras files and reproduces their published accuracy', async () => {
     for (const [file, accuracy] of [
       ['keras/dig94_keras_mnist.h5', 0.9768], // tf.keras 2.4, logits output, fixed-length string attributes
       ['keras/aser_mnist_model.h5', 0.9808], // Keras 3 legacy HDF5
@@ -198,7 +210,7 @@ describe('Keras HDF5 model files', () => {
     }
   });
 
-  it('rejects unusable files with errors naming the file and what is wrong', async () => {
+  it.skipIf(!KERAS)('rejects unusable files with errors naming the file and what is wrong', async () => {
     const k = await createKernels();
     const cases: [string, RegExp][] = [
       [fixture('keras/ayush_ann.h5'), /no model_config attribute/],
