@@ -10,7 +10,7 @@
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
 import { closing, filter1d, opening } from './morphology.js';
-import { departures, histogramMedian } from './polarity.js';
+import { departures, histogramMedian, PAPER_NOISE } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
 
 /** Longer side of the working picture: a digit a 25th of a photo's height is still ~40 px tall. */
@@ -116,6 +116,33 @@ export function removeLines(ink: Uint8Array, width: number, height: number): Uin
   return out;
 }
 
+/** How much the thin features of one polarity must outweigh the other's to decide. */
+const THIN_MARGIN = 2;
+
+/** Half the window within which features count as thin for the polarity (strokes of pens up to 7 px). */
+const THIN = 3;
+
+/**
+ * Whether the picture's thin features (narrower than 2·THIN + 1 px) are mostly dark or mostly light — strokes are
+ * thin, while the paper between them, a sheet's edge against the table or a shadow are broad — or null when
+ * neither clearly outweighs the other (thick strokes, or no writing at all).
+ */
+export function thinInkIsDark(data: Uint8Array, width: number, height: number): boolean | null {
+  const closed = closing(data, width, height, THIN);
+  const opened = opening(data, width, height, THIN);
+  let dark = 0;
+  let light = 0;
+  for (let i = 0; i < data.length; i++) {
+    const d = closed[i] - data[i];
+    const l = data[i] - opened[i];
+    if (d > PAPER_NOISE) dark += d - PAPER_NOISE;
+    if (l > PAPER_NOISE) light += l - PAPER_NOISE;
+  }
+  if (dark > THIN_MARGIN * light) return true;
+  if (light > THIN_MARGIN * dark) return false;
+  return null;
+}
+
 /** The ink of a picture of paper (see the module comment). `invert` forces dark ink (true) or light (false). */
 export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   const { width, height, data, fromAlpha, scale } = workingGray(image);
@@ -141,6 +168,7 @@ export function paperInk(image: RawImage, invert?: boolean): PaperInk {
       }
     return out;
   };
-  const inverted = invert ?? (!fromAlpha && darkInk(data, width, height, 2 * r + 1));
+  const inverted =
+    invert ?? (!fromAlpha && (thinInkIsDark(data, width, height) ?? darkInk(data, width, height, 2 * r + 1)));
   return { width, height, data: removeLines(ink(inverted), width, height), inverted, scale };
 }

@@ -6,7 +6,7 @@
  */
 
 /** Levels within this much of the paper's are the paper's own variation (texture, noise), not ink. */
-const PAPER_NOISE = 12;
+export const PAPER_NOISE = 12;
 
 /**
  * The median level of the image's frame: the pixels within `band` of its border. A tight crop's strokes touch
