@@ -4,7 +4,8 @@
  * what is narrow: strokes. A grey-level closing with a window wider than any stroke (morphology.ts) gives the
  * paper as it would look without the ink, shadows and table included; the paper minus the picture is the ink
  * (the "black-hat"), light on dark as MNIST's, level wherever the light falls. Light ink on dark paper (chalk,
- * MNIST itself) is the picture minus its opening, and whichever of the two holds more ink is the picture's.
+ * MNIST itself) is the picture minus its opening; which of the two the picture holds is judged by its thin
+ * features first (thinInkIsDark), by blocks where they do not decide (darkInk).
  *
  * Large photos are first shrunk, by averaging whole blocks of pixels, to what reading digits needs (the longer
  * side WORKING_SIDE px), which bounds the work whatever the camera.

@@ -82,3 +82,27 @@ describe('lines of ruled and squared paper', () => {
     expect(removeLines(ink, w, h)).toEqual(ink);
   });
 });
+
+describe('polarity by thin features', () => {
+  it('thin dark strokes beside a broad dark table are dark ink; broad shapes alone decide nothing', async () => {
+    const { thinInkIsDark } = await import('../../src/vision/paper.js');
+    const [w, h] = [200, 100];
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const table = x < 120; // most of the view, darker than the sheet
+        const stroke = !table && x % 20 < 3 && y > 20 && y < 80;
+        data[y * w + x] = table ? 70 : stroke ? 30 : 230;
+      }
+    expect(thinInkIsDark(data, w, h)).toBe(true);
+    expect(
+      thinInkIsDark(
+        data.map((v) => 255 - v),
+        w,
+        h,
+      ),
+    ).toBe(false);
+    const broad = Uint8Array.from({ length: w * h }, (_, i) => (i % w < 100 ? 60 : 200));
+    expect(thinInkIsDark(broad, w, h)).toBeNull();
+  });
+});
