@@ -5,6 +5,7 @@
  * (the string and each digit's box) comes with each image. Seeded: the same seed gives the same images.
  */
 import type { ImageSet } from './dataset.js';
+import { seededRandom } from './seeded.js';
 
 export interface DigitString {
   width: number;
@@ -27,18 +28,6 @@ export interface DigitStringOptions {
   touching?: number;
   /** Also return which digit each pixel's ink belongs to (for labelling candidates when training a verifier). */
   owners?: boolean;
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Bilinear sample of a 28×28 digit at (u, v), 0 outside. */
@@ -78,7 +67,7 @@ function morph(src: Float32Array, w: number, h: number, dilate: boolean, times: 
 
 /** One multi-digit image drawn from the MNIST images of `set`. */
 export function digitString(set: ImageSet, seed: number, options: DigitStringOptions = {}): DigitString {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const between = (a: number, b: number) => a + (b - a) * random();
   const lengthOpt = options.length ?? [4, 8];
   const n = typeof lengthOpt === 'number' ? lengthOpt : Math.floor(between(lengthOpt[0], lengthOpt[1] + 1));

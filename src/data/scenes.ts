@@ -9,6 +9,7 @@
  * shipped models never trained on it, and nothing trains on these scenes.
  */
 import type { ImageSet } from './dataset.js';
+import { seededRandom } from './seeded.js';
 
 export const SCENE_KINDS = [
   'plain',
@@ -50,18 +51,6 @@ export interface SceneOptions {
   pen?: [number, number];
   /** Also return which digit each pixel's ink belongs to (for labelling candidates when training a verifier). */
   owners?: boolean;
-}
-
-/** mulberry32: a small deterministic generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -279,7 +268,7 @@ const smoothstep = (t: number) => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t)
 
 /** One scene of `kind` with digits drawn from `set`. */
 export function scene(set: ImageSet, seed: number, kind: SceneKind, options: SceneOptions = {}): Scene {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const between = (a: number, b: number) => a + (b - a) * random();
   const W = options.width ?? Math.round(between(900, 1400));
   const H = options.height ?? Math.round(between(650, 1000));
