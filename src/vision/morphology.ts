@@ -19,6 +19,7 @@ export function filter1d(
   horizontal: boolean,
   max: boolean,
 ): void {
+  if (!horizontal) return filterColumns(src, out, width, height, r, max);
   const n = horizontal ? width : height;
   const lines = horizontal ? height : width;
   const step = horizontal ? 1 : width;
@@ -61,6 +62,86 @@ export function filter1d(
         const a = h[i];
         const c = g[i + k - 1];
         out[j] = a < c ? a : c;
+      }
+  }
+}
+
+/**
+ * The same as filter1d along columns, a whole row at a time: the block maxima run down the rows, so memory is
+ * read in order instead of a column's stride apart.
+ */
+function filterColumns(src: Uint8Array, out: Uint8Array, width: number, height: number, r: number, max: boolean): void {
+  const k = 2 * r + 1;
+  const m = Math.ceil((height + 2 * r) / k) * k;
+  const none = max ? 0 : 255;
+  const g = new Uint8Array(m * width);
+  const h = new Uint8Array(m * width);
+  // Row i of the padded picture is the source's row i − r (or `none` outside it).
+  const row = (i: number) => (i - r >= 0 && i - r < height ? (i - r) * width : -1);
+  for (let b = 0; b < m; b += k) {
+    for (let i = b; i < b + k; i++) {
+      const s = row(i);
+      const o = i * width;
+      if (i === b) {
+        if (s >= 0) g.set(src.subarray(s, s + width), o);
+        else g.fill(none, o, o + width);
+        continue;
+      }
+      const p = o - width;
+      if (s < 0) g.copyWithin(o, p, p + width);
+      else if (max)
+        for (let x = 0; x < width; x++) {
+          const a = g[p + x];
+          const c = src[s + x];
+          g[o + x] = a > c ? a : c;
+        }
+      else
+        for (let x = 0; x < width; x++) {
+          const a = g[p + x];
+          const c = src[s + x];
+          g[o + x] = a < c ? a : c;
+        }
+    }
+    for (let i = b + k - 1; i >= b; i--) {
+      const s = row(i);
+      const o = i * width;
+      if (i === b + k - 1) {
+        if (s >= 0) h.set(src.subarray(s, s + width), o);
+        else h.fill(none, o, o + width);
+        continue;
+      }
+      const n = o + width;
+      if (s < 0) h.copyWithin(o, n, n + width);
+      else if (max)
+        for (let x = 0; x < width; x++) {
+          const a = h[n + x];
+          const c = src[s + x];
+          h[o + x] = a > c ? a : c;
+        }
+      else
+        for (let x = 0; x < width; x++) {
+          const a = h[n + x];
+          const c = src[s + x];
+          h[o + x] = a < c ? a : c;
+        }
+    }
+  }
+  // The window of output row y is padded rows y … y + 2r.
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    const a0 = y * width;
+    const c0 = (y + k - 1) * width;
+    if (max)
+      for (let x = 0; x < width; x++) {
+        const a = h[a0 + x];
+        const c = g[c0 + x];
+        out[o + x] = a > c ? a : c;
+      }
+    else
+      for (let x = 0; x < width; x++) {
+        const a = h[a0 + x];
+        const c = g[c0 + x];
+        out[o + x] = a < c ? a : c;
       }
   }
 }

@@ -120,15 +120,27 @@ export function removeLines(ink: Uint8Array, width: number, height: number): Uin
 /** How much the thin features of one polarity must outweigh the other's to decide. */
 const THIN_MARGIN = 2;
 
-/** Half the window within which features count as thin for the polarity (strokes of pens up to 7 px). */
-const THIN = 3;
+/** Half the window, at half size, within which features count as thin for the polarity (strokes up to 10 px). */
+const THIN = 2;
 
 /**
- * Whether the picture's thin features (narrower than 2·THIN + 1 px) are mostly dark or mostly light — strokes are
+ * Whether the picture's thin features (narrower than 2·(2·THIN + 1) px) are mostly dark or mostly light — strokes are
  * thin, while the paper between them, a sheet's edge against the table or a shadow are broad — or null when
  * neither clearly outweighs the other (thick strokes, or no writing at all).
  */
-export function thinInkIsDark(data: Uint8Array, width: number, height: number): boolean | null {
+export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: number): boolean | null {
+  // At half size (a pixel the mean of four), which is plenty to tell strokes from broad shapes, in a quarter of
+  // the time.
+  const width = Math.max(1, fullWidth >> 1);
+  const height = Math.max(1, fullHeight >> 1);
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = 2 * y * fullWidth + 2 * x;
+      const right = 2 * x + 1 < fullWidth ? 1 : 0;
+      const below = 2 * y + 1 < fullHeight ? fullWidth : 0;
+      data[y * width + x] = (full[i] + full[i + right] + full[i + below] + full[i + below + right] + 2) >> 2;
+    }
   const closed = closing(data, width, height, THIN);
   const opened = opening(data, width, height, THIN);
   let dark = 0;
