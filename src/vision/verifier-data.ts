@@ -38,6 +38,11 @@ export interface VerifierExamples {
 
 /** Labels every candidate of `s`, an image whose pixels' digits are `owners` (from digitString's `owners`). */
 export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierExamples {
+  // The owners are the image's pixels; a shrunk segmentation (a photo over WORKING_SIDE) would mislabel them.
+  if (s.scale !== 1 || owners.length !== s.width * s.height)
+    throw new Error(
+      `verifier examples need an image segmented at its own size (${s.width}×${s.height}, scale ${s.scale})`,
+    );
   // Each digit's ink in the thresholded image.
   const digitInk = new Float64Array(256);
   for (let i = 0; i < s.labels.length; i++) if (s.labels[i]) digitInk[owners[i]] += s.data[i] - s.threshold;
