@@ -6,6 +6,7 @@
  * page's brighter side.
  */
 import { connectedComponents, type Component } from './components.js';
+import { histogramMedian, histogramQuantile } from './polarity.js';
 import { otsuThreshold } from './preprocess.js';
 
 /** Where between the background and the high threshold the low one lies (tuned on held-out synthetic strings). */
@@ -94,14 +95,8 @@ const LOW_SPREADS = 3;
 export function textureOf(level: Uint8Array): { median: number; spread: number } {
   const hist = new Uint32Array(256);
   for (let i = 0; i < level.length; i++) hist[level[i]]++;
-  let seen = 0;
-  let median = -1;
-  for (let v = 0; v < 256; v++) {
-    seen += hist[v];
-    if (median < 0 && seen * 2 >= level.length) median = v;
-    if (seen * 4 >= level.length * 3) return { median, spread: v - median };
-  }
-  return { median: Math.max(0, median), spread: 0 };
+  const median = histogramMedian(hist, level.length);
+  return { median, spread: histogramQuantile(hist, level.length, 0.75) - median };
 }
 
 /**

@@ -37,8 +37,34 @@ export interface PaperInk {
 export const strokeRadius = (width: number, height: number) => Math.max(20, Math.round(Math.max(width, height) / 40));
 
 /**
+ * A grey picture shrunk by the integer factor `f`, each pixel the mean of the f×f block it covers (a remainder of
+ * fewer than f rows or columns is left out; a side shorter than f keeps one pixel, the mean of what there is).
+ */
+export function shrinkGray(
+  data: Uint8Array,
+  fullWidth: number,
+  fullHeight: number,
+  f: number,
+): { width: number; height: number; data: Uint8Array } {
+  const width = Math.max(1, Math.floor(fullWidth / f));
+  const height = Math.max(1, Math.floor(fullHeight / f));
+  const rows = Math.min(fullHeight, height * f);
+  const cols = Math.min(fullWidth, width * f);
+  const sums = new Uint32Array(width * height);
+  for (let y = 0; y < rows; y++) {
+    const row = y * fullWidth;
+    const out = Math.floor(y / f) * width;
+    for (let x = 0; x < cols; x++) sums[out + Math.floor(x / f)] += data[row + x];
+  }
+  const area = (rows / height) * (cols / width);
+  const out = new Uint8Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(sums[i] / area);
+  return { width, height, data: out };
+}
+
+/**
  * The picture in grey (luma, or the alpha of a drawing on a transparent background), shrunk by an integer factor
- * so its longer side is at most `side`, each pixel the mean of the block it covers.
+ * so its longer side is at most `side` (shrinkGray).
  */
 export function workingGray(
   image: RawImage,
@@ -47,18 +73,7 @@ export function workingGray(
   const gray = toGray(image);
   const f = Math.max(1, Math.ceil(Math.max(gray.width, gray.height) / side));
   if (f === 1) return { ...gray, scale: 1 };
-  const width = Math.floor(gray.width / f);
-  const height = Math.floor(gray.height / f);
-  const sums = new Uint32Array(width * height);
-  for (let y = 0; y < height * f; y++) {
-    const row = y * gray.width;
-    const out = Math.floor(y / f) * width;
-    for (let x = 0; x < width * f; x++) sums[out + Math.floor(x / f)] += gray.data[row + x];
-  }
-  const data = new Uint8Array(width * height);
-  const area = f * f;
-  for (let i = 0; i < data.length; i++) data[i] = Math.round(sums[i] / area);
-  return { width, height, data, fromAlpha: gray.fromAlpha, scale: f };
+  return { ...shrinkGray(gray.data, gray.width, gray.height, f), fromAlpha: gray.fromAlpha, scale: f };
 }
 
 /**
@@ -131,16 +146,7 @@ const THIN = 2;
 export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: number): boolean | null {
   // At half size (a pixel the mean of four), which is plenty to tell strokes from broad shapes, in a quarter of
   // the time.
-  const width = Math.max(1, fullWidth >> 1);
-  const height = Math.max(1, fullHeight >> 1);
-  const data = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const i = 2 * y * fullWidth + 2 * x;
-      const right = 2 * x + 1 < fullWidth ? 1 : 0;
-      const below = 2 * y + 1 < fullHeight ? fullWidth : 0;
-      data[y * width + x] = (full[i] + full[i + right] + full[i + below] + full[i + below + right] + 2) >> 2;
-    }
+  const { width, height, data } = shrinkGray(full, fullWidth, fullHeight, 2);
   const closed = closing(data, width, height, THIN);
   const opened = opening(data, width, height, THIN);
   let dark = 0;

@@ -26,15 +26,18 @@ export function frameLevel(data: Uint8Array, width: number, height: number, band
   return histogramMedian(hist, count);
 }
 
-/** The median of a histogram of `count` values. */
-export function histogramMedian(hist: Uint32Array, count: number): number {
+/** The level below which (inclusive) a share `q` of a histogram's `count` values lie. */
+export function histogramQuantile(hist: Uint32Array, count: number, q: number): number {
   let seen = 0;
   for (let v = 0; v < 256; v++) {
     seen += hist[v];
-    if (seen * 2 >= count) return v;
+    if (seen >= q * count) return v;
   }
   return 255;
 }
+
+/** The median of a histogram of `count` values. */
+export const histogramMedian = (hist: Uint32Array, count: number) => histogramQuantile(hist, count, 0.5);
 
 /**
  * How far the levels of a histogram depart from the paper's level `paper`, beyond its noise, darker and lighter,

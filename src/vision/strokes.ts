@@ -13,8 +13,8 @@ export const MIN_STROKE = 1.4;
 export const TARGET_STROKE = 2;
 
 /**
- * The mean width of the strokes of a mask (ink where it is above 0): twice the area over the boundary length (a stroke of width t
- * and length L has area tL and a boundary of about 2L). Counts 4-neighbour edges between ink and background (the
+ * The mean width of the strokes of a mask (ink where it is above 0): twice the area over the boundary length (a
+ * stroke of width t and length L has area tL and a boundary of about 2L). Counts 4-neighbour edges between ink and background (the
  * image's border counts as background). 0 for an empty mask.
  */
 export function meanStrokeWidth(mask: Uint8Array | Float32Array, width: number, height: number): number {
@@ -35,8 +35,8 @@ export function meanStrokeWidth(mask: Uint8Array | Float32Array, width: number, 
 
 /**
  * The distance from each pixel to the nearest ink pixel of the mask (0 on ink), by the two-pass chamfer
- * transform with weights 1 and √2: at most 8.3 % (1 / cos 22.5°) over the Euclidean distance, in time proportional to the
- * pixels whatever the distances.
+ * transform with weights 1 and √2: at most 8.3 % (1 / cos 22.5°) over the Euclidean distance, in time
+ * proportional to the pixels whatever the distances.
  */
 export function distanceToInk(mask: Uint8Array, width: number, height: number): Float32Array {
   const d = new Float32Array(width * height);
@@ -91,9 +91,9 @@ export function growStrokes(
   w: number,
   h: number,
   grow: number,
-): { ink: Float32Array; width: number; height: number; pad: number } {
+): { ink: Float32Array; width: number; height: number } {
   const pad = Math.ceil(grow);
-  if (pad === 0) return { ink, width: w, height: h, pad };
+  if (pad === 0) return { ink, width: w, height: h };
   const width = w + 2 * pad;
   const height = h + 2 * pad;
   const out = new Float32Array(width * height);
@@ -107,7 +107,7 @@ export function growStrokes(
   const distance = distanceToInk(mask, width, height);
   for (let i = 0; i < out.length; i++)
     out[i] = Math.max(out[i], 255 * Math.min(1, Math.max(0, grow + 1 - distance[i])));
-  return { ink: out, width, height, pad };
+  return { ink: out, width, height };
 }
 
 /**
