@@ -135,7 +135,7 @@ export {
   type Recognition,
   type RecognizeOptions,
 } from './vision/recognize.js';
-export { onnxBytes, toOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx.js';
+export { onnxBytes, toOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxModel } from './io/onnx.js';
 export { loadKerasArchive, saveKerasArchive } from './io/keras-archive.js';
 export { detect, type Box, type DetectedDigit, type Detection, type DetectOptions } from './vision/detect.js';
 export { segment, type Segmentation, type Candidate, type Atom } from './vision/segment.js';

@@ -65,11 +65,7 @@ export function registerBenchReal(program: Command): void {
     .option('--no-big', 'skip the 12-megapixel photo')
     .option('--seed <n>', 'seed of the generator', nonNegativeInt, 1)
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
-    .option('--json', 'print the accuracies and timings as JSON on the last line')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  digits bench-real\n  digits bench-real --kinds table,shadow --count 50 --no-big --json',
-    );
+    .option('--json', 'print the accuracies and timings as JSON on the last line');
   addVerifierOptions(addModelInputOptions(command)).action(async (o: BenchRealOptions) => benchReal(o));
 }
 

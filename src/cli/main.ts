@@ -15,6 +15,32 @@ import { registerServe } from './serve.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 
+/** One or two runs of each command, printed at the end of its `--help`. */
+const EXAMPLES: Record<string, string[]> = {
+  train: [
+    'digits train                                   # the seed MLP, 10 epochs on MNIST',
+    'digits train --model cnn --augment standard --data train.csv --submission results/submission.csv',
+  ],
+  evaluate: ['digits evaluate --model model/trained_model.h5', 'digits evaluate --model m.h5 --data train.csv --json'],
+  predict: ['digits predict --model model/trained_model.h5 --input test.csv --out results/submission.csv'],
+  summary: ['digits summary --model model/trained_model.h5', 'digits summary --model keras_model.h5 --json'],
+  report: ['digits report --model model/trained_model.h5 --out report'],
+  experiment: [
+    'digits experiment --optimizers adam,sgd --lrs 0.001,0.01 --epochs 5',
+    'digits experiment --model cnn --optimizers adamw --lrs 0.0005,0.001,0.002 --validation-split 0.1',
+  ],
+  ensemble: ['digits ensemble --models a.h5,b.h5,c.h5 --average --submission results/submission.csv'],
+  export: ['digits export --model model/trained_model.h5 --onnx model.onnx --keras model.keras'],
+  recognize: ['digits recognize digit.png', 'digits recognize scans/*.png --json'],
+  detect: ['digits detect meter.jpg', 'digits detect forms/*.jpg --annotate boxes/ --json'],
+  'bench-detect': ['digits bench-detect', 'digits bench-detect --count 1000 --length 3,8 --seed 2 --json'],
+  'bench-real': ['digits bench-real', 'digits bench-real --kinds table,shadow --count 50 --no-big --json'],
+  serve: [
+    'digits serve                                   # http://127.0.0.1:8080',
+    'digits serve --port 3000 --host 0.0.0.0',
+  ],
+};
+
 /** Runs the `digits` CLI. Failures print one `error: …` line on stderr and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -38,6 +64,10 @@ export async function main(argv: string[]): Promise<void> {
   registerBenchDetect(program);
   registerBenchReal(program);
   registerServe(program);
+  for (const command of program.commands) {
+    const examples = EXAMPLES[command.name()];
+    if (examples) command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}`);
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -8,8 +8,6 @@
  * channels-first. Image tensors are transposed to NCHW before the first such op and back to NHWC only where the
  * element order matters (Flatten, Reshape), so a run of convolutions costs two transposes in all.
  */
-import type { onnx } from 'onnx-proto';
-import onnxProto from 'onnx-proto';
 import { UsageError } from '../errors.js';
 import type { Layer } from '../nn/layer.js';
 import type { ActivationLayer } from '../nn/layers/activation.js';
@@ -21,9 +19,7 @@ import type { Reshape } from '../nn/layers/reshape.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Window } from '../kernels/window.js';
 import { VERSION } from '../version.js';
-
-// onnx-proto is CommonJS: its namespace comes through the default import.
-const { AttributeProto, ModelProto, TensorProto } = onnxProto.onnx;
+import { ProtoWriter } from './protobuf.js';
 
 export const ONNX_OPSET = 13;
 
@@ -33,12 +29,51 @@ export interface OnnxExportOptions {
   shift?: number;
 }
 
+/** The part of ONNX's schema (onnx.proto) that export fills, named as the ONNX tools name it in JavaScript. */
+export interface OnnxAttribute {
+  name: string;
+  type: (typeof ATTRIBUTE_TYPE)[keyof typeof ATTRIBUTE_TYPE];
+  f?: number;
+  i?: number;
+  ints?: number[];
+}
+export interface OnnxNode {
+  opType: string;
+  input: string[];
+  output: string[];
+  name: string;
+  attribute: OnnxAttribute[];
+}
+export interface OnnxTensor {
+  name: string;
+  dims: number[];
+  dataType: (typeof DATA_TYPE)[keyof typeof DATA_TYPE];
+  rawData?: Uint8Array;
+  int64Data?: number[];
+}
+/** A float tensor's type: `dimParam` names a symbolic dimension (the batch), `dimValue` gives a fixed one. */
+export interface OnnxValueInfo {
+  name: string;
+  type: { tensorType: { elemType: number; shape: { dim: ({ dimParam: string } | { dimValue: number })[] } } };
+}
+export interface OnnxModel {
+  irVersion: number;
+  opsetImport: { domain: string; version: number }[];
+  producerName: string;
+  producerVersion: string;
+  metadataProps: { key: string; value: string }[];
+  graph: { name: string; node: OnnxNode[]; initializer: OnnxTensor[]; input: OnnxValueInfo[]; output: OnnxValueInfo[] };
+}
+
+const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
+const DATA_TYPE = { FLOAT: 1, INT64: 7 } as const;
+
 type Layout = 'flat' | 'nhwc' | 'nchw';
 
 /** Builds the graph node by node, naming every tensor uniquely. */
 class GraphBuilder {
-  readonly nodes: onnx.INodeProto[] = [];
-  readonly initializers: onnx.ITensorProto[] = [];
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
   private count = 0;
 
   constructor(private readonly model: Sequential) {}
@@ -47,7 +82,7 @@ class GraphBuilder {
     return `${base}_${this.count++}`;
   }
 
-  node(opType: string, inputs: string[], attributes: onnx.IAttributeProto[] = [], name?: string): string {
+  node(opType: string, inputs: string[], attributes: OnnxAttribute[] = [], name?: string): string {
     const output = this.fresh(opType.toLowerCase());
     this.nodes.push({ opType, input: inputs, output: [output], name: name ?? output, attribute: attributes });
     return output;
@@ -56,7 +91,7 @@ class GraphBuilder {
   /** A float initializer from values in the model's heap (copied). */
   floats(name: string, dims: number[], values: Float32Array): string {
     const bytes = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-    this.initializers.push({ name, dims, dataType: TensorProto.DataType.FLOAT, rawData: bytes });
+    this.initializers.push({ name, dims, dataType: DATA_TYPE.FLOAT, rawData: bytes });
     return name;
   }
 
@@ -64,7 +99,7 @@ class GraphBuilder {
     this.initializers.push({
       name,
       dims: [values.length],
-      dataType: TensorProto.DataType.INT64,
+      dataType: DATA_TYPE.INT64,
       int64Data: values,
     });
     return name;
@@ -76,21 +111,9 @@ class GraphBuilder {
   }
 }
 
-const intsAttr = (name: string, ints: number[]): onnx.IAttributeProto => ({
-  name,
-  type: AttributeProto.AttributeType.INTS,
-  ints,
-});
-const intAttr = (name: string, i: number): onnx.IAttributeProto => ({
-  name,
-  type: AttributeProto.AttributeType.INT,
-  i,
-});
-const floatAttr = (name: string, f: number): onnx.IAttributeProto => ({
-  name,
-  type: AttributeProto.AttributeType.FLOAT,
-  f,
-});
+const intsAttr = (name: string, ints: number[]): OnnxAttribute => ({ name, type: ATTRIBUTE_TYPE.INTS, ints });
+const intAttr = (name: string, i: number): OnnxAttribute => ({ name, type: ATTRIBUTE_TYPE.INT, i });
+const floatAttr = (name: string, f: number): OnnxAttribute => ({ name, type: ATTRIBUTE_TYPE.FLOAT, f });
 
 /** ONNX pads [top, left, bottom, right] of a window (TensorFlow's "same" puts the odd cell at the end). */
 function pads(w: Window): number[] {
@@ -110,7 +133,7 @@ function kernelOIHW(k: Float32Array, kh: number, kw: number, cin: number, cout: 
 }
 
 /** The model as an ONNX ModelProto. Throws UsageError for a layer ONNX export does not cover. */
-export function toOnnx(model: Sequential, options: OnnxExportOptions = {}): onnx.IModelProto {
+export function toOnnx(model: Sequential, options: OnnxExportOptions = {}): OnnxModel {
   const g = new GraphBuilder(model);
   const inputShape = model.inputShape;
   let x = 'input';
@@ -236,15 +259,15 @@ export function toOnnx(model: Sequential, options: OnnxExportOptions = {}): onnx
   }
   toNhwc();
   // Name the graph's output by an Identity, so it is "output" whatever the last node was.
-  g.nodes.push({ opType: 'Identity', input: [x], output: ['output'], name: 'output' });
+  g.nodes.push({ opType: 'Identity', input: [x], output: ['output'], name: 'output', attribute: [] });
 
-  const dims = (shape: readonly number[]): onnx.TensorShapeProto.IDimension[] => [
+  const dims = (shape: readonly number[]): OnnxValueInfo['type']['tensorType']['shape']['dim'] => [
     { dimParam: 'batch' },
     ...shape.map((d) => ({ dimValue: d })),
   ];
-  const valueInfo = (name: string, shape: readonly number[]): onnx.IValueInfoProto => ({
+  const valueInfo = (name: string, shape: readonly number[]): OnnxValueInfo => ({
     name,
-    type: { tensorType: { elemType: TensorProto.DataType.FLOAT, shape: { dim: dims(shape) } } },
+    type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: dims(shape) } } },
   });
   return {
     irVersion: 8,
@@ -268,5 +291,57 @@ export function toOnnx(model: Sequential, options: OnnxExportOptions = {}): onnx
 
 /** The serialised ONNX model. */
 export function onnxBytes(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
-  return ModelProto.encode(ModelProto.create(toOnnx(model, options))).finish();
+  return encodeOnnxModel(toOnnx(model, options));
+}
+
+// Field numbers from onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto,
+// TypeProto, TensorShapeProto), written in field order.
+
+/** A ModelProto's bytes. */
+export function encodeOnnxModel(m: OnnxModel): Uint8Array {
+  const w = new ProtoWriter().int(1, m.irVersion).string(2, m.producerName).string(3, m.producerVersion);
+  w.message(7, (g) => encodeGraph(g, m.graph));
+  for (const o of m.opsetImport) w.message(8, (x) => x.string(1, o.domain).int(2, o.version));
+  for (const p of m.metadataProps) w.message(14, (x) => x.string(1, p.key).string(2, p.value));
+  return w.finish().slice();
+}
+
+function encodeGraph(w: ProtoWriter, g: OnnxModel['graph']): void {
+  for (const n of g.node) w.message(1, (x) => encodeNode(x, n));
+  w.string(2, g.name);
+  for (const t of g.initializer) w.message(5, (x) => encodeTensor(x, t));
+  for (const v of g.input) w.message(11, (x) => encodeValueInfo(x, v));
+  for (const v of g.output) w.message(12, (x) => encodeValueInfo(x, v));
+}
+
+function encodeNode(w: ProtoWriter, n: OnnxNode): void {
+  for (const i of n.input) w.string(1, i);
+  for (const o of n.output) w.string(2, o);
+  w.string(3, n.name).string(4, n.opType);
+  for (const a of n.attribute)
+    w.message(5, (x) => {
+      x.string(1, a.name);
+      if (a.f !== undefined) x.float(2, a.f);
+      if (a.i !== undefined) x.int(3, a.i);
+      if (a.ints !== undefined) x.ints(8, a.ints);
+      x.int(20, a.type);
+    });
+}
+
+function encodeTensor(w: ProtoWriter, t: OnnxTensor): void {
+  w.ints(1, t.dims).int(2, t.dataType);
+  if (t.int64Data) w.ints(7, t.int64Data);
+  w.string(8, t.name);
+  if (t.rawData) w.bytesField(9, t.rawData);
+}
+
+function encodeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+  w.string(1, v.name).message(2, (type) =>
+    type.message(1, (tensor) =>
+      tensor.int(1, v.type.tensorType.elemType).message(2, (shape) => {
+        for (const d of v.type.tensorType.shape.dim)
+          shape.message(1, (x) => ('dimParam' in d ? x.string(2, d.dimParam) : x.int(1, d.dimValue)));
+      }),
+    ),
+  );
 }

@@ -1,4 +1,5 @@
 import type { PartKernels } from './parallel.js';
+import { nodeBuiltin } from './node-builtin.js';
 
 /**
  * The optional native GEMM (native/gemm.cc, an N-API addon built at install when a C++ compiler exists). It runs
@@ -64,8 +65,8 @@ type Addon = Omit<NativeGemm, 'tileRows'> & { isa(): string };
 export async function loadNativeGemm(): Promise<NativeGemm | null> {
   if (typeof process === 'undefined' || !process.versions?.node || process.env.DIGITS_NATIVE === '0') return null;
   try {
-    const { createRequire } = await import('node:module');
-    const { existsSync } = await import('node:fs');
+    const { createRequire } = await nodeBuiltin<typeof import('node:module')>('node:module');
+    const { existsSync } = await nodeBuiltin<typeof import('node:fs')>('node:fs');
     // Beside the compiled module in dist/kernels/; when running from src/ (tests), in ../../dist/kernels/.
     let url = new URL(/* @vite-ignore */ './digits-native.node', import.meta.url);
     if (!existsSync(url)) url = new URL(/* @vite-ignore */ '../../dist/kernels/digits-native.node', import.meta.url);

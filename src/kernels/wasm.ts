@@ -3,6 +3,7 @@ import { FILTER_GRADIENT_BLOCK, type Kernels } from './kernels.js';
 import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
 import { convBackwardImages, convForwardImages, convScratchFloats, Op, runPart, type PartKernels } from './parallel.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
+import { nodeBuiltin } from './node-builtin.js';
 
 /** The functions the AssemblyScript module exports (see assembly/kernels.ts). */
 interface KernelExports {
@@ -87,13 +88,19 @@ function artefactName(variant: WasmVariant, shared: boolean): string {
   return `kernels-${variant}${shared ? '' : '-unshared'}.wasm`;
 }
 
+/** Each artefact beside this module, spelled out so that bundlers (Vite, webpack) see and copy all four. */
+const ARTEFACTS: Record<string, URL> = {
+  'kernels-simd.wasm': new URL('./kernels-simd.wasm', import.meta.url),
+  'kernels-simd-unshared.wasm': new URL('./kernels-simd-unshared.wasm', import.meta.url),
+  'kernels-relaxed.wasm': new URL('./kernels-relaxed.wasm', import.meta.url),
+  'kernels-relaxed-unshared.wasm': new URL('./kernels-relaxed-unshared.wasm', import.meta.url),
+};
+
 async function readArtefact(name: string): Promise<Uint8Array<ArrayBuffer>> {
-  // A plain concatenation, not a template literal, so that bundlers (Vite) leave the URL alone: web builds copy the
-  // artefacts next to the bundle themselves.
-  const url = new URL('./' + name, import.meta.url);
+  const url = ARTEFACTS[name];
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    const { existsSync } = await import('node:fs');
+    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+    const { existsSync } = await nodeBuiltin<typeof import('node:fs')>('node:fs');
     // Beside the compiled module in dist/kernels/; when running from src/ (tests), in ../../dist/kernels/.
     const built = existsSync(url) ? url : new URL('../../dist/kernels/' + name, import.meta.url);
     return new Uint8Array(await readFile(built));
@@ -134,7 +141,7 @@ export async function loadKernelModule(
  */
 async function enableRelaxedSimdInNode(): Promise<void> {
   if (typeof process === 'undefined' || !process.versions?.node) return;
-  const { setFlagsFromString } = await import('node:v8');
+  const { setFlagsFromString } = await nodeBuiltin<typeof import('node:v8')>('node:v8');
   setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
@@ -214,8 +221,8 @@ export class WasmKernels implements Kernels {
   }
 
   private async startWorkers(module: WebAssembly.Module): Promise<void> {
-    const { Worker } = await import('node:worker_threads');
-    const { existsSync } = await import('node:fs');
+    const { Worker } = await nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
+    const { existsSync } = await nodeBuiltin<typeof import('node:fs')>('node:fs');
     let url = new URL(/* @vite-ignore */ './kernel-worker.js', import.meta.url);
     if (!existsSync(url)) url = new URL(/* @vite-ignore */ '../../dist/kernels/kernel-worker.js', import.meta.url);
     const ready: Promise<void>[] = [];

@@ -1,9 +1,9 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-web';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { loadModelFile } from '../../src/io/model-file.js';
-import { onnxBytes } from '../../src/io/onnx.js';
+import { onnxBytes, toOnnx } from '../../src/io/onnx.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { BatchNormalization } from '../../src/nn/layers/batch-norm.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
@@ -124,6 +124,11 @@ describe('ONNX export, checked by ONNX Runtime', () => {
     const r = compare(await onnxOutput(model, 1000), digitsOutput(model, 1000), 10);
     expect(r.argmaxDiffers).toBe(0);
     expect(r.maxDiff).toBeLessThan(1e-4);
+    // Our protobuf writer gives, byte for byte, what protobufjs (onnx-proto's generated code) writes for the same
+    // graph: every field kind (int64 shape initializer, negative int attribute, floats, packed ints, raw weights).
+    const { ModelProto } = onnxProto.onnx;
+    const reference = ModelProto.encode(ModelProto.create(toOnnx(model, { scale: 0.5, shift: -1 }))).finish();
+    expect(Buffer.from(onnxBytes(model, { scale: 0.5, shift: -1 })).equals(Buffer.from(reference))).toBe(true);
     await model.kernels.dispose();
   });
 

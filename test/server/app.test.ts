@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,22 @@ import { sequentialConfig } from '../../src/io/keras-config.js';
 import { createKernels } from '../../src/kernels/index.js';
 import { preset } from '../../src/nn/presets.js';
 import { predict } from '../../src/train/evaluate.js';
-import { loadModel, type DigitModel } from '../../src/vision/model.js';
-import { fixture } from '../helpers/fixtures.js';
+import { DEFAULT_MODEL_FILE, loadModel, type DigitModel } from '../../src/vision/model.js';
 import { tempDir } from '../helpers/formats.js';
 
 const test = loadMnist().test!;
+
+/** A photo-like JPEG of MNIST test image 0 (a 7): dark ink on greyish paper, enlarged, off centre. */
+async function photoOfSeven(): Promise<Uint8Array<ArrayBuffer>> {
+  const sharp = await loadSharp();
+  const ink = Buffer.from(test.images.subarray(0, 784).map((v) => 235 - Math.round(v * 0.8)));
+  const jpeg = await sharp(ink, { raw: { width: 28, height: 28, channels: 1 } })
+    .resize(140, 140, { kernel: 'cubic' })
+    .extend({ top: 30, bottom: 60, left: 70, right: 20, background: { r: 235, g: 235, b: 235 } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}
 
 /** A raw GET whose path is sent exactly as written (fetch would normalise "..").*/
 function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
@@ -41,7 +52,7 @@ describe('HTTP API on loopback', () => {
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>digits</title>');
 
   beforeAll(async () => {
-    model = await loadModel(fixture('keras/kiljaeden_mnist.h5'), { threads: 1 });
+    model = await loadModel(DEFAULT_MODEL_FILE, { threads: 1 });
     app = await buildServer({
       model,
       webRoot: web,
@@ -73,7 +84,7 @@ describe('HTTP API on loopback', () => {
   });
 
   it('recognises a photo from its bytes and a digit from JSON pixels', async () => {
-    const jpeg = readFileSync(fixture('keras/kiljaeden_7.jpg'));
+    const jpeg = await photoOfSeven();
     const r = (await (await post('/api/recognize', jpeg, 'image/jpeg')).json()) as Record<string, unknown>;
     expect(r.label).toBe(7);
     expect(r.probabilities as number[]).toHaveLength(10);
@@ -228,7 +239,7 @@ describe('HTTP API on loopback', () => {
   });
 
   it('turns work beyond the concurrency limit away with 503 and Retry-After, and serves the rest', async () => {
-    const jpeg = readFileSync(fixture('keras/kiljaeden_7.jpg'));
+    const jpeg = await photoOfSeven();
     const responses = await Promise.all(Array.from({ length: 12 }, () => post('/api/detect', jpeg, 'image/jpeg')));
     const statuses = responses.map((r) => r.status);
     expect(statuses).toContain(200);
@@ -245,11 +256,9 @@ describe('HTTP API on loopback', () => {
 describe('digits serve', () => {
   it('listens, prints its URL as JSON, answers, and stops cleanly on SIGTERM', async () => {
     const bin = fileURLToPath(new URL('../../bin/digits.js', import.meta.url));
-    const child = spawn(
-      process.execPath,
-      [bin, 'serve', '--port', '0', '--json', '--threads', '1', '--model', fixture('keras/kiljaeden_mnist.h5')],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json', '--threads', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // The digits web page: draw a digit (live probabilities), read a photo (boxes and the string), and the model's
 // mistakes on MNIST test. It talks to `digits serve` over HTTP only.
 
-import type { PresetName } from '../../src/nn/presets.js';
+import type { PresetName } from '../../dist/nn/presets.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 interface Recognition {

@@ -14,7 +14,7 @@ import {
   sequentialConfig,
   type DigitModel,
   type PresetName,
-} from '../../src/browser.js';
+} from '../../dist/browser.js';
 import type { ToWorker } from './worker-protocol.js';
 
 const post = (message: unknown) => postMessage(message);

@@ -1,5 +1,5 @@
 // Messages between the page and the training worker.
-import type { PresetName } from '../../src/nn/presets.js';
+import type { PresetName } from '../../dist/nn/presets.js';
 
 export type ToWorker =
   | { type: 'train'; preset: PresetName; epochs: number; count: number; testCount: number }
