@@ -611,7 +611,7 @@ describe('digits CLI', () => {
     expect(version.stdout.trim()).toBe(pkg.version);
     const help = await digits('--help');
     const names = [...help.stdout.matchAll(/^ {2}([a-z-]+) \[options\]/gm)].map((m) => m[1]);
-    expect(names.length).toBeGreaterThanOrEqual(14);
+    expect(names.length).toBeGreaterThanOrEqual(13);
     for (const name of names) {
       const lines = (await digits(name, '--help')).stdout.trimEnd().split('\n');
       const at = lines.lastIndexOf('Examples:');
