@@ -2,13 +2,35 @@
 // made from a digit set, every third JPEG-compressed as bench-detect does, and, with `scenes`, on photos of
 // numbers written with a pen on paper (src/data/scenes.ts: every `scenes`-th string, every kind in turn, smaller
 // than bench-real's and with other seeds), each labelled by where its ink came from (src/vision/verifier-data.ts).
-// Seeded: string i uses seed `seedStep · (i + 1)`.
+// With `others` (an image set of things that are not digits), strings hold them too: every tenth string is made
+// only of them, the rest have one in eight items from them. With `drawn`, every `drawn`-th string is written with
+// a pen in the styles of src/data/drawn-digits.ts (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and
+// double strokes) instead of MNIST's. Seeded: string i uses seed `seedStep · (i + 1)`.
 import sharp from 'sharp';
-import { decodeImage, digitString, scene, SCENE_KINDS, segment, verifierExamples } from '../dist/index.js';
+import { decodeImage, digitString, drawnString, scene, SCENE_KINDS, segment, verifierExamples } from '../dist/index.js';
 
 /** Calls `each(examples, string)` for strings [from, from + count). */
-export async function forEachStringCandidates(set, seedStep, from, count, each, scenes = 0) {
+export async function forEachStringCandidates(
+  set,
+  seedStep,
+  from,
+  count,
+  each,
+  { scenes = 0, others, drawn = 0 } = {},
+) {
   for (let i = from; i < from + count; i++) {
+    if (drawn > 0 && i % drawn === 3) {
+      const s = drawnString(seedStep * (i + 1), { owners: true });
+      let image = s;
+      if (i % 3 === 2) {
+        const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
+          .jpeg({ quality: 50 + ((i * 7) % 45) })
+          .toBuffer();
+        image = await decodeImage(new Uint8Array(jpeg));
+      }
+      each(verifierExamples(segment(image), s.owners), s);
+      continue;
+    }
     if (scenes > 0 && i % scenes === scenes - 1) {
       const kind = SCENE_KINDS[Math.floor(i / scenes) % SCENE_KINDS.length];
       const width = 520 + (i % 7) * 40;
@@ -20,7 +42,8 @@ export async function forEachStringCandidates(set, seedStep, from, count, each, 
       continue;
     }
     // Touching pairs twice as common as bench-detect's: they are what detect() finds hardest.
-    const s = digitString(set, seedStep * (i + 1), { length: [1, 8], owners: true, touching: 0.3 });
+    const mixed = others ? { others: { set: others, chance: i % 10 === 4 ? 1 : 0.125 } } : {};
+    const s = digitString(set, seedStep * (i + 1), { length: [1, 8], owners: true, touching: 0.3, ...mixed });
     let image = { width: s.width, height: s.height, channels: 1, data: s.data };
     if (i % 3 === 2) {
       const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
@@ -28,6 +51,6 @@ export async function forEachStringCandidates(set, seedStep, from, count, each, 
         .toBuffer();
       image = await decodeImage(new Uint8Array(jpeg));
     }
-    each(verifierExamples(segment(image), s.owners), s);
+    each(verifierExamples(segment(image), s.owners, s.nonDigits), s);
   }
 }

@@ -1,20 +1,84 @@
-// Trains the segmentation verifier shipped as models/verifier.h5 (`npm run train:verifier`): detect()'s own
-// candidates on synthetic strings made from the MNIST *training* digits (bench-detect uses the test digits), with
-// touching pairs twice as common as bench-detect's, every third image JPEG-compressed as bench-detect does, and
-// every eighth a photo of a number written with a pen on paper (src/data/scenes.ts, as bench-real makes them but
-// from the training digits, smaller and with other seeds), each candidate labelled one whole digit or not by
-// where its ink came from (src/vision/verifier-data.ts). The network is the `cnn` preset on 28×56 inputs
-// (digit view | context view) with 2 classes. Seeded: the same command gives the same file.
+// Trains the segmentation verifier shipped as models/verifier.h5 (`npm run train:verifier`). It judges "one whole
+// digit, or not" for detect()'s candidates and for recognize()'s whole images (src/vision/verifier.ts), from:
+// - detect()'s own candidates on synthetic strings made from the MNIST *training* digits (bench-detect uses the test
+//   digits), touching pairs twice as common as bench-detect's, every third image JPEG-compressed, every eighth a
+//   photo of a number written with a pen on paper (src/data/scenes.ts, other seeds than bench-real's), and letters,
+//   symbols and pen marks among the digits (scripts/non-digit-set.mjs: training characters, fonts and seeds only),
+//   and every eighth string drawn with a pen in the styles MNIST lacks (src/data/drawn-digits.ts, other seeds than
+//   bench-styles'),
+//   each candidate labelled by where its ink came from (src/vision/verifier-data.ts);
+// - whole images as recognize() sees them (wholeViewInput): MNIST training digits as they are, single digits,
+//   letters, symbols and marks written as strings of one, single drawn digits, and strings of 2–4 digits (not one
+//   digit).
+// The network is the `cnn` preset on 28×56 inputs (digit view | context view) with 2 classes. Seeded: the same
+// command gives the same file.
 // Usage: node scripts/train-verifier.mjs [strings=16000] [epochs=12] [out=models/verifier.h5]
-import { Adam, createKernels, evaluate, fit, loadMnist, preset, saveModelFile } from '../dist/index.js';
+import {
+  Adam,
+  createKernels,
+  digitString,
+  drawnString,
+  evaluate,
+  fit,
+  loadMnist,
+  preprocess,
+  preset,
+  saveModelFile,
+  wholeViewInput,
+} from '../dist/index.js';
+import { nonDigitSet } from './non-digit-set.mjs';
 import { forEachStringCandidates } from './string-candidates.mjs';
 
 const strings = Number(process.argv[2] ?? 16000);
 /** Every SCENES-th example image is a photo of a number on paper. */
 const SCENES = 8;
+/** Every DRAWN-th string is written in drawn styles (src/data/drawn-digits.ts). */
+const DRAWN = 8;
+/** Whole-image examples per string. */
+const WHOLE = 4;
 const epochs = Number(process.argv[3] ?? 12);
 const out = process.argv[4] ?? 'models/verifier.h5';
 const train = loadMnist().train;
+const others = await nonDigitSet();
+
+/** Whole image i of [from, from + count): one of five kinds in turn, as recognize() would see it. */
+function wholeExample(i) {
+  const seed = 3_000_017 * (i + 1);
+  let picture;
+  let label;
+  switch (i % 5) {
+    case 0: // an MNIST digit as it is, 28×28
+      picture = {
+        width: 28,
+        height: 28,
+        channels: 1,
+        data: train.images.subarray((i % train.count) * 784, ((i % train.count) + 1) * 784),
+      };
+      label = 1;
+      break;
+    case 1: // one digit written on paper
+      picture = digitString(train, seed, { length: 1, height: [16, 90] });
+      label = 1;
+      break;
+    case 2: // one letter, symbol or mark written on paper
+      picture = digitString(others, seed, { length: 1, height: [16, 90] });
+      label = 0;
+      break;
+    case 3: // several digits
+      picture = digitString(train, seed, { length: [2, 4], height: [16, 90] });
+      label = 0;
+      break;
+    default: // one digit drawn in a style MNIST lacks
+      picture = drawnString(seed, { text: String(i % 10), height: [16, 90] });
+      label = 1;
+  }
+  try {
+    const input = wholeViewInput(preprocess({ channels: 1, ...picture }));
+    return input ? { input, label } : null;
+  } catch {
+    return null; // no ink
+  }
+}
 
 async function examples(from, count) {
   const inputs = [];
@@ -28,8 +92,15 @@ async function examples(from, count) {
       inputs.push(...e.inputs);
       labels.push(...e.labels);
     },
-    SCENES,
+    { scenes: SCENES, others, drawn: DRAWN },
   );
+  for (let i = Math.round(from * WHOLE); i < Math.round((from + count) * WHOLE); i++) {
+    const e = wholeExample(i);
+    if (e) {
+      inputs.push(e.input);
+      labels.push(e.label);
+    }
+  }
   const images = new Uint8Array(inputs.length * 28 * 56);
   inputs.forEach((x, i) => images.set(x, i * 28 * 56));
   return { images, labels: Uint8Array.from(labels), count: inputs.length, height: 28, width: 56 };
@@ -41,7 +112,7 @@ const trainSet = await examples(0, strings - held);
 const valSet = await examples(strings - held, held);
 const whole = trainSet.labels.reduce((a, b) => a + b, 0);
 console.log(
-  `${trainSet.count} training candidates (${whole} whole digits) from ${strings - held} strings, ` +
+  `${others.count} non-digit images; ${trainSet.count} training candidates (${whole} whole digits) from ${strings - held} strings, ` +
     `${valSet.count} validation from ${held}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 const kernels = await createKernels();
@@ -58,6 +129,9 @@ await saveModelFile(model, out, {
     input: [28, 56],
     strings,
     scenes: SCENES,
+    drawn: DRAWN,
+    nonDigits: others.count,
+    wholeImagesPerString: WHOLE,
     epochs,
     batchSize: 128,
   },

@@ -3,7 +3,9 @@
 // drawn slanted, thickened or thinned, blurred, JPEG-compressed, thresholded and cropped, and reads differently.
 // So detect()'s own whole-digit candidates on synthetic strings made from the MNIST *training* digits
 // (bench-detect uses the test digits), labelled by where their ink came from (src/vision/verifier-data.ts), are
-// mixed with MNIST's training set for a few epochs at a low rate. Seeded: the same command gives the same file.
+// mixed with MNIST's training set for a few epochs at a low rate. Every fourth string is written with a pen in the
+// styles MNIST's writers rarely use (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and double strokes:
+// src/data/drawn-digits.ts). Seeded: the same command gives the same file.
 // Usage: node scripts/tune-on-strings.mjs [in=models/default.h5] [out=models/default.h5] [strings=12000] [epochs=4]
 import {
   Adam,
@@ -23,16 +25,24 @@ const out = process.argv[3] ?? 'models/default.h5';
 const strings = Number(process.argv[4] ?? 12000);
 const epochs = Number(process.argv[5] ?? 4);
 const { train, test } = loadMnist();
+/** Every DRAWN-th string is written in the drawn styles MNIST lacks (src/data/drawn-digits.ts). */
+const DRAWN = 4;
 
 const started = performance.now();
 const crops = [];
 const labels = [];
-await forEachStringCandidates(train, 9_000_011, 0, strings, (e, s) =>
-  e.labels.forEach((whole, k) => {
-    if (whole !== 1 || e.digits[k] < 0) return;
-    crops.push(e.digitViews[k]);
-    labels.push(Number(s.text[e.digits[k]]));
-  }),
+await forEachStringCandidates(
+  train,
+  9_000_011,
+  0,
+  strings,
+  (e, s) =>
+    e.labels.forEach((whole, k) => {
+      if (whole !== 1 || e.digits[k] < 0) return;
+      crops.push(e.digitViews[k]);
+      labels.push(Number(s.text[e.digits[k]]));
+    }),
+  { drawn: DRAWN },
 );
 const count = train.count + crops.length;
 const images = new Uint8Array(count * 784);
@@ -65,7 +75,14 @@ await saveModelFile(model, out, {
   ...metadata,
   recipe: {
     ...metadata?.recipe,
-    tuned_on_strings: { script: 'scripts/tune-on-strings.mjs', strings, digits: crops.length, epochs, learningRate },
+    tuned_on_strings: {
+      script: 'scripts/tune-on-strings.mjs',
+      strings,
+      drawn: DRAWN,
+      digits: crops.length,
+      epochs,
+      learningRate,
+    },
   },
   evaluation: { loss: evaluation.loss, accuracy: evaluation.accuracy, count: test.count },
 });

@@ -34,5 +34,12 @@ export type { DigitModel } from './vision/digit-model.js';
 export { DEFAULT_MODEL_URL, loadModel, type BrowserLoadOptions } from './vision/model-browser.js';
 export { decodeImage, ImageFormatError, type ImageInput } from './vision/image-input.js';
 export { NoInkError, preprocess, type Preprocessed, type RawImage } from './vision/preprocess.js';
-export { classifyPreprocessed, recognize, recognizeAll, type Recognition } from './vision/recognize.js';
+export {
+  classifyPreprocessed,
+  MIN_DIGITNESS,
+  recognize,
+  recognizeAll,
+  type NotADigit,
+  type Recognition,
+} from './vision/recognize.js';
 export { detect, type Detection, type DetectedDigit } from './vision/detect.js';

@@ -130,16 +130,21 @@ export { DEFAULT_MODEL_FILE, loadModel, type DigitModel, type LoadModelOptions }
 export { decodeImage, ImageFormatError, type ImageDataLike, type ImageInput } from './vision/image-input.js';
 export {
   classifyPreprocessed,
+  MIN_DIGITNESS,
   recognize,
   recognizeAll,
+  type NotADigit,
   type Recognition,
   type RecognizeOptions,
 } from './vision/recognize.js';
+export type { Classification, ClassifyOptions } from './vision/classify.js';
+export { readSegmentation } from './vision/detect.js';
 export { onnxBytes, toOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxModel } from './io/onnx.js';
 export { loadKerasArchive, saveKerasArchive } from './io/keras-archive.js';
 export { detect, type Box, type DetectedDigit, type Detection, type DetectOptions } from './vision/detect.js';
 export { segment, type Segmentation, type Candidate, type Atom } from './vision/segment.js';
 export { verifierExamples, type VerifierExamples } from './vision/verifier-data.js';
+export { candidateDigitness, wholeViewInput, verifierDigitness } from './vision/verifier.js';
 export { annotate } from './vision/annotate.js';
 export { connectedComponents, type Component } from './vision/components.js';
 export { digitString, type DigitString, type DigitStringOptions } from './data/digit-strings.js';
@@ -153,3 +158,27 @@ export {
   type SceneKind,
   type SceneOptions,
 } from './data/scenes.js';
+export {
+  DIGIT_STYLES,
+  drawnString,
+  STROKE_KINDS,
+  type DrawnString,
+  type DrawnStringOptions,
+  type StrokeKind,
+} from './data/drawn-digits.js';
+export {
+  drawnMark,
+  MARK_KINDS,
+  NON_DIGIT_CHARS,
+  NON_DIGIT_FONTS,
+  nonDigitFonts,
+  type MarkKind,
+} from './data/non-digits.js';
+export {
+  installedFonts,
+  printedDigits,
+  printedTexts,
+  type PrintedDigit,
+  type PrintedFont,
+  type PrintedText,
+} from './data/printed-digits.js';

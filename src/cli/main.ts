@@ -3,6 +3,8 @@ import { DigitsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerBenchDetect } from './bench-detect.js';
 import { registerBenchReal } from './bench-real.js';
+import { registerBenchReject } from './bench-reject.js';
+import { registerBenchStyles } from './bench-styles.js';
 import { registerDetect } from './detect.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerEvaluate } from './evaluate.js';
@@ -31,10 +33,12 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   ensemble: ['digits ensemble --models a.h5,b.h5,c.h5 --average --submission results/submission.csv'],
   export: ['digits export --model model/trained_model.h5 --onnx model.onnx --keras model.keras'],
-  recognize: ['digits recognize digit.png', 'digits recognize scans/*.png --json'],
+  recognize: ['digits recognize digit.png', 'digits recognize scans/*.png --json      # is_digit, reason per file'],
   detect: ['digits detect meter.jpg', 'digits detect forms/*.jpg --annotate boxes/ --json'],
   'bench-detect': ['digits bench-detect', 'digits bench-detect --count 1000 --length 3,8 --seed 2 --json'],
   'bench-real': ['digits bench-real', 'digits bench-real --kinds table,shadow --count 50 --no-big --json'],
+  'bench-styles': ['digits bench-styles', 'digits bench-styles --count 500 --seed 2 --json'],
+  'bench-reject': ['digits bench-reject', 'digits bench-reject --usps ../shared/datasets/usps --marks 50 --json'],
   serve: [
     'digits serve                                   # http://127.0.0.1:8080',
     'digits serve --port 3000 --host 0.0.0.0',
@@ -63,6 +67,8 @@ export async function main(argv: string[]): Promise<void> {
   registerDetect(program);
   registerBenchDetect(program);
   registerBenchReal(program);
+  registerBenchReject(program);
+  registerBenchStyles(program);
   registerServe(program);
   for (const command of program.commands) {
     const examples = EXAMPLES[command.name()];

@@ -51,23 +51,23 @@ export function inputScaling(o: ModelInputOptions, metadata: ModelMetadata | nul
 /** Adds --verifier FILE and --no-verifier (commands that detect digits in larger images). */
 export function addVerifierOptions(command: Command): Command {
   return command
-    .option('--verifier <file>', 'segmentation verifier that judges candidate digits (default: the shipped one)')
-    .option('--no-verifier', 'read each line by rules instead of a verifier');
+    .option('--verifier <file>', 'verifier that judges what is one whole digit (default: the shipped one)')
+    .option('--no-verifier', 'no verifier: detect reads lines by rules, recognize takes any ink as a digit');
 }
 
 /**
  * The model for recognize/detect: --model, or the shipped default; scaled as the flags or the file say; with the
- * segmentation verifier of --verifier / --no-verifier when `detects` (else none: it only serves detect()).
+ * segmentation verifier of --verifier / --no-verifier when `withVerifier` (else none).
  */
 export function loadImageModel(
   o: ModelInputOptions & { model?: string; threads?: number; verifier?: string | boolean },
-  detects = false,
+  withVerifier = false,
 ): Promise<DigitModel> {
   return loadModel(o.model ?? DEFAULT_MODEL_FILE, {
     threads: o.threads,
     architecture: readArchitecture(o.arch),
     ...explicitScaling(o),
-    verifier: !detects || o.verifier === false ? false : typeof o.verifier === 'string' ? o.verifier : undefined,
+    verifier: !withVerifier || o.verifier === false ? false : typeof o.verifier === 'string' ? o.verifier : undefined,
   });
 }
 

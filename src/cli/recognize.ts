@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { DigitsError } from '../errors.js';
 import { decodeImage } from '../vision/image-input.js';
-import { preprocess, type Preprocessed } from '../vision/preprocess.js';
-import { classifyPreprocessed } from '../vision/recognize.js';
-import { addModelInputOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
+import type { RawImage } from '../vision/preprocess.js';
+import { recognizeAll, type Recognition } from '../vision/recognize.js';
+import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { positiveInt } from './options.js';
 import { makeOutput } from './output.js';
 
 interface RecognizeCliOptions extends ModelInputOptions {
   model?: string;
+  verifier?: string | boolean;
   threads?: number;
   json?: boolean;
 }
@@ -16,33 +17,51 @@ interface RecognizeCliOptions extends ModelInputOptions {
 export function registerRecognize(program: Command): void {
   const command = program
     .command('recognize')
-    .description('recognise the single handwritten digit in each image (PNG, JPEG, WebP…), preprocessed like MNIST')
+    .description(
+      'recognise the single handwritten digit in each image (PNG, JPEG, WebP…), preprocessed like MNIST, and say ' +
+        'when an image holds no digit, several, or something else',
+    )
     .argument('<images...>', 'image files')
     .option('--model <file>', 'model file (.h5 or .keras; default: the shipped model)')
     .option('--threads <n>', 'compute threads (default: all cores)', positiveInt)
-    .option('--json', 'print {"results": [{"file", "label", "confidence", "probabilities"}…]} as the last line');
-  addModelInputOptions(command).action(async (images: string[], o: RecognizeCliOptions) => recognizeFiles(images, o));
+    .option(
+      '--json',
+      'print {"results": [{"file", "label", "confidence", "probabilities", "is_digit", "reason"}…]} as the last line',
+    );
+  addVerifierOptions(addModelInputOptions(command)).action(async (images: string[], o: RecognizeCliOptions) =>
+    recognizeFiles(images, o),
+  );
+}
+
+/** One line for a person: the digit and its probability, or why it is not one. */
+function describe(r: Recognition): string {
+  const reading = `${r.label}, ${(r.confidence * 100).toFixed(1)} %`;
+  if (r.isDigit) return `${r.label} (${(r.confidence * 100).toFixed(1)} %)`;
+  if (r.reason === 'blank') return 'blank (no ink)';
+  return `${r.reason} (the model would read ${reading}; one whole digit: ${((r.digitness ?? 0) * 100).toFixed(1)} %)`;
 }
 
 async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
-  // Every image is read and preprocessed first; the model is loaded once and classifies them in one batch.
-  const prepared: (Preprocessed | Error)[] = [];
+  // Every image is read first; the model is loaded once and classifies them in one batch.
+  const decoded: (RawImage | Error)[] = [];
   for (const file of files) {
     try {
-      prepared.push(preprocess(await decodeImage(file, file)));
+      decoded.push(await decodeImage(file, file));
     } catch (e) {
       if (!(e instanceof DigitsError)) throw e;
-      prepared.push(e);
+      decoded.push(e);
     }
   }
-  const model = await loadImageModel(o);
+  const model = await loadImageModel(o, true);
   try {
-    const good = prepared.filter((p): p is Preprocessed => !(p instanceof Error));
-    const recognitions = classifyPreprocessed(model, good);
+    const recognitions = await recognizeAll(
+      model,
+      decoded.filter((p): p is RawImage => !(p instanceof Error)),
+    );
     let next = 0;
     const results = files.map((file, i) => {
-      const p = prepared[i];
+      const p = decoded[i];
       if (p instanceof Error) {
         const message = p.message.startsWith(file) ? p.message : `${file}: ${p.message}`;
         // With --json the reason is in the result; stderr keeps its single error line.
@@ -50,8 +69,15 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
         return { file, error: message };
       }
       const r = recognitions[next++];
-      out.info(`${file}: ${r.label} (${(r.confidence * 100).toFixed(1)} %)`);
-      return { file, label: r.label, confidence: r.confidence, probabilities: r.probabilities };
+      out.info(`${file}: ${describe(r)}`);
+      return {
+        file,
+        label: r.label,
+        confidence: r.confidence,
+        probabilities: r.probabilities,
+        is_digit: r.isDigit,
+        ...(r.reason ? { reason: r.reason } : {}),
+      };
     });
     const failed = results.filter((r) => 'error' in r).length;
     out.result({ results });

@@ -15,8 +15,10 @@ export interface DigitString {
   text: string;
   boxes: { x: number; y: number; width: number; height: number }[];
   darkOnLight: boolean;
-  /** With `owners`: for each pixel, 1 + the index of the digit whose ink is strongest there (0: no ink). */
+  /** With `owners`: for each pixel, 1 + the index of the item whose ink is strongest there (0: no ink). */
   owners?: Uint8Array;
+  /** The owner values (1 + index) of the items that are not digits (see `others`); `text` and `boxes` skip them. */
+  nonDigits: number[];
 }
 
 export interface DigitStringOptions {
@@ -28,6 +30,11 @@ export interface DigitStringOptions {
   touching?: number;
   /** Also return which digit each pixel's ink belongs to (for labelling candidates when training a verifier). */
   owners?: boolean;
+  /**
+   * Things that are not digits (letters, symbols, marks) as 28×28 MNIST-like images, each item of the string
+   * being one of them with chance `chance`.
+   */
+  others?: { set: ImageSet; chance: number };
 }
 
 /** Bilinear sample of a 28×28 digit at (u, v), 0 outside. */
@@ -79,7 +86,13 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
   // Lay the digits out on an ink canvas (0..255 ink), then render paper and ink.
   const scale = digitH / 20; // MNIST digits are ~20 px tall inside their 28 px field
   const cell = Math.ceil(28 * scale);
-  const picks = Array.from({ length: n }, () => Math.floor(random() * set.count));
+  const others = options.others;
+  // Each item: [the set it comes from, its index there]. (No draw for `others` when not asked: same strings.)
+  const picks = Array.from({ length: n }, (): [ImageSet, number] => {
+    const other = others !== undefined && random() < others.chance;
+    const from = other ? others.set : set;
+    return [from, Math.floor(random() * from.count)];
+  });
   const width = margin * 2 + n * cell;
   const height = margin * 2 + cell + Math.round(digitH * 0.3);
   const ink = new Float32Array(width * height);
@@ -87,7 +100,7 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
   const boxes: DigitString['boxes'] = [];
   let penX = margin;
   for (let k = 0; k < n; k++) {
-    const idx = picks[k];
+    const [from, idx] = picks[k];
     const off = idx * 784;
     const cellW = cell;
     const top = margin + Math.round(between(-0.1, 0.1) * digitH + digitH * 0.15);
@@ -96,7 +109,7 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
       for (let x = 0; x < cellW; x++) {
         const v = y / scale;
         const u = x / scale - slant * (v - 14);
-        local[y * cellW + x] = sample(set.images, off, u, v);
+        local[y * cellW + x] = sample(from.images, off, u, v);
       }
     if (thickness !== 0) local = morph(local, cellW, cell, thickness > 0, Math.max(1, Math.round(scale / 3)));
     // The digit's ink extent inside its cell decides its box and the spacing to the next one.
@@ -131,7 +144,7 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
         ink[i] = Math.max(ink[i], v);
       }
     }
-    boxes.push({ x: left + x0, y: top + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
+    if (from === set) boxes.push({ x: left + x0, y: top + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
     const touching = random() < (options.touching ?? 0.15);
     const gap = touching ? -Math.round(digitH * 0.04) : Math.round(digitH * between(0.1, 0.5));
     penX = left + x1 + 1 + gap;
@@ -172,11 +185,15 @@ export function digitString(set: ImageSet, seed: number, options: DigitStringOpt
       v += (random() + random() + random() - 1.5) * noise;
       data[y * usedWidth + x] = Math.max(0, Math.min(255, Math.round(v)));
     }
-  const text = picks.map((i) => String(set.labels ? set.labels[i] : '?')).join('');
+  const text = picks
+    .filter(([from]) => from === set)
+    .map(([, i]) => String(set.labels ? set.labels[i] : '?'))
+    .join('');
+  const nonDigits = picks.flatMap(([from], k) => (from === set ? [] : [k + 1]));
   let owners: Uint8Array | undefined;
   if (owner) {
     owners = new Uint8Array(usedWidth * height);
     for (let y = 0; y < height; y++) owners.set(owner.subarray(y * width, y * width + usedWidth), y * usedWidth);
   }
-  return { width: usedWidth, height, data, text, boxes, darkOnLight, ...(owners ? { owners } : {}) };
+  return { width: usedWidth, height, data, text, boxes, darkOnLight, nonDigits, ...(owners ? { owners } : {}) };
 }

@@ -60,29 +60,35 @@ export function installedFonts(
   });
 }
 
-export interface PrintedDigit {
+export interface PrintedText {
   font: string;
-  label: number;
+  text: string;
   /** Gray pixels (one byte each, dark type on white, a margin around it). */
   width: number;
   height: number;
   data: Uint8Array;
 }
 
-/** The digits 0–9 in each font, about `size` px tall (default 48) on white, as a scanner would see them. */
-export async function printedDigits(
+export interface PrintedDigit extends Omit<PrintedText, 'text'> {
+  label: number;
+}
+
+/** Each text in each font, its characters about `size` px tall (default 48), dark type on white with a margin. */
+export async function printedTexts(
   fonts: readonly (PrintedFont & { path: string })[],
+  texts: readonly string[],
   options: { size?: number } = {},
-): Promise<PrintedDigit[]> {
+): Promise<PrintedText[]> {
   const { default: sharp } = await import('sharp');
   // Pango sizes text in points; at 72 dpi a point is a pixel, and a digit's ink is about 0.72 of the em.
   const points = Math.round((options.size ?? 48) / 0.72);
-  const out: PrintedDigit[] = [];
+  const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const out: PrintedText[] = [];
   for (const font of fonts)
-    for (let label = 0; label <= 9; label++) {
+    for (const text of texts) {
       const { data, info } = await sharp({
         text: {
-          text: `<span foreground="black" size="${points}pt">${label}</span>`,
+          text: `<span foreground="black" size="${points}pt">${escape(text)}</span>`,
           font: font.name,
           fontfile: font.path,
           dpi: 72,
@@ -96,11 +102,20 @@ export async function printedDigits(
         .toBuffer({ resolveWithObject: true });
       out.push({
         font: font.name,
-        label,
+        text,
         width: info.width,
         height: info.height,
         data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
       });
     }
   return out;
+}
+
+/** The digits 0–9 in each font, about `size` px tall (default 48) on white, as a scanner would see them. */
+export async function printedDigits(
+  fonts: readonly (PrintedFont & { path: string })[],
+  options: { size?: number } = {},
+): Promise<PrintedDigit[]> {
+  const digits = Array.from({ length: 10 }, (_, d) => String(d));
+  return (await printedTexts(fonts, digits, options)).map(({ text, ...p }) => ({ ...p, label: Number(text) }));
 }

@@ -124,7 +124,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.post('/api/recognize', async (req) => {
     const r = await recognize(model, await imageOf(req.body, req.headers['content-type']));
-    return { label: r.label, confidence: r.confidence, probabilities: r.probabilities };
+    return {
+      label: r.label,
+      confidence: r.confidence,
+      probabilities: r.probabilities,
+      is_digit: r.isDigit,
+      ...(r.reason ? { reason: r.reason } : {}),
+    };
   });
 
   app.post('/api/detect', async (req) => {

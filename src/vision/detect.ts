@@ -17,14 +17,12 @@
  *    bottom, left to right within a line.
  */
 import type { Sequential } from '../nn/sequential.js';
-import { predict } from '../train/evaluate.js';
+import { classifyPreprocessed, type Classification, type ClassifyOptions } from './classify.js';
 import { decodeImage, type ImageInput } from './image-input.js';
 import type { Preprocessed } from './preprocess.js';
-import { networkOf, type DigitModel } from './digit-model.js';
-import { classifyPreprocessed, type Recognition, type RecognizeOptions } from './recognize.js';
+import type { DigitModel } from './digit-model.js';
 import {
   candidateKey,
-  contextView,
   cropOf,
   digitView,
   JOIN_ATOMS,
@@ -32,12 +30,11 @@ import {
   readingOrder,
   readingsOf,
   segment,
-  verifierInput,
-  VIEW_SIZE,
   type Box,
   type Candidate,
   type Segmentation,
 } from './segment.js';
+import { candidateDigitness } from './verifier.js';
 
 export type { Box } from './segment.js';
 
@@ -58,7 +55,7 @@ export interface Detection {
   inverted: boolean;
 }
 
-export interface DetectOptions extends RecognizeOptions {
+export interface DetectOptions extends ClassifyOptions {
   /** Candidates classified below this probability are not digits (default 0.5). */
   minConfidence?: number;
 }
@@ -90,7 +87,7 @@ const MIN_SINGLE = 1e-3;
 interface Scored {
   cand: Candidate;
   pre: Preprocessed;
-  r: Recognition;
+  r: Classification;
   single: number;
 }
 
@@ -116,18 +113,11 @@ function scoreAll(
   const verifier = 'network' in model ? model.verifier : undefined;
   let single: Float32Array | null = null;
   if (verifier && items.length > 0) {
-    const pixels = new Uint8Array(items.length * VIEW_SIZE * VIEW_SIZE * 2);
-    items.forEach(([, v], i) =>
-      pixels.set(verifierInput(v.pre.pixels, contextView(s, v.cand, v.crop)), i * VIEW_SIZE * VIEW_SIZE * 2),
+    const all = candidateDigitness(
+      verifier,
+      s,
+      items.map(([, v]) => ({ cand: v.cand, view: v.pre.pixels, crop: v.crop })),
     );
-    const { network, scale, shift } = networkOf(verifier);
-    const p = predict(
-      network,
-      { count: items.length, height: VIEW_SIZE, width: VIEW_SIZE * 2, images: pixels, labels: null },
-      { scale, shift },
-    );
-    const all = new Float32Array(items.length);
-    for (let i = 0; i < items.length; i++) all[i] = p.probabilities[i * p.classes + 1];
     // Candidates the verifier all but rules out (most cuts) are not worth classifying: any reading with one scores
     // below dropping it.
     const kept = items.map((_, i) => i).filter((i) => all[i] >= MIN_SINGLE);
@@ -238,7 +228,15 @@ export async function detect(
   image: ImageInput,
   options: DetectOptions = {},
 ): Promise<Detection> {
-  const s = segment(await decodeImage(image), options.invert);
+  return readSegmentation(segment(await decodeImage(image), options.invert), model, options);
+}
+
+/** The digits of an image already segmented (detect() after segment()). */
+export function readSegmentation(
+  s: Segmentation,
+  model: DigitModel | Sequential,
+  options: DetectOptions = {},
+): Detection {
   const verifier = 'network' in model && model.verifier;
   const minConfidence = options.minConfidence ?? 0.5;
   const found = (verifier ? readByVerifier(s, model, options) : readByRules(s, model, options)).filter(

@@ -36,8 +36,15 @@ export interface VerifierExamples {
   digitViews: Uint8Array[];
 }
 
-/** Labels every candidate of `s`, an image whose pixels' digits are `owners` (from digitString's `owners`). */
-export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierExamples {
+/**
+ * Labels every candidate of `s`, an image whose pixels' items are `owners` (from digitString's `owners`); the
+ * owners in `nonDigits` are letters, symbols or marks, so a candidate made mostly of their ink is not a digit.
+ */
+export function verifierExamples(
+  s: Segmentation,
+  owners: Uint8Array,
+  nonDigits: readonly number[] = [],
+): VerifierExamples {
   // The owners are the image's pixels; a shrunk segmentation (a photo over WORKING_SIDE) would mislabel them.
   if (s.scale !== 1 || owners.length !== s.width * s.height)
     throw new Error(
@@ -71,7 +78,8 @@ export function verifierExamples(s: Segmentation, owners: Uint8Array): VerifierE
     let other = 0;
     for (const [owner, v] of tally) if (owner > 0 && owner !== main) other = Math.max(other, v / digitInk[owner]);
     let label: number;
-    if (share >= WHOLE.share && coverage >= WHOLE.coverage && other < WHOLE.other) label = 1;
+    if (nonDigits.includes(main)) label = 0;
+    else if (share >= WHOLE.share && coverage >= WHOLE.coverage && other < WHOLE.other) label = 1;
     else if (share < NOT_WHOLE.share || coverage < NOT_WHOLE.coverage || other >= NOT_WHOLE.other) label = 0;
     else continue;
     const crop = cropOf(s, c);

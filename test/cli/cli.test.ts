@@ -500,6 +500,16 @@ describe('digits CLI', () => {
     const results = lastJson(r.stdout).results as { file: string; label: number; probabilities: number[] }[];
     expect(results.map((x) => x.label)).toEqual([test.labels![0], test.labels![1]]);
     expect(results[0].probabilities).toHaveLength(10);
+    expect(results.map((x) => (x as { is_digit?: boolean }).is_digit)).toEqual([true, true]);
+    // A blank page is read, and said to hold no digit.
+    const blankFile = join(dir, 'blank.png');
+    await sharp({ create: { width: 60, height: 60, channels: 3, background: '#f4f4f4' } })
+      .png()
+      .toFile(blankFile);
+    const blank = await digits('recognize', blankFile, '--json');
+    expect(blank.code, blank.stderr).toBe(0);
+    expect((lastJson(blank.stdout).results as unknown[])[0]).toMatchObject({ is_digit: false, reason: 'blank' });
+    expect(blank.stderr).toContain('blank.png: blank (no ink)');
     const bad = join(dir, 'notes.txt');
     writeFileSync(bad, 'not an image');
     const mixed = await digits('recognize', files[0], bad, '--json');
@@ -572,6 +582,33 @@ describe('digits CLI', () => {
       expect(bj[k]).toBeLessThanOrEqual(1);
     }
     expect(bj.ms_per_image).toBeGreaterThan(0);
+  });
+
+  it('bench-styles and bench-reject score drawn styles and what is not a digit', async () => {
+    const styles = await digits('bench-styles', '--count', '3', '--json');
+    expect(styles.code, styles.stderr).toBe(0);
+    const sj = lastJson(styles.stdout) as {
+      string_accuracy: number;
+      upright_31415: Record<string, string>;
+      kinds: Record<string, number | null>;
+    };
+    expect(sj.string_accuracy).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(sj.upright_31415)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(Object.keys(sj.kinds)).toEqual(['plain', 'hollow', 'double']);
+    const reject = await digits('bench-reject', '--count', '20', '--marks', '1', '--json');
+    expect(reject.code, reject.stderr).toBe(0);
+    const rj = lastJson(reject.stdout) as {
+      marks: { count: number; rejected: number };
+      mnist: { count: number; wrongly_rejected: number };
+      usps: unknown;
+    };
+    expect(rj.marks.count).toBe(13);
+    expect(rj.mnist.count).toBe(20);
+    expect(rj.mnist.wrongly_rejected).toBeLessThanOrEqual(0.1);
+    expect(rj.usps).toBeNull();
+    const bad = await digits('bench-reject', '--usps', join(dir, 'nowhere'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toMatch(/^error: --usps: .*nowhere does not hold usps-train-images-idx3-ubyte/);
   });
 
   it('bench-real scores detect() on photos by kind and recognize() on tight crops', async () => {

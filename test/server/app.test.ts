@@ -87,6 +87,8 @@ describe('HTTP API on loopback', () => {
     const jpeg = await photoOfSeven();
     const r = (await (await post('/api/recognize', jpeg, 'image/jpeg')).json()) as Record<string, unknown>;
     expect(r.label).toBe(7);
+    expect(r.is_digit).toBe(true);
+    expect(r).not.toHaveProperty('reason');
     expect(r.probabilities as number[]).toHaveLength(10);
     // Any content type of image/* or octet-stream: the bytes say the format.
     const octet = await post('/api/recognize', jpeg, 'application/octet-stream');
@@ -137,7 +139,7 @@ describe('HTTP API on loopback', () => {
     }
   });
 
-  it('refuses a decompression bomb from its header, and a blank image as having no ink', async () => {
+  it('refuses a decompression bomb from its header; a blank image is no digit, for a reason', async () => {
     const sharp = await loadSharp();
     // 5000×5000 white: a few kB of PNG, 25 megapixels decoded.
     const bomb = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#ffffff' } })
@@ -151,7 +153,11 @@ describe('HTTP API on loopback', () => {
       .png()
       .toBuffer();
     const res = await post('/api/recognize', blank, 'image/png');
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as { is_digit: boolean; reason: string; probabilities: number[] };
+    expect(r.is_digit).toBe(false);
+    expect(r.reason).toBe('blank');
+    expect(r.probabilities).toHaveLength(10);
   });
 
   it("lists the model's mistakes on MNIST test, surest first, with their pictures", async () => {

@@ -8,6 +8,9 @@ interface Recognition {
   label: number;
   confidence: number;
   probabilities: number[];
+  /** False when the drawing is not one digit (a letter, a scribble, several digits), with the reason. */
+  is_digit: boolean;
+  reason?: string;
 }
 interface Detection {
   text: string;
@@ -50,12 +53,16 @@ for (let d = 0; d <= 9; d++) {
   bars.append(li);
 }
 
-function clearCanvas(): void {
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
+function clearReading(): void {
   $('prediction').textContent = '';
   $('confidence').textContent = '';
   showProbabilities(null);
+}
+
+function clearCanvas(): void {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  clearReading();
 }
 clearCanvas();
 
@@ -79,9 +86,10 @@ async function predictDrawing(): Promise<void> {
   inFlight = true;
   try {
     let r: Recognition;
+    const png = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
     if (useTrained.checked) r = await predictInBrowser();
     else {
-      const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+      const blob = await png();
       if (!blob) return;
       r = await api<Recognition>('/api/recognize', {
         method: 'POST',
@@ -89,8 +97,26 @@ async function predictDrawing(): Promise<void> {
         headers: { 'content-type': 'image/png' },
       });
     }
-    $('prediction').textContent = String(r.label);
-    $('confidence').textContent = `(${(r.confidence * 100).toFixed(1)} %)`;
+    if (r.reason === 'blank') {
+      clearReading();
+      return;
+    }
+    if (r.reason === 'several digits: use detect') {
+      // A number drawn: read it as detect() reads a photo.
+      const blob = await png();
+      if (!blob) return;
+      const d = useTrained.checked
+        ? await detectInBrowser(blob)
+        : await api<Detection>('/api/detect', { method: 'POST', body: blob, headers: { 'content-type': 'image/png' } });
+      $('prediction').textContent = d.text.replace(/\n/g, ' ') || '–';
+      $('confidence').textContent = d.text ? `(${d.digits.length} digits)` : 'several digits, none read surely';
+      showProbabilities(null);
+      return;
+    }
+    $('prediction').textContent = r.is_digit ? String(r.label) : '–';
+    $('confidence').textContent = r.is_digit
+      ? `(${(r.confidence * 100).toFixed(1)} %)`
+      : `${r.reason ?? 'not a digit'} (would read ${r.label})`;
     showProbabilities(r.probabilities);
   } catch (e) {
     if ((e as { status?: number }).status !== 422) say(`recognize failed: ${(e as Error).message}`);
@@ -154,7 +180,7 @@ let nextId = 1;
 const points: { loss: number; accuracy: number }[] = [];
 let totalSteps = 1;
 
-async function detectInBrowser(file: File): Promise<Detection> {
+async function detectInBrowser(file: Blob): Promise<Detection> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const id = nextId++;
   return new Promise((resolve, reject) => {

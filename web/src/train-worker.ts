@@ -122,7 +122,15 @@ onmessage = async (e: MessageEvent<ToWorker>) => {
     } else if (m.type === 'predict') {
       if (!model) throw new Error('no model in the page yet');
       const r = await recognize(model, { width: m.width, height: m.height, data: m.data });
-      post({ type: 'prediction', id: m.id, label: r.label, confidence: r.confidence, probabilities: r.probabilities });
+      post({
+        type: 'prediction',
+        id: m.id,
+        label: r.label,
+        confidence: r.confidence,
+        probabilities: r.probabilities,
+        is_digit: r.isDigit,
+        reason: r.reason,
+      });
     }
   } catch (err) {
     post({

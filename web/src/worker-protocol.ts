@@ -24,7 +24,15 @@ export type FromWorker =
       evaluation: { loss: number; accuracy: number; count: number };
       model: { model_config: unknown; weights: string; metadata: unknown };
     }
-  | { type: 'prediction'; id: number; label: number; confidence: number; probabilities: number[] }
+  | {
+      type: 'prediction';
+      id: number;
+      label: number;
+      confidence: number;
+      probabilities: number[];
+      is_digit: boolean;
+      reason?: string;
+    }
   | {
       type: 'detection';
       id: number;

@@ -1,0 +1,230 @@
+/**
+ * Things that are not digits, made by our own code to teach and to measure "not a digit": letters and symbols
+ * printed in fonts, and marks drawn with a pen (scribbles, dashes, crosses, hashes, stars, zigzags, waves, arrows,
+ * ticks, triangles, boxes, smudges, dots). Characters and fonts are split into a training part and a held-out
+ * part, so a bench can measure rejection on shapes the verifier never saw. Characters a person reads as a digit
+ * (O and o as 0; I, l, | and ! as 1; Z as 2; S as 5; b and G as 6; B as 8; g and q as 9, …) are in neither part.
+ */
+import { installedFonts, type PrintedFont } from './printed-digits.js';
+import { stroke } from './pen.js';
+import { seededRandom } from './seeded.js';
+
+/** Letters and symbols, split: training uses `train`, benches measure on `heldOut`. */
+export const NON_DIGIT_CHARS = {
+  train: [...'ACDEHKMNRUVXYacdehkmnruvx', ...'#&*@+=?$~<>%'],
+  heldOut: [...'FLPWfptwy', ...'{}[]^'],
+} as const;
+
+/** Font faces for the letters: DejaVu (npm package dejavu-fonts-ttf or Debian's) trains, Liberation is held out. */
+export const NON_DIGIT_FONTS: { train: readonly PrintedFont[]; heldOut: readonly PrintedFont[] } = {
+  train: [
+    ['DejaVu Sans', 'DejaVuSans.ttf'],
+    ['DejaVu Sans Bold', 'DejaVuSans-Bold.ttf'],
+    ['DejaVu Sans Oblique', 'DejaVuSans-Oblique.ttf'],
+    ['DejaVu Sans Bold Oblique', 'DejaVuSans-BoldOblique.ttf'],
+    ['DejaVu Sans Condensed', 'DejaVuSansCondensed.ttf'],
+    ['DejaVu Sans ExtraLight', 'DejaVuSans-ExtraLight.ttf'],
+    ['DejaVu Serif', 'DejaVuSerif.ttf'],
+    ['DejaVu Serif Bold', 'DejaVuSerif-Bold.ttf'],
+    ['DejaVu Serif Italic', 'DejaVuSerif-Italic.ttf'],
+    ['DejaVu Serif Condensed', 'DejaVuSerifCondensed.ttf'],
+    ['DejaVu Sans Mono', 'DejaVuSansMono.ttf'],
+    ['DejaVu Sans Mono Bold Oblique', 'DejaVuSansMono-BoldOblique.ttf'],
+  ].map(([name, file]) => ({ name, file })),
+  heldOut: [
+    ['Liberation Sans', 'LiberationSans-Regular.ttf'],
+    ['Liberation Sans Bold', 'LiberationSans-Bold.ttf'],
+    ['Liberation Sans Italic', 'LiberationSans-Italic.ttf'],
+    ['Liberation Sans Narrow', 'LiberationSansNarrow-Regular.ttf'],
+    ['Liberation Serif', 'LiberationSerif-Regular.ttf'],
+    ['Liberation Serif Bold Italic', 'LiberationSerif-BoldItalic.ttf'],
+    ['Liberation Mono', 'LiberationMono-Regular.ttf'],
+    ['Liberation Mono Bold', 'LiberationMono-Bold.ttf'],
+  ].map(([name, file]) => ({ name, file })),
+};
+
+/** The fonts of one part whose files are on this machine. */
+export function nonDigitFonts(part: 'train' | 'heldOut'): ReturnType<typeof installedFonts> {
+  return installedFonts(NON_DIGIT_FONTS[part]);
+}
+
+/** Pen marks that are not digits. (No lone upright stroke: that is a 1; no closed oval: that is a 0.) */
+export const MARK_KINDS = [
+  'scribble',
+  'dash',
+  'cross',
+  'hash',
+  'star',
+  'zigzag',
+  'wave',
+  'arrow',
+  'tick',
+  'triangle',
+  'box',
+  'smudge',
+  'dots',
+] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
+type Point = [number, number];
+
+/** The polylines of a mark in the unit square (y down), before the pen draws them. */
+function markPaths(kind: MarkKind, random: () => number): Point[][] {
+  const between = (a: number, b: number) => a + (b - a) * random();
+  const jitter = (p: Point, j = 0.04): Point => [p[0] + between(-j, j), p[1] + between(-j, j)];
+  const line = (a: Point, b: Point, steps = 6): Point[] =>
+    Array.from({ length: steps + 1 }, (_, i) =>
+      jitter([a[0] + ((b[0] - a[0]) * i) / steps, a[1] + ((b[1] - a[1]) * i) / steps], 0.01),
+    );
+  switch (kind) {
+    case 'scribble': {
+      // A tangle: a wandering curve with momentum, several turns.
+      const pts: Point[] = [];
+      let [x, y] = [between(0.3, 0.7), between(0.3, 0.7)];
+      let angle = between(0, Math.PI * 2);
+      const turn = between(0.3, 0.9) * (random() < 0.5 ? -1 : 1);
+      for (let i = 0; i < 40; i++) {
+        angle += turn + between(-0.6, 0.6);
+        x = Math.min(0.95, Math.max(0.05, x + Math.cos(angle) * 0.08));
+        y = Math.min(0.95, Math.max(0.05, y + Math.sin(angle) * 0.08));
+        pts.push([x, y]);
+      }
+      return [pts];
+    }
+    case 'dash': {
+      // A dash or underline: within 30° of horizontal.
+      const a = between(-0.5, 0.5);
+      const half = between(0.25, 0.45);
+      return [
+        line(
+          [0.5 - half * Math.cos(a), 0.5 - half * Math.sin(a)],
+          [0.5 + half * Math.cos(a), 0.5 + half * Math.sin(a)],
+        ),
+      ];
+    }
+    case 'cross': {
+      const r = between(-0.3, 0.3) + (random() < 0.5 ? 0 : Math.PI / 4);
+      const arm = (t: number): Point[] =>
+        line([0.5 - 0.4 * Math.cos(t), 0.5 - 0.4 * Math.sin(t)], [0.5 + 0.4 * Math.cos(t), 0.5 + 0.4 * Math.sin(t)]);
+      return [arm(r), arm(r + Math.PI / 2 + between(-0.2, 0.2))];
+    }
+    case 'hash': {
+      const s = between(-0.15, 0.15);
+      return [
+        line([0.35 + s, 0.1], [0.3 - s, 0.9]),
+        line([0.65 + s, 0.1], [0.6 - s, 0.9]),
+        line([0.1, 0.35], [0.9, 0.35]),
+        line([0.1, 0.65], [0.9, 0.65]),
+      ];
+    }
+    case 'star': {
+      const n = 3 + Math.floor(random() * 3);
+      const r0 = between(0, Math.PI);
+      return Array.from({ length: n }, (_, i) => {
+        const t = r0 + (i * Math.PI) / n;
+        return line(
+          [0.5 - 0.42 * Math.cos(t), 0.5 - 0.42 * Math.sin(t)],
+          [0.5 + 0.42 * Math.cos(t), 0.5 + 0.42 * Math.sin(t)],
+        );
+      });
+    }
+    case 'zigzag': {
+      const teeth = 3 + Math.floor(random() * 4);
+      const h = between(0.15, 0.35);
+      return [
+        Array.from({ length: teeth * 2 + 1 }, (_, i) =>
+          jitter([0.05 + (0.9 * i) / (teeth * 2), 0.5 + (i % 2 ? h : -h)]),
+        ),
+      ];
+    }
+    case 'wave': {
+      const cycles = between(1.2, 3);
+      const h = between(0.08, 0.25);
+      return [
+        Array.from(
+          { length: 40 },
+          (_, i) => [0.05 + (0.9 * i) / 39, 0.5 + h * Math.sin((i / 39) * cycles * 2 * Math.PI)] as Point,
+        ),
+      ];
+    }
+    case 'arrow': {
+      const t = between(-0.4, 0.4) + (random() < 0.5 ? 0 : Math.PI);
+      const tip: Point = [0.5 + 0.42 * Math.cos(t), 0.5 + 0.42 * Math.sin(t)];
+      const tail: Point = [0.5 - 0.42 * Math.cos(t), 0.5 - 0.42 * Math.sin(t)];
+      const head = (d: number): Point[] =>
+        line(tip, [tip[0] - 0.25 * Math.cos(t + d), tip[1] - 0.25 * Math.sin(t + d)], 3);
+      return [line(tail, tip), head(0.5), head(-0.5)];
+    }
+    case 'tick': {
+      const low: Point = [between(0.3, 0.45), between(0.75, 0.9)];
+      return [[jitter([0.1, between(0.45, 0.6)]), low, jitter([0.9, between(0.05, 0.2)])]];
+    }
+    case 'triangle': {
+      const a: Point[] = [jitter([0.5, 0.08]), jitter([0.92, 0.88]), jitter([0.08, 0.88])];
+      return [[...line(a[0], a[1]), ...line(a[1], a[2]), ...line(a[2], a[0])]];
+    }
+    case 'box': {
+      // Wider than tall, so that it is no 0.
+      const h = between(0.2, 0.35);
+      const c: Point[] = [
+        jitter([0.05, 0.5 - h]),
+        jitter([0.95, 0.5 - h]),
+        jitter([0.95, 0.5 + h]),
+        jitter([0.05, 0.5 + h]),
+      ];
+      return [[...line(c[0], c[1]), ...line(c[1], c[2]), ...line(c[2], c[3]), ...line(c[3], c[0])]];
+    }
+    case 'dots': {
+      const n = 2 + Math.floor(random() * 4);
+      return Array.from({ length: n }, () => {
+        const p: Point = [between(0.1, 0.9), between(0.1, 0.9)];
+        return [p, [p[0] + 0.01, p[1]]];
+      });
+    }
+    case 'smudge':
+      return []; // filled, below
+  }
+}
+
+/**
+ * One mark of `kind`, drawn with a pen of `pen` px (default 2–8 at random) in a `size`-px field (default 64),
+ * dark ink on white paper with a margin, like a drawing or a scanned mark.
+ */
+export function drawnMark(
+  seed: number,
+  kind: MarkKind,
+  options: { size?: number; pen?: number } = {},
+): { width: number; height: number; channels: 1; data: Uint8Array } {
+  const random = seededRandom(seed);
+  const size = options.size ?? 64;
+  const pen = options.pen ?? 2 + random() * 6;
+  const margin = Math.ceil(pen) + 4;
+  const full = size + 2 * margin;
+  const cover = new Float32Array(full * full);
+  // A random aspect and slant, as hands vary.
+  const sx = 0.7 + random() * 0.3;
+  const sy = 0.7 + random() * 0.3;
+  const slant = (random() - 0.5) * 0.4;
+  const at = ([u, v]: Point): Point => [
+    margin + size * (0.5 + (u - 0.5) * sx + slant * (v - 0.5)),
+    margin + size * (0.5 + (v - 0.5) * sy),
+  ];
+  if (kind === 'smudge') {
+    const rx = size * (0.2 + random() * 0.25);
+    const ry = size * (0.12 + random() * 0.2);
+    const t = random() * Math.PI;
+    const [cx, cy] = [full / 2, full / 2];
+    for (let y = 0; y < full; y++)
+      for (let x = 0; x < full; x++) {
+        const dx = x + 0.5 - cx;
+        const dy = y + 0.5 - cy;
+        const u = (dx * Math.cos(t) + dy * Math.sin(t)) / rx;
+        const v = (-dx * Math.sin(t) + dy * Math.cos(t)) / ry;
+        cover[y * full + x] = Math.min(1, Math.max(0, (1 - Math.hypot(u, v)) * 4));
+      }
+  } else
+    for (const path of markPaths(kind, random))
+      for (let i = 1; i < path.length; i++) stroke(cover, full, full, [...at(path[i - 1]), ...at(path[i])], pen);
+  const data = Uint8Array.from(cover, (c) => Math.round(245 - c * (245 - 25)));
+  return { width: full, height: full, channels: 1, data };
+}
