@@ -34,7 +34,7 @@ export function registerRecognize(program: Command): void {
 }
 
 /** One line for a person: the digit and its probability, or why it is not one. */
-function describe(r: Recognition): string {
+function readingLine(r: Recognition): string {
   const reading = `${r.label}, ${(r.confidence * 100).toFixed(1)} %`;
   if (r.isDigit) return `${r.label} (${(r.confidence * 100).toFixed(1)} %)`;
   if (r.reason === 'blank') return 'blank (no ink)';
@@ -69,7 +69,7 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
         return { file, error: message };
       }
       const r = recognitions[next++];
-      out.info(`${file}: ${describe(r)}`);
+      out.info(`${file}: ${readingLine(r)}`);
       return {
         file,
         label: r.label,

@@ -66,15 +66,16 @@ export async function recognizeAll(
   }
   const classified = classifyPreprocessed(model, prepared, options);
   const verifier = 'network' in model ? model.verifier : undefined;
-  if (!verifier || !('network' in model))
-    return classified.map((c, i) => (blank[i] ? { ...c, isDigit: false, reason: 'blank' } : { ...c, isDigit: true }));
-  const digitness = verifierDigitness(
-    verifier,
-    prepared.map((p, i) => (blank[i] ? null : wholeViewInput(p))),
-  );
+  const digitness = verifier
+    ? verifierDigitness(
+        verifier,
+        prepared.map((p, i) => (blank[i] ? null : wholeViewInput(p))),
+      )
+    : null;
   const minDigitness = options.minDigitness ?? MIN_DIGITNESS;
   return classified.map((c, i): Recognition => {
     if (blank[i]) return { ...c, isDigit: false, reason: 'blank' };
+    if (!digitness) return { ...c, isDigit: true };
     const p = digitness[i];
     if (p >= minDigitness) return { ...c, isDigit: true, digitness: p };
     // Not one whole digit: several, if detect() reads more than one in the picture.
