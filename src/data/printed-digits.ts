@@ -3,6 +3,7 @@
  * provides (fonts-dejavu-core, fonts-liberation), as black type on white paper. Where Debian's DejaVu is not
  * installed, the same DejaVu 2.37 files from the npm package dejavu-fonts-ttf (a dev dependency) stand in.
  * Rendering is Pango's, through sharp; a font whose file is missing is left out rather than silently substituted.
+ * Any other text prints the same way (printedTexts): the letters and symbols of non-digits.ts.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
