@@ -9,6 +9,14 @@
 import sharp from 'sharp';
 import { decodeImage, digitString, drawnString, scene, SCENE_KINDS, segment, verifierExamples } from '../dist/index.js';
 
+/** The picture as a JPEG of `quality` would give it back, decoded. */
+async function throughJpeg(s, channels, quality) {
+  const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels } })
+    .jpeg({ quality })
+    .toBuffer();
+  return decodeImage(new Uint8Array(jpeg));
+}
+
 /** Calls `each(examples, string)` for strings [from, from + count). */
 export async function forEachStringCandidates(
   set,
@@ -21,13 +29,7 @@ export async function forEachStringCandidates(
   for (let i = from; i < from + count; i++) {
     if (drawn > 0 && i % drawn === 3) {
       const s = drawnString(seedStep * (i + 1), { owners: true });
-      let image = s;
-      if (i % 3 === 2) {
-        const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
-          .jpeg({ quality: 50 + ((i * 7) % 45) })
-          .toBuffer();
-        image = await decodeImage(new Uint8Array(jpeg));
-      }
+      const image = i % 3 === 2 ? await throughJpeg(s, 1, 50 + ((i * 7) % 45)) : s;
       each(verifierExamples(segment(image), s.owners), s);
       continue;
     }
@@ -35,22 +37,16 @@ export async function forEachStringCandidates(
       const kind = SCENE_KINDS[Math.floor(i / scenes) % SCENE_KINDS.length];
       const width = 520 + (i % 7) * 40;
       const s = scene(set, seedStep * (i + 1), kind, { width, height: Math.round(width * 0.72), owners: true });
-      const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 3 } })
-        .jpeg({ quality: 60 + ((i * 13) % 31) })
-        .toBuffer();
-      each(verifierExamples(segment(await decodeImage(new Uint8Array(jpeg))), s.owners), s);
+      each(verifierExamples(segment(await throughJpeg(s, 3, 60 + ((i * 13) % 31))), s.owners), s);
       continue;
     }
     // Touching pairs twice as common as bench-detect's: they are what detect() finds hardest.
     const mixed = others ? { others: { set: others, chance: i % 10 === 4 ? 1 : 0.125 } } : {};
     const s = digitString(set, seedStep * (i + 1), { length: [1, 8], owners: true, touching: 0.3, ...mixed });
-    let image = { width: s.width, height: s.height, channels: 1, data: s.data };
-    if (i % 3 === 2) {
-      const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 1 } })
-        .jpeg({ quality: 40 + ((i * 7) % 50) })
-        .toBuffer();
-      image = await decodeImage(new Uint8Array(jpeg));
-    }
+    const image =
+      i % 3 === 2
+        ? await throughJpeg(s, 1, 40 + ((i * 7) % 50))
+        : { width: s.width, height: s.height, channels: 1, data: s.data };
     each(verifierExamples(segment(image), s.owners, s.nonDigits), s);
   }
 }

@@ -11,6 +11,7 @@ import {
   contextView,
   cropOf,
   digitView,
+  join,
   segment,
   verifierInput,
   VIEW_SIZE,
@@ -67,11 +68,7 @@ export function wholeViewInput(view: Preprocessed): Uint8Array | null {
   const s = segment({ width: side, height: side, channels: 1, data: big }, false);
   const atoms = s.lines.flat();
   if (atoms.length === 0) return null;
-  const x0 = Math.min(...atoms.map((a) => a.cand.x));
-  const y0 = Math.min(...atoms.map((a) => a.cand.y));
-  const x1 = Math.max(...atoms.map((a) => a.cand.x + a.cand.width));
-  const y1 = Math.max(...atoms.map((a) => a.cand.y + a.cand.height));
-  const cand: Candidate = { x: x0, y: y0, width: x1 - x0, height: y1 - y0, ids: atoms.flatMap((a) => a.cand.ids) };
+  const cand = atoms.map((a) => a.cand).reduce(join);
   const crop = cropOf(s, cand);
   const digit = digitView(s, cand, {}, crop);
   return digit ? verifierInput(digit.pixels, contextView(s, cand, crop)) : null;
