@@ -5,9 +5,9 @@ import { DigitsError } from '../errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { annotate } from '../vision/annotate.js';
 import { detect } from '../vision/detect.js';
-import { decodeImage } from '../vision/image-input.js';
+import { decodeImage, type DecodedImage } from '../vision/image-input.js';
+import { WORKING_SIDE } from '../vision/paper.js';
 import type { DigitModel } from '../vision/model.js';
-import type { RawImage } from '../vision/preprocess.js';
 import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { fraction, positiveInt } from './options.js';
 import { makeOutput, type Output } from './output.js';
@@ -62,7 +62,7 @@ function annotatedPaths(files: string[], annotate: string | undefined): (string 
 async function detectOne(
   model: DigitModel,
   file: string,
-  raw: RawImage,
+  raw: DecodedImage,
   annotated: string | null,
   o: DetectCliOptions,
   out: Output,
@@ -89,7 +89,7 @@ async function detectFiles(files: string[], o: DetectCliOptions): Promise<void> 
   const several = files.length > 1;
   const annotated = annotatedPaths(files, o.annotate);
   // One image: its failure is the command's. Several: each failure is that file's result, and counted at the end.
-  const first = several ? null : await decodeImage(files[0], files[0]); // fails before the model loads
+  const first = several ? null : await decodeImage(files[0], files[0], { maxSide: WORKING_SIDE }); // fails before the model loads
   const model = await loadImageModel(o, true);
   try {
     if (first) {
@@ -99,7 +99,9 @@ async function detectFiles(files: string[], o: DetectCliOptions): Promise<void> 
     const results: Record<string, unknown>[] = [];
     for (const [i, file] of files.entries()) {
       try {
-        results.push(await detectOne(model, file, await decodeImage(file, file), annotated[i], o, out));
+        results.push(
+          await detectOne(model, file, await decodeImage(file, file, { maxSide: WORKING_SIDE }), annotated[i], o, out),
+        );
       } catch (e) {
         if (!(e instanceof DigitsError)) throw e;
         const message = e.message.startsWith(file) ? e.message : `${file}: ${e.message}`;

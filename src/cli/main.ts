@@ -47,6 +47,11 @@ const EXAMPLES: Record<string, string[]> = {
 
 /** Runs the `digits` CLI. Failures print one `error: …` line on stderr and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that went away (`digits summary | head -2`) is not a failure: stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = new Command();
   program
     .name('digits')
@@ -82,9 +87,19 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    const message = e instanceof DigitsError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`error: ${errorLine(e)}\n`);
     if (process.env.DIGITS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     process.exitCode = e instanceof DigitsError && e.code === 'E_INTERRUPTED' ? 130 : 1;
   }
+}
+
+/** An error as the one line after "error: ": our own messages as they are, the system's with its cause. */
+function errorLine(e: unknown): string {
+  let message: string;
+  if (e instanceof DigitsError) message = e.message;
+  else if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string')
+    message = e.message; // a system error ("listen EADDRINUSE: address already in use …") says what failed
+  else if (e instanceof Error) message = `${e.name}: ${e.message}`;
+  else message = String(e);
+  return message.split('\n').find((line) => line.trim() !== '') ?? 'unknown failure';
 }

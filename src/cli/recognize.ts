@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DigitsError } from '../errors.js';
 import { decodeImage } from '../vision/image-input.js';
+import { WORKING_SIDE } from '../vision/paper.js';
 import type { RawImage } from '../vision/preprocess.js';
 import { recognizeAll, type Recognition } from '../vision/recognize.js';
 import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
@@ -47,12 +48,14 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
   const decoded: (RawImage | Error)[] = [];
   for (const file of files) {
     try {
-      decoded.push(await decodeImage(file, file));
+      decoded.push(await decodeImage(file, file, { maxSide: WORKING_SIDE }));
     } catch (e) {
       if (!(e instanceof DigitsError)) throw e;
       decoded.push(e);
     }
   }
+  // One file: its failure is the command's, one error line.
+  if (files.length === 1 && decoded[0] instanceof Error) throw decoded[0];
   const model = await loadImageModel(o, true);
   try {
     const recognitions = await recognizeAll(
@@ -64,8 +67,7 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
       const p = decoded[i];
       if (p instanceof Error) {
         const message = p.message.startsWith(file) ? p.message : `${file}: ${p.message}`;
-        // With --json the reason is in the result; stderr keeps its single error line.
-        if (!out.json) out.info(message);
+        process.stderr.write(message + '\n');
         return { file, error: message };
       }
       const r = recognitions[next++];

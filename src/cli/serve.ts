@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
 import { buildServer, DEFAULT_LIMITS } from '../server/app.js';
 import { DEFAULT_MODEL_FILE } from '../vision/model.js';
 import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
@@ -48,7 +49,22 @@ async function serve(o: ServeOptions): Promise<void> {
     webRoot: WEB_ROOT,
     limits: { concurrency: o.concurrency, imagePixels: o.maxPixels },
   });
-  const address = await app.listen({ port: o.port, host: o.host });
+  let address: string;
+  try {
+    address = await app.listen({ port: o.port, host: o.host });
+  } catch (e) {
+    await model.dispose();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new UsageError(
+        `port ${o.port} on ${o.host} is in use: stop what holds it, or choose --port (0: any free port)`,
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UsageError(`--host ${o.host}: not an address of this machine`);
+    if (code === 'EACCES')
+      throw new UsageError(`port ${o.port}: not allowed for this user (ports below 1024 need root)`);
+    throw e;
+  }
   out.info(`digits serving ${address} (model: ${o.model ?? 'shipped default'}); Ctrl-C stops`);
   out.result({ url: address, model: o.model ?? DEFAULT_MODEL_FILE });
   await new Promise<void>((resolve) => {

@@ -86,6 +86,9 @@ interface TrainOptions {
   epochsGiven?: boolean;
 }
 
+/** The part of the training data held out when a recipe selects by validation and gives no --validation-split. */
+export const DEFAULT_SELECTION_SPLIT = 0.1;
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -94,10 +97,10 @@ export function registerTrain(program: Command): void {
     )
     .option('--config <file>', 'JSON file of options (keys as the long option names); flags given here win')
     .option('--model <preset|file>', MODEL_OPTION_HELP, modelSpec, 'mlp')
-    .option('--epochs <n>', 'passes over the training data (default 10; cnn 12, cnn-best 27)', nonNegativeInt, 10)
+    .option('--epochs <n>', 'passes over the training data (the cnn preset 12, cnn-best 27)', positiveInt, 10)
     .option('--batch-size <n>', 'images per step', positiveInt, 128)
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')}`, oneOf(OPTIMIZER_NAMES), 'adam')
-    .option('--lr <x>', 'learning rate (default: Keras default of the optimizer)', positiveNumber)
+    .option('--lr <x>', 'learning rate (default: as Keras sets it for the optimizer)', positiveNumber)
     .option('--momentum <x>', 'SGD momentum (default 0)', fraction)
     .option('--nesterov', 'SGD with Nesterov momentum')
     .option('--weight-decay <x>', 'decoupled weight decay, p ← p − lr·wd·p (adamw: 0.004)', nonNegativeNumber)
@@ -154,12 +157,13 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--validation-split <f>',
-      'hold out this last fraction of the training data (default: validate on the test set)',
+      'hold out this last fraction of the training data for validation (default: 0.1 with --keep-best, ' +
+        '--early-stopping or --reduce-on-plateau; else none, and the test set is shown per epoch)',
       fraction,
     )
     .option(
       '--seed <n>',
-      'seed for weights, shuffling and dropout; runs repeat exactly (default 1, as pytorch/examples)',
+      'seed for weights, shuffling and dropout; runs repeat exactly (1 as in pytorch/examples)',
       nonNegativeInt,
       1,
     )
@@ -271,12 +275,22 @@ async function trainAndSave(
     out.info(
       `Training on ${source}: ${train.count} images` +
         (split
-          ? `, validating on the last ${Math.round(split * 100)} %`
+          ? `, validating on the last ${Math.round(split * 100)} % (${Math.round(split * train.count)} images)`
           : validationData
             ? `, validating on the ${validationData.count} test images`
             : '') +
         ` (seed ${recipe.seed}, ${kernels.name}, ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''})`,
     );
+    const selects = [
+      recipe.keep_best && '--keep-best',
+      recipe.early_stopping && '--early-stopping',
+      recipe.reduce_on_plateau && '--reduce-on-plateau',
+    ].filter(Boolean);
+    if (selects.length > 0 && split)
+      out.info(
+        `${selects.join(', ')} decide${selects.length === 1 ? 's' : ''} on this held-out part; the test set stays unseen until the end`,
+      );
+    else if (validationData) out.info('(the test set is only shown per epoch: nothing is chosen by it)');
     const stop = new AbortController();
     const onSigint = () => {
       if (stop.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
@@ -384,7 +398,10 @@ function recipeFromOptions(o: TrainOptions, source: string): Recipe {
     sam_rho: o.sam,
     loss: o.loss,
     label_smoothing: o.labelSmoothing,
-    validation_split: o.validationSplit ?? null,
+    // Choosing weights or rates by validation must not see the test set: such recipes hold out 10 % of train
+    // (the last rows, as Keras's validation_split) unless told otherwise.
+    validation_split:
+      o.validationSplit ?? (o.keepBest || o.earlyStopping || o.reduceOnPlateau ? DEFAULT_SELECTION_SPLIT : null),
     seed: o.seed,
     data: source,
     schedule: schedules[o.schedule],

@@ -1,8 +1,9 @@
 /**
  * The HTTP API (and the web page's files) on Fastify:
- *   POST /api/recognize  image bytes (image/* or application/octet-stream), or JSON {"pixels": 2-D array of 0–255}
- *                        → {label, confidence, probabilities}
- *   POST /api/detect     image bytes → {text, digits: [{label, confidence, box}]}
+ *   POST /api/recognize  an image — its bytes as the body (any content type: the format is told from the bytes), a
+ *                        multipart/form-data file, or JSON {"pixels": 2-D array of 0–255}
+ *                        → {label, confidence, probabilities, is_digit, reason?}
+ *   POST /api/detect     an image (bytes or a multipart file) → {text, digits: [{label, confidence, box, line}]}
  *   GET  /api/model      the model's layers, parameter count, recipe and test metrics
  *   GET  /api/misclassified?limit=N  MNIST test digits the model misreads, surest mistakes first
  *   GET  /api/mnist/train|test?count=N  the first N images (N × 28 × 28 bytes) then their N labels, for training
@@ -14,14 +15,18 @@
  * time are bounded.
  */
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { existsSync } from 'node:fs';
+import fastifyMultipart from '@fastify/multipart';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadMnist } from '../data/mnist.js';
 import { DigitsError } from '../errors.js';
 import { detect } from '../vision/detect.js';
 import { decodeImage, ImageFormatError, ImageTooLargeError } from '../vision/image-input.js';
 import type { DigitModel } from '../vision/model.js';
+import { WORKING_SIDE } from '../vision/paper.js';
 import { NoInkError, type RawImage } from '../vision/preprocess.js';
 import { recognize } from '../vision/recognize.js';
 import { misclassified, type Mistake } from './mistakes.js';
@@ -56,8 +61,47 @@ export interface ServerOptions {
   logger?: boolean;
 }
 
-/** Content types taken as image bytes; sharp tells the format from the bytes themselves. */
-const IMAGE_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)$/;
+/** What an image upload may be, for 415 answers. */
+const ACCEPTED =
+  'an image (PNG, JPEG, WebP, GIF, TIFF or AVIF) as the body or as a multipart/form-data file, ' +
+  'or JSON {"pixels": [[…], …]} (recognize only)';
+
+/** Each API route's methods: others get 405 with Allow. */
+const ROUTES: Record<string, string[]> = {
+  '/api/recognize': ['POST'],
+  '/api/detect': ['POST'],
+  '/api/models/h5': ['POST'],
+  '/api/model': ['GET', 'HEAD'],
+  '/api/misclassified': ['GET', 'HEAD'],
+  '/api/mnist/:split': ['GET', 'HEAD'],
+  '/healthz': ['GET', 'HEAD'],
+};
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/**
+ * Reads and drops what is left of a request's body (at most `maxBytes`). A server that answers 413 and closes the
+ * connection while the body is still arriving makes the kernel reset it, and the client sees the reset, not the
+ * answer.
+ */
+function discardBody(raw: IncomingMessage, maxBytes: number): Promise<void> {
+  if (raw.complete || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = () => {
+      raw.off('data', count);
+      resolve();
+    };
+    const count = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > maxBytes) done(); // beyond this, the reset is the client's to see
+    };
+    raw.on('data', count);
+    raw.once('end', done);
+    raw.once('close', done);
+    raw.once('error', done);
+    raw.resume();
+  });
+}
 
 function send(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type('application/json').send({ error: message, code });
@@ -73,7 +117,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.requestTimeoutMs,
   });
-  app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Bodies other than JSON and multipart are taken as bytes; sharp tells an image's format from the bytes
+  // (`curl --data-binary @x.png` sends application/x-www-form-urlencoded).
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  await app.register(fastifyMultipart, { limits: { fileSize: limits.bodyBytes, files: 1, fields: 8, parts: 16 } });
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MB): refuse a body too large before it is sent.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(declared > limits.bodyBytes)) {
+      res.writeContinue();
+      app.server.emit('request', req, res);
+      return;
+    }
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify(tooLarge(declared)));
+  });
+  const tooLarge = (declared?: number) => ({
+    error:
+      `request body too large${declared ? ` (${declared} bytes)` : ''}: at most ${limits.bodyBytes} bytes ` +
+      `(${(limits.bodyBytes / 1048576).toFixed(0)} MiB)`,
+    code: 'E_TOO_LARGE',
+  });
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
@@ -86,6 +151,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   let busy = 0;
   const working = new WeakSet<object>();
   app.addHook('onRequest', async (req, reply) => {
+    // A body declared too large is refused before anything else (a busy server still says 413, not 503).
+    const declared = Number(req.headers['content-length']);
+    if (declared > limits.bodyBytes) {
+      await discardBody(req.raw, 16 * limits.bodyBytes);
+      const { error, code } = tooLarge(declared);
+      return send(reply.header('connection', 'close'), 413, code, error);
+    }
     if (req.method !== 'POST' || !req.url.startsWith('/api/')) return;
     if (busy >= limits.concurrency) {
       reply.header('Retry-After', '1');
@@ -98,11 +170,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (working.delete(req)) busy--;
   });
 
-  app.setErrorHandler((error: FastifyError | Error, _req, reply) => {
+  app.setErrorHandler(async (error: FastifyError | Error, req, reply) => {
+    const fastifyCode = (error as FastifyError).code;
+    if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' || fastifyCode === 'FST_REQ_FILE_TOO_LARGE') {
+      await discardBody(req.raw, 16 * limits.bodyBytes);
+      const { error: message, code } = tooLarge(Number(req.headers['content-length']) || undefined);
+      return send(reply, 413, code, message);
+    }
+    if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return send(reply, 415, 'E_CONTENT_TYPE', `unsupported content type: send ${ACCEPTED}`);
     if (error instanceof RequestError) return send(reply, error.status, error.code, error.message);
     if (error instanceof ImageTooLargeError) return send(reply, 413, 'E_IMAGE_TOO_LARGE', error.message);
     if (error instanceof NoInkError) return send(reply, 422, 'E_NO_INK', 'no ink: the image is blank');
-    if (error instanceof ImageFormatError) return send(reply, 415, 'E_IMAGE', error.message);
+    if (error instanceof ImageFormatError) return send(reply, 415, 'E_IMAGE', `${error.message}: send ${ACCEPTED}`);
     if (error instanceof DigitsError) return send(reply, 400, error.code, error.message);
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500)
@@ -112,18 +192,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, 'E_NOT_FOUND', `no such resource: ${req.method} ${req.url}`));
 
-  /** The request's image: bytes decoded with the pixel limit, or JSON pixels. */
-  const imageOf = async (body: unknown, contentType: string | undefined): Promise<RawImage> => {
-    if (Buffer.isBuffer(body)) {
-      if (body.length === 0) throw new RequestError(400, 'E_EMPTY', 'empty body: send the image bytes');
-      return decodeImage(new Uint8Array(body), 'body', { maxPixels: limits.imagePixels });
+  /**
+   * The request's image: bytes (the body, or a multipart file) decoded under the pixel limit and shrunk on load to
+   * what recognition uses, so that memory per request is bounded whatever the file declares; or JSON pixels.
+   */
+  const imageOf = async (req: FastifyRequest, json: boolean): Promise<RawImage> => {
+    let bytes: Buffer | null = Buffer.isBuffer(req.body) ? req.body : null;
+    let name = 'body';
+    if (req.isMultipart()) {
+      const file = await req.file();
+      if (!file) throw new RequestError(400, 'E_NO_FILE', 'the multipart form has no file: send the image as a file');
+      bytes = await file.toBuffer();
+      name = file.filename || file.fieldname;
     }
-    if (contentType?.startsWith('application/json')) return pixelsFromJson(body, limits.imagePixels);
-    throw new RequestError(415, 'E_CONTENT_TYPE', 'send image bytes (image/*) or JSON pixels');
+    if (bytes) {
+      if (bytes.length === 0) throw new RequestError(400, 'E_EMPTY', `empty ${name}: send the image bytes`);
+      return decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), name, {
+        maxPixels: limits.imagePixels,
+        maxSide: WORKING_SIDE,
+      });
+    }
+    if (json && req.headers['content-type']?.startsWith('application/json'))
+      return pixelsFromJson(req.body, limits.imagePixels);
+    throw new RequestError(415, 'E_CONTENT_TYPE', `send ${ACCEPTED}`);
   };
 
   app.post('/api/recognize', async (req) => {
-    const r = await recognize(model, await imageOf(req.body, req.headers['content-type']));
+    const r = await recognize(model, await imageOf(req, true));
     return {
       label: r.label,
       confidence: r.confidence,
@@ -134,8 +229,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.post('/api/detect', async (req) => {
-    if (!Buffer.isBuffer(req.body)) throw new RequestError(415, 'E_CONTENT_TYPE', 'send image bytes (image/*)');
-    const d = await detect(model, await imageOf(req.body, req.headers['content-type']));
+    const d = await detect(model, await imageOf(req, false));
     return {
       text: d.text,
       digits: d.digits.map(({ label, confidence, box, line }) => ({ label, confidence, box, line })),
@@ -145,7 +239,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/api/model', async () => {
     const net = model.network;
     return {
-      file: options.modelFile ?? null,
+      file: options.modelFile ? basename(options.modelFile) : null, // (never the server's own paths)
       name: net.name,
       input_shape: net.inputShape,
       layers: net.layerInfo(),
@@ -198,7 +292,31 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  if (options.webRoot && existsSync(options.webRoot))
-    await app.register(fastifyStatic, { root: options.webRoot, index: 'index.html', dotfiles: 'deny' });
+  for (const [url, allow] of Object.entries(ROUTES)) {
+    const others = METHODS.filter((m) => !allow.includes(m));
+    app.route({
+      method: [...others],
+      url,
+      handler: async (req, reply) => {
+        reply.header('allow', allow.join(', '));
+        if (req.method === 'OPTIONS') return reply.code(204).send();
+        return send(
+          reply,
+          405,
+          'E_METHOD',
+          `${req.method} ${url}: use ${allow.filter((m) => m !== 'HEAD').join(', ')}`,
+        );
+      },
+    });
+  }
+
+  const web = options.webRoot && existsSync(options.webRoot) ? options.webRoot : null;
+  if (web) await app.register(fastifyStatic, { root: web, index: 'index.html', dotfiles: 'deny' });
+  // Browsers ask for /favicon.ico whatever the page links: the page's icon, or nothing (not a 404 in every log).
+  app.get('/favicon.ico', async (_req, reply) => {
+    const icon = web && join(web, 'favicon.svg');
+    if (icon && existsSync(icon)) return reply.type('image/svg+xml').send(readFileSync(icon));
+    return reply.code(204).send();
+  });
   return app;
 }

@@ -1,6 +1,6 @@
 /**
  * Draws detected digits on their image: a box around each and its label above it, as a PNG (sharp composites
- * an SVG overlay onto the decoded image).
+ * an SVG overlay onto the decoded image, at the size it was decoded: a photo shrunk on load stays shrunk).
  */
 import type { Detection } from './detect.js';
 import { decodeImage, type ImageInput } from './image-input.js';
@@ -10,7 +10,8 @@ export async function annotate(image: ImageInput, detection: Detection): Promise
   const { default: sharp } = await import('sharp');
   const stroke = Math.max(2, Math.round(Math.min(raw.width, raw.height) / 150));
   const shapes = detection.digits.map((d) => {
-    const { x, y, width, height } = d.box;
+    // (boxes are in the original's pixels; an image decoded smaller has `scale` of them per pixel)
+    const [x, y, width, height] = [d.box.x, d.box.y, d.box.width, d.box.height].map((v) => v / raw.scale);
     const size = Math.max(12, Math.round(height * 0.35));
     const ty = y - stroke * 2 >= size ? y - stroke * 2 : y + height + size;
     return (

@@ -19,6 +19,7 @@
 import type { Sequential } from '../nn/sequential.js';
 import { classifyPreprocessed, type Classification, type ClassifyOptions } from './classify.js';
 import { decodeImage, type ImageInput } from './image-input.js';
+import { WORKING_SIDE } from './paper.js';
 import type { Preprocessed } from './preprocess.js';
 import type { DigitModel } from './digit-model.js';
 import {
@@ -228,7 +229,16 @@ export async function detect(
   image: ImageInput,
   options: DetectOptions = {},
 ): Promise<Detection> {
-  return readSegmentation(segment(await decodeImage(image), options.invert), model, options);
+  // Decoded at most WORKING_SIDE px on its longer side, as segment() works at that size anyway.
+  const raw = await decodeImage(image, 'image', { maxSide: WORKING_SIDE });
+  const found = readSegmentation(segment(raw, options.invert), model, options);
+  if (raw.scale === 1) return found;
+  const f = raw.scale;
+  const digits = found.digits.map((d) => ({
+    ...d,
+    box: { x: d.box.x * f, y: d.box.y * f, width: d.box.width * f, height: d.box.height * f },
+  }));
+  return { ...found, digits };
 }
 
 /** The digits of an image already segmented (detect() after segment()). */

@@ -139,9 +139,16 @@ const THIN_MARGIN = 2;
 const THIN = 2;
 
 /**
+ * Thin features must weigh at least this much (grey levels per pixel of the half-size picture, above the noise) to
+ * decide. Written digits on photos of paper give 0.27–3.5; digits written large with a broad pen (strokes over 10 px)
+ * have no thin features but their corners, 0.01–0.03 of either polarity, which would decide at random.
+ */
+const THIN_EVIDENCE = 0.1;
+
+/**
  * Whether the picture's thin features (narrower than 2·(2·THIN + 1) px) are mostly dark or mostly light — strokes are
  * thin, while the paper between them, a sheet's edge against the table or a shadow are broad — or null when
- * neither clearly outweighs the other (thick strokes, or no writing at all).
+ * there are too few (thick strokes, or no writing at all) or neither clearly outweighs the other.
  */
 export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: number): boolean | null {
   // At half size (a pixel the mean of four), which is plenty to tell strokes from broad shapes, in a quarter of
@@ -157,6 +164,7 @@ export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: n
     if (d > PAPER_NOISE) dark += d - PAPER_NOISE;
     if (l > PAPER_NOISE) light += l - PAPER_NOISE;
   }
+  if (Math.max(dark, light) < THIN_EVIDENCE * data.length) return null;
   if (dark > THIN_MARGIN * light) return true;
   if (light > THIN_MARGIN * dark) return false;
   return null;

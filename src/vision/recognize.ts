@@ -10,6 +10,7 @@ import { classifyPreprocessed, type Classification, type ClassifyOptions } from 
 import { readSegmentation } from './detect.js';
 import type { DigitModel } from './digit-model.js';
 import { decodeImage, type ImageInput } from './image-input.js';
+import { WORKING_SIDE } from './paper.js';
 import { NoInkError, preprocess, type Preprocessed, type RawImage } from './preprocess.js';
 import { segment } from './segment.js';
 import { wholeViewInput, verifierDigitness } from './verifier.js';
@@ -46,7 +47,7 @@ export async function recognizeAll(
   const prepared: Preprocessed[] = [];
   const blank: boolean[] = [];
   for (const [i, image] of images.entries()) {
-    const raw = await decodeImage(image, `image ${i + 1}`);
+    const raw = await decodeImage(image, `image ${i + 1}`, { maxSide: WORKING_SIDE });
     decoded.push(raw);
     try {
       prepared.push(preprocess(raw, options));

@@ -125,7 +125,7 @@ describe('HTTP API on loopback', () => {
       [post('/api/recognize', '{"pixels": [[1, 999]]}', 'application/json'), 400, /0–255/],
       [post('/api/recognize', '{"pix', 'application/json'), 400, /./],
       [post('/api/recognize', '{}', 'application/json'), 400, /pixels/],
-      [post('/api/detect', '{"pixels": [[1]]}', 'application/json'), 415, /image bytes/],
+      [post('/api/detect', '{"pixels": [[1]]}', 'application/json'), 415, /send an image \(PNG, JPEG/],
       [post('/api/recognize', new Uint8Array(3_000_000), 'image/png'), 413, /./],
       [fetch(`${base}/api/nothing`), 404, /no such resource/],
     ];
