@@ -1,14 +1,13 @@
 // Things that are not digits, as a 28×28 MNIST-like image set (light ink on black) for the verifier's training:
-// the training letters and symbols in the training fonts (src/data/non-digits.ts) at five sizes (stroke widths
-// differ with size; letters were a sixth of the set at two sizes and held-out ones were rejected far less often than
-// marks), and pen marks of every kind with training seeds (benches use seeds from 9,000,000 on). Seeded: the same call gives the same set.
+// the training letters and symbols in the training fonts (src/data/non-digits.ts) at two sizes, and pen marks of
+// every kind with training seeds (benches use seeds from 9,000,000 on). Seeded: the same call gives the same set.
 import { drawnMark, MARK_KINDS, NON_DIGIT_CHARS, nonDigitFonts, preprocess, printedTexts } from '../dist/index.js';
 
-export async function nonDigitSet(marksPerKind = 250) {
+export async function nonDigitSet(marksPerKind = 400) {
   const fonts = nonDigitFonts('train');
   if (fonts.length === 0) throw new Error('no training fonts: npm install brings dejavu-fonts-ttf');
   const pictures = [];
-  for (const size of [16, 24, 32, 48, 64])
+  for (const size of [24, 48])
     for (const t of await printedTexts(fonts, NON_DIGIT_CHARS.train, { size })) pictures.push({ ...t, channels: 1 });
   MARK_KINDS.forEach((kind, k) => {
     for (let i = 0; i < marksPerKind; i++) pictures.push(drawnMark(5_000_000 + k * 10_000 + i, kind));

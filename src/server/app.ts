@@ -149,7 +149,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Work in flight on the model; beyond the limit, 503 at once rather than a growing queue.
   let busy = 0;
-  const working = new WeakSet<object>();
   app.addHook('onRequest', async (req, reply) => {
     // A body declared too large is refused before anything else (a busy server still says 413, not 503).
     const declared = Number(req.headers['content-length']);
@@ -164,10 +163,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return send(reply, 503, 'E_BUSY', `busy: ${limits.concurrency} requests in progress, try again shortly`);
     }
     busy++;
-    working.add(req);
-  });
-  app.addHook('onResponse', async (req) => {
-    if (working.delete(req)) busy--;
+    // (on 'close', which also comes when the client goes away before the answer: then no onResponse would)
+    reply.raw.once('close', () => busy--);
   });
 
   app.setErrorHandler(async (error: FastifyError | Error, req, reply) => {
@@ -191,6 +188,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return send(reply, 500, 'E_INTERNAL', 'internal error');
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, 'E_NOT_FOUND', `no such resource: ${req.method} ${req.url}`));
+
+  /**
+   * Recognition runs on this thread, up to half a second for a large busy photo. Decodes finishing together would
+   * run theirs back to back in one turn of the event loop, and /healthz would wait for all of them: each runs alone,
+   * after a turn in which other requests are answered.
+   */
+  let queue: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> => {
+    const run = queue
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => {
+        // A client that has gone away gets nothing: its work is not done.
+        if (reply.raw.destroyed) throw new RequestError(499, 'E_GONE', 'the client closed the connection');
+        return work();
+      });
+    queue = run.catch(() => undefined);
+    return run;
+  };
 
   /**
    * The request's image: bytes (the body, or a multipart file) decoded under the pixel limit and shrunk on load to
@@ -217,8 +232,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     throw new RequestError(415, 'E_CONTENT_TYPE', `send ${ACCEPTED}`);
   };
 
-  app.post('/api/recognize', async (req) => {
-    const r = await recognize(model, await imageOf(req, true));
+  app.post('/api/recognize', async (req, reply) => {
+    const image = await imageOf(req, true);
+    const r = await oneAtATime(reply, () => recognize(model, image));
     return {
       label: r.label,
       confidence: r.confidence,
@@ -228,8 +244,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     };
   });
 
-  app.post('/api/detect', async (req) => {
-    const d = await detect(model, await imageOf(req, false));
+  app.post('/api/detect', async (req, reply) => {
+    const image = await imageOf(req, false);
+    const d = await oneAtATime(reply, () => detect(model, image));
     return {
       text: d.text,
       digits: d.digits.map(({ label, confidence, box, line }) => ({ label, confidence, box, line })),

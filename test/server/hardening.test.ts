@@ -168,6 +168,43 @@ describe('HTTP API: every request gets one of our answers', () => {
     expect((await send(base, 'GET', '/healthz', {})).status).toBe(200);
   });
 
+  it('gives capacity back when clients go away before their answer', async () => {
+    const png = await picture(3000, 3000, '123456', 200, 1800, 900);
+    // Twice the concurrency limit of clients that hang up while their photos are read.
+    await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<void>((resolve) => {
+            const url = new URL(base);
+            const req = httpRequest({
+              host: url.hostname,
+              port: url.port,
+              path: '/api/detect',
+              method: 'POST',
+              headers: { 'content-type': 'image/png', 'content-length': png.length },
+              agent: false,
+            });
+            req.on('error', () => resolve());
+            req.end(png, () => setTimeout(() => (req.destroy(), resolve()), 20));
+          }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        send(
+          base,
+          'POST',
+          '/api/recognize',
+          { 'content-type': 'application/json' },
+          Buffer.from('{"pixels":[[0,255]]}'),
+        ),
+      ),
+    );
+    expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
   it('reads a large photo shrunk on load; boxes are in its own pixels', async () => {
     // 6000×4000 (24 MP): "2026" with digits 1000 px tall, starting at x = 1500.
     const png = await picture(6000, 4000, '2026', 1500, 2600, 1400);
