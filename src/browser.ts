@@ -32,7 +32,13 @@ export type { ImageSet } from './data/dataset.js';
 export { digitString } from './data/digit-strings.js';
 export type { DigitModel } from './vision/digit-model.js';
 export { DEFAULT_MODEL_URL, loadModel, type BrowserLoadOptions } from './vision/model-browser.js';
-export { decodeImage, ImageFormatError, type ImageInput } from './vision/image-input.js';
+export {
+  decodeImage,
+  ImageFormatError,
+  type DecodedImage,
+  type DecodeOptions,
+  type ImageInput,
+} from './vision/image-input.js';
 export { NoInkError, preprocess, type Preprocessed, type RawImage } from './vision/preprocess.js';
 export {
   classifyPreprocessed,

@@ -127,7 +127,14 @@ export {
   type RawImage,
 } from './vision/preprocess.js';
 export { DEFAULT_MODEL_FILE, loadModel, type DigitModel, type LoadModelOptions } from './vision/model.js';
-export { decodeImage, ImageFormatError, type ImageDataLike, type ImageInput } from './vision/image-input.js';
+export {
+  decodeImage,
+  ImageFormatError,
+  type DecodedImage,
+  type DecodeOptions,
+  type ImageDataLike,
+  type ImageInput,
+} from './vision/image-input.js';
 export {
   classifyPreprocessed,
   MIN_DIGITNESS,

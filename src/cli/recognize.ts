@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { DigitsError } from '../errors.js';
 import { decodeImage } from '../vision/image-input.js';
-import { WORKING_SIDE } from '../vision/paper.js';
 import type { RawImage } from '../vision/preprocess.js';
-import { recognizeAll, type Recognition } from '../vision/recognize.js';
+import { recognizeAll, RECOGNIZE_SIDE, type Recognition } from '../vision/recognize.js';
 import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
 import { positiveInt } from './options.js';
 import { makeOutput } from './output.js';
@@ -48,7 +47,7 @@ async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<
   const decoded: (RawImage | Error)[] = [];
   for (const file of files) {
     try {
-      decoded.push(await decodeImage(file, file, { maxSide: WORKING_SIDE }));
+      decoded.push(await decodeImage(file, file, { maxSide: RECOGNIZE_SIDE }));
     } catch (e) {
       if (!(e instanceof DigitsError)) throw e;
       decoded.push(e);

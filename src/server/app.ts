@@ -19,6 +19,7 @@ import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadMnist } from '../data/mnist.js';
@@ -28,10 +29,11 @@ import { decodeImage, ImageFormatError, ImageTooLargeError } from '../vision/ima
 import type { DigitModel } from '../vision/model.js';
 import { WORKING_SIDE } from '../vision/paper.js';
 import { NoInkError, type RawImage } from '../vision/preprocess.js';
-import { recognize } from '../vision/recognize.js';
+import { recognize, RECOGNIZE_SIDE } from '../vision/recognize.js';
 import { misclassified, type Mistake } from './mistakes.js';
 import { modelFileFromJson } from './model-upload.js';
 import { pixelsFromJson, RequestError } from './request.js';
+import { workQueue } from './work-queue.js';
 
 export interface ServerLimits {
   /** Largest request body in bytes (default 10 MiB). */
@@ -189,29 +191,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, 'E_NOT_FOUND', `no such resource: ${req.method} ${req.url}`));
 
-  /**
-   * Recognition runs on this thread, up to half a second for a large busy photo. Decodes finishing together would
-   * run theirs back to back in one turn of the event loop, and /healthz would wait for all of them: each runs alone,
-   * after a turn in which other requests are answered.
-   */
-  let queue: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> => {
-    const run = queue
-      .then(() => new Promise((resolve) => setImmediate(resolve)))
-      .then(() => {
-        // A client that has gone away gets nothing: its work is not done.
-        if (reply.raw.destroyed) throw new RequestError(499, 'E_GONE', 'the client closed the connection');
-        return work();
-      });
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  // Recognition runs on this thread (up to half a second for a large busy photo): one request at a time. Decoding
+  // runs on sharp's threads: all cores but one, which is left to this thread.
+  const recognition = workQueue(1);
+  const decoding = workQueue(Math.max(1, availableParallelism() - 1));
+  /** Work for a request, unless its client has gone away in the meantime. */
+  const forClient =
+    <T>(reply: FastifyReply, work: () => Promise<T>) =>
+    () => {
+      if (reply.raw.destroyed) throw new RequestError(499, 'E_GONE', 'the client closed the connection');
+      return work();
+    };
 
   /**
    * The request's image: bytes (the body, or a multipart file) decoded under the pixel limit and shrunk on load to
    * what recognition uses, so that memory per request is bounded whatever the file declares; or JSON pixels.
    */
-  const imageOf = async (req: FastifyRequest, json: boolean): Promise<RawImage> => {
+  const imageOf = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    route: 'recognize' | 'detect',
+  ): Promise<RawImage> => {
     let bytes: Buffer | null = Buffer.isBuffer(req.body) ? req.body : null;
     let name = 'body';
     if (req.isMultipart()) {
@@ -222,19 +222,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     if (bytes) {
       if (bytes.length === 0) throw new RequestError(400, 'E_EMPTY', `empty ${name}: send the image bytes`);
-      return decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), name, {
-        maxPixels: limits.imagePixels,
-        maxSide: WORKING_SIDE,
-      });
+      const encoded = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+      return decoding(
+        forClient(reply, () =>
+          decodeImage(encoded, name, {
+            maxPixels: limits.imagePixels,
+            maxSide: route === 'recognize' ? RECOGNIZE_SIDE : WORKING_SIDE,
+          }),
+        ),
+      );
     }
-    if (json && req.headers['content-type']?.startsWith('application/json'))
+    if (route === 'recognize' && req.headers['content-type']?.startsWith('application/json'))
       return pixelsFromJson(req.body, limits.imagePixels);
     throw new RequestError(415, 'E_CONTENT_TYPE', `send ${ACCEPTED}`);
   };
 
   app.post('/api/recognize', async (req, reply) => {
-    const image = await imageOf(req, true);
-    const r = await oneAtATime(reply, () => recognize(model, image));
+    const image = await imageOf(req, reply, 'recognize');
+    const r = await recognition(forClient(reply, () => recognize(model, image)));
     return {
       label: r.label,
       confidence: r.confidence,
@@ -245,8 +250,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.post('/api/detect', async (req, reply) => {
-    const image = await imageOf(req, false);
-    const d = await oneAtATime(reply, () => detect(model, image));
+    const image = await imageOf(req, reply, 'detect');
+    const d = await recognition(forClient(reply, () => detect(model, image)));
     return {
       text: d.text,
       digits: d.digits.map(({ label, confidence, box, line }) => ({ label, confidence, box, line })),

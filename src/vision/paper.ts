@@ -5,13 +5,13 @@
  * paper as it would look without the ink, shadows and table included; the paper minus the picture is the ink
  * (the "black-hat"), light on dark as MNIST's, level wherever the light falls. Light ink on dark paper (chalk,
  * MNIST itself) is the picture minus its opening; which of the two the picture holds is judged by its thin
- * features first (thinInkIsDark), by blocks where they do not decide (darkInk).
+ * features first (thinInkIsDark), by blocks where they do not decide (darkInk; inkIsDarkOnPaper).
  *
  * Large photos are first shrunk, by averaging whole blocks of pixels, to what reading digits needs (the longer
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
 import { closing, filter1d, opening } from './morphology.js';
-import { departures, histogramMedian, PAPER_NOISE } from './polarity.js';
+import { departures, histogramMedian, inkIsDark, PAPER_NOISE } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
 
 /** Longer side of the working picture: a digit a 25th of a photo's height is still ~40 px tall. */
@@ -170,6 +170,21 @@ export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: n
   return null;
 }
 
+/**
+ * The polarity of a picture of paper: its thin features when they decide, else the blocks' (darkInk). Thin light
+ * features are also the paper left between the strokes of digits written close with a broad pen: light ink needs
+ * the blocks to agree, or else the picture as a whole (ink departs from its median one way).
+ */
+function inkIsDarkOnPaper(data: Uint8Array, width: number, height: number, r: number): boolean {
+  const thin = thinInkIsDark(data, width, height);
+  const blocks = darkInk(data, width, height, 2 * r + 1);
+  if (thin === null || thin === blocks) return blocks;
+  if (thin) return true;
+  const hist = new Uint32Array(256);
+  for (const v of data) hist[v]++;
+  return inkIsDark(data, histogramMedian(hist, data.length));
+}
+
 /** The ink of a picture of paper (see the module comment). `invert` forces dark ink (true) or light (false). */
 export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   const { width, height, data, fromAlpha, scale } = workingGray(image);
@@ -195,7 +210,6 @@ export function paperInk(image: RawImage, invert?: boolean): PaperInk {
       }
     return out;
   };
-  const inverted =
-    invert ?? (!fromAlpha && (thinInkIsDark(data, width, height) ?? darkInk(data, width, height, 2 * r + 1)));
+  const inverted = invert ?? (!fromAlpha && inkIsDarkOnPaper(data, width, height, r));
   return { width, height, data: removeLines(ink(inverted), width, height), inverted, scale };
 }
