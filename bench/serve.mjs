@@ -7,9 +7,11 @@
 // Prints each part and the JSON summary as the last line; exits 1 on a reset connection, an unexpected 5xx, or
 // memory at the soak's end over 110 % of its middle.
 import autocannon from 'autocannon';
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import sharp from 'sharp';
 import { digitString, loadMnist } from '../dist/index.js';
 
