@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { drawnString, STROKE_KINDS } from '../data/drawn-digits.js';
+import { drawnString, STROKE_KINDS, type DrawnStringOptions } from '../data/drawn-digits.js';
 import { detect } from '../vision/detect.js';
 import { editDistance } from './bench-detect.js';
 import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
@@ -40,6 +40,10 @@ export function registerBenchStyles(program: Command): void {
     .option('--json', 'print the accuracies as JSON on the last line');
   addVerifierOptions(addModelInputOptions(command)).action(async (o: BenchStylesOptions) => benchStyles(o));
 }
+
+/** The broad-pen strings: as drawn in the web page's canvas (the verifier trains on other seeds). */
+const BROAD: DrawnStringOptions = { pen: [10, 24], height: [80, 130], gap: [0, 0.2] };
+const BROAD_SEEDS = 50_000_000;
 
 async function benchStyles(o: BenchStylesOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
@@ -89,6 +93,13 @@ async function benchStyles(o: BenchStylesOptions): Promise<void> {
       });
       upright[String(pen)] = (await detect(model, s)).text.replace(/\n/g, '');
     }
+    // Written large with a broad pen and close together, as people draw numbers in the web page's canvas.
+    const broadCount = Math.max(1, Math.round(o.count / 2));
+    let broad = 0;
+    for (let i = 0; i < broadCount; i++) {
+      const s = drawnString(BENCH_SEED + BROAD_SEEDS + o.seed * 100_003 + i, BROAD);
+      if ((await detect(model, s)).text.replace(/\n/g, '') === s.text) broad++;
+    }
     const result = {
       count: o.count,
       seed: o.seed,
@@ -98,6 +109,7 @@ async function benchStyles(o: BenchStylesOptions): Promise<void> {
       pens: Object.fromEntries(Object.entries(byPen).map(([k, v]) => [k, rate(v)])),
       styles,
       upright_31415: upright,
+      broad: { count: broadCount, string_accuracy: broad / broadCount },
       misread,
     };
     out.info(
@@ -120,6 +132,10 @@ async function benchStyles(o: BenchStylesOptions): Promise<void> {
         .join(', ')}`,
     );
     out.info(`"31415" with upright 1s, pens 1–8 px: ${Object.values(upright).join(' ')}`);
+    out.info(
+      `${broadCount} strings written large and close with a broad pen (digits 80–130 px, pens 10–24 px): ` +
+        `${pct(result.broad.string_accuracy)} read whole`,
+    );
     out.result(result);
   } finally {
     await model.dispose();

@@ -208,6 +208,8 @@ export interface DrawnStringOptions {
   pen?: [number, number];
   /** Digit height in px, [min, max] (default [28, 90]). */
   height?: [number, number];
+  /** Space between neighbouring digits, in digit heights, [min, max] (default [0.12, 0.45]). */
+  gap?: [number, number];
   /** How the strokes are drawn (default: plain, one string in eight hollow, one in eight double). */
   kind?: StrokeKind;
   owners?: boolean;
@@ -224,6 +226,7 @@ export function drawnString(seed: number, options: DrawnStringOptions = {}): Dra
   const [h0, h1] = options.height ?? [28, 90];
   const digitH = Math.round(between(h0, h1));
   const [p0, p1] = options.pen ?? [1, 8];
+  const gap = options.gap ?? [0.12, 0.45];
   const r = random();
   const kind: StrokeKind = options.kind ?? (r < 0.125 ? 'hollow' : r < 0.25 ? 'double' : 'plain');
   // A hollow stroke needs room for its inside: at least 5 px; its outline is 1–2 px.
@@ -266,7 +269,7 @@ export function drawnString(seed: number, options: DrawnStringOptions = {}): Dra
     const shift = penX - lo;
     for (const path of placed) for (const p of path) p[0] += shift;
     glyphs.push({ strokes: placed, x0: penX, x1: penX + hi - lo, label });
-    penX += hi - lo + pen + digitH * between(0.12, 0.45);
+    penX += hi - lo + pen + digitH * between(...gap);
   }
   const width = Math.ceil(penX - digitH * 0.2 + margin);
   const height = Math.ceil(digitH + 2 * margin);

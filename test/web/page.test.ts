@@ -159,10 +159,12 @@ describe('web page in Chromium', () => {
     await page.screenshot({ path: join(shots, 'upload.png'), fullPage: true });
   }, 30_000);
 
-  it('trains a model in the browser with live curves, offers it as .h5, and reads drawings with it', async () => {
-    await page.getByTestId('train-preset').selectOption('mlp');
-    await page.getByTestId('train-epochs').fill('1');
-    await page.getByTestId('train-count').fill('6144');
+  it('trains a model in the browser with the form untouched (the seed MLP, all 60,000 images), offers it as .h5, and reads drawings with it', async () => {
+    // The defaults are a valid form: the seed's model on the full training set.
+    expect(await page.evaluate(() => (document.getElementById('train-form') as HTMLFormElement).checkValidity())).toBe(
+      true,
+    );
+    expect(await page.getByTestId('train-count').inputValue()).toBe('60000');
     await page.getByTestId('train-start').click();
     // The curve grows while training runs.
     await expect
@@ -173,7 +175,7 @@ describe('web page in Chromium', () => {
     await expect.poll(() => page.getByTestId('train-status').textContent(), { timeout: 120_000 }).toMatch(/^done: /);
     const status = (await page.getByTestId('train-status').textContent())!;
     const accuracy = parseFloat(status.slice('done: '.length)) / 100;
-    expect(accuracy).toBeGreaterThan(0.85);
+    expect(accuracy).toBeGreaterThan(0.96); // 2 epochs of the seed MLP on all of MNIST
     await page.screenshot({ path: join(shots, 'train.png'), fullPage: true });
     // The model as Keras HDF5, loadable here with the accuracy the page reported.
     const link = page.getByTestId('train-download');
