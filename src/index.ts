@@ -10,7 +10,7 @@
  *   const kernels = await createKernels();
  *   const data = loadDataset();                       // embedded MNIST
  *   const model = preset('mlp').build(kernels, 42).compile({ optimizer: new Adam() });
- *   fit(model, data.train!, { epochs: 10, batchSize: 128, validationData: data.test });
+ *   await fit(model, data.train!, { epochs: 10, batchSize: 128, validationData: data.test });
  *   evaluate(model, data.test!);                      // { loss, accuracy, count }
  *   await saveModelFile(model, 'model/trained_model.h5');
  */

@@ -6,7 +6,7 @@ import type { Heap, Ptr } from './heap.js';
  * `wasm.ts` (WebAssembly SIMD, optionally on worker threads). All matrices are row-major and contiguous.
  */
 export interface Kernels {
-  /** "reference", "wasm-simd" or "wasm-relaxed-simd" (plus thread count for the WASM backend). */
+  /** "reference", "wasm-simd" or "wasm-relaxed-simd", with "+native-avx2" or "+native-avx512" when the native GEMM is used. */
   readonly name: string;
   readonly heap: Heap;
   /** Worker threads used (1 = the calling thread only). */

@@ -1,7 +1,6 @@
 /**
  * A training recipe: everything that decides how a model is trained, as plain JSON data. It is what `--config`
- * files hold, what checkpoints and model files record, and what `--resume` and `digits experiment` rebuild a run
- * from. `trainingPlan` turns one into the optimizer, schedule, callbacks and augmenter `fit` takes.
+ * files hold, what checkpoints and model files record, and what `--resume` rebuilds a run from. `trainingPlan` turns one into the optimizer, schedule, callbacks and augmenter `fit` takes.
  */
 import { AUGMENT_PRESETS, augmentProblem, makeAugmenter, type AugmentOptions } from '../data/augment.js';
 import type { LossName } from '../nn/losses.js';
