@@ -5,9 +5,7 @@
 // With `others` (an image set of things that are not digits), strings hold them too: every tenth string is made
 // only of them, the rest have one in eight items from them. With `drawn`, every `drawn`-th string is written with
 // a pen in the styles of src/data/drawn-digits.ts (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and
-// double strokes) instead of MNIST's; with `broad` too, every other one of those is written large with a broad pen
-// (digits 80–130 px tall, pens 10–24 px, written close), as in the web page's canvas. Seeded: string i uses seed
-// `seedStep · (i + 1)`.
+// double strokes) instead of MNIST's. Seeded: string i uses seed `seedStep · (i + 1)`.
 import sharp from 'sharp';
 import { decodeImage, digitString, drawnString, scene, SCENE_KINDS, segment, verifierExamples } from '../dist/index.js';
 
@@ -26,13 +24,11 @@ export async function forEachStringCandidates(
   from,
   count,
   each,
-  { scenes = 0, others, drawn = 0, broad = false } = {},
+  { scenes = 0, others, drawn = 0 } = {},
 ) {
   for (let i = from; i < from + count; i++) {
     if (drawn > 0 && i % drawn === 3) {
-      const large =
-        broad && Math.floor(i / drawn) % 2 === 1 ? { pen: [10, 24], height: [80, 130], gap: [0.02, 0.3] } : {};
-      const s = drawnString(seedStep * (i + 1), { owners: true, ...large });
+      const s = drawnString(seedStep * (i + 1), { owners: true });
       const image = i % 3 === 2 ? await throughJpeg(s, 1, 50 + ((i * 7) % 45)) : s;
       each(verifierExamples(segment(image), s.owners), s);
       continue;

@@ -5,7 +5,7 @@
 //   photo of a number written with a pen on paper (src/data/scenes.ts, other seeds than bench-real's), and letters,
 //   symbols and pen marks among the digits (scripts/non-digit-set.mjs: training characters, fonts and seeds only),
 //   and every eighth string drawn with a pen in the styles MNIST lacks (src/data/drawn-digits.ts, other seeds than
-//   bench-styles'), every other one of those large with a broad pen as in the web page,
+//   bench-styles'),
 //   each candidate labelled by where its ink came from (src/vision/verifier-data.ts);
 // - whole images as recognize() sees them (wholeViewInput): MNIST training digits as they are, single digits,
 //   letters, symbols and marks written as strings of one, single drawn digits, and strings of 2–4 digits (not one
@@ -69,7 +69,7 @@ function wholeExample(i) {
       label = 0;
       break;
     default: // one digit drawn in a style MNIST lacks
-      picture = drawnString(seed, { text: String(Math.floor(i / 5) % 10), height: [16, 90] });
+      picture = drawnString(seed, { text: String(i % 10), height: [16, 90] });
       label = 1;
   }
   try {
@@ -92,7 +92,7 @@ async function examples(from, count) {
       inputs.push(...e.inputs);
       labels.push(...e.labels);
     },
-    { scenes: SCENES, others, drawn: DRAWN, broad: true },
+    { scenes: SCENES, others, drawn: DRAWN },
   );
   for (let i = Math.round(from * WHOLE); i < Math.round((from + count) * WHOLE); i++) {
     const e = wholeExample(i);
@@ -130,7 +130,6 @@ await saveModelFile(model, out, {
     strings,
     scenes: SCENES,
     drawn: DRAWN,
-    broadPens: true,
     nonDigits: others.count,
     wholeImagesPerString: WHOLE,
     epochs,
