@@ -135,6 +135,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
     res.end(JSON.stringify(tooLarge(declared)));
   });
+  /** The 413 answer, sent once what is left of the body has been read and dropped (discardBody). */
+  const refuseTooLarge = async (req: FastifyRequest, reply: FastifyReply) => {
+    await discardBody(req.raw, 16 * limits.bodyBytes);
+    const { error, code } = tooLarge(Number(req.headers['content-length']) || undefined);
+    return send(reply.header('connection', 'close'), 413, code, error);
+  };
   const tooLarge = (declared?: number) => ({
     error:
       `request body too large${declared ? ` (${declared} bytes)` : ''}: at most ${limits.bodyBytes} bytes ` +
@@ -153,12 +159,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   let busy = 0;
   app.addHook('onRequest', async (req, reply) => {
     // A body declared too large is refused before anything else (a busy server still says 413, not 503).
-    const declared = Number(req.headers['content-length']);
-    if (declared > limits.bodyBytes) {
-      await discardBody(req.raw, 16 * limits.bodyBytes);
-      const { error, code } = tooLarge(declared);
-      return send(reply.header('connection', 'close'), 413, code, error);
-    }
+    if (Number(req.headers['content-length']) > limits.bodyBytes) return refuseTooLarge(req, reply);
     if (req.method !== 'POST' || !req.url.startsWith('/api/')) return;
     if (busy >= limits.concurrency) {
       reply.header('Retry-After', '1');
@@ -171,11 +172,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler(async (error: FastifyError | Error, req, reply) => {
     const fastifyCode = (error as FastifyError).code;
-    if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' || fastifyCode === 'FST_REQ_FILE_TOO_LARGE') {
-      await discardBody(req.raw, 16 * limits.bodyBytes);
-      const { error: message, code } = tooLarge(Number(req.headers['content-length']) || undefined);
-      return send(reply, 413, code, message);
-    }
+    if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' || fastifyCode === 'FST_REQ_FILE_TOO_LARGE')
+      return refuseTooLarge(req, reply);
     if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
       return send(reply, 415, 'E_CONTENT_TYPE', `unsupported content type: send ${ACCEPTED}`);
     if (error instanceof RequestError) return send(reply, error.status, error.code, error.message);

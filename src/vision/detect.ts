@@ -229,16 +229,10 @@ export async function detect(
   image: ImageInput,
   options: DetectOptions = {},
 ): Promise<Detection> {
-  // Decoded at most WORKING_SIDE px on its longer side, as segment() works at that size anyway.
+  // Decoded at most WORKING_SIDE px on its longer side, as segment() works at that size anyway; the segmentation's
+  // scale counts the shrinking in, so boxes are in the original's pixels.
   const raw = await decodeImage(image, 'image', { maxSide: WORKING_SIDE });
-  const found = readSegmentation(segment(raw, options.invert), model, options);
-  if (raw.scale === 1) return found;
-  const f = raw.scale;
-  const digits = found.digits.map((d) => ({
-    ...d,
-    box: { x: d.box.x * f, y: d.box.y * f, width: d.box.width * f, height: d.box.height * f },
-  }));
-  return { ...found, digits };
+  return readSegmentation(segment(raw, options.invert), model, options);
 }
 
 /** The digits of an image already segmented (detect() after segment()). */

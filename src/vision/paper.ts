@@ -11,7 +11,8 @@
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
 import { closing, filter1d, opening } from './morphology.js';
-import { departures, histogramMedian, inkIsDark, PAPER_NOISE } from './polarity.js';
+import { shrinkFactor, type DecodedImage } from './image-input.js';
+import { departures, histogramMedian, PAPER_NOISE } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
 
 /** Longer side of the working picture: a digit a 25th of a photo's height is still ~40 px tall. */
@@ -67,13 +68,15 @@ export function shrinkGray(
  * so its longer side is at most `side` (shrinkGray).
  */
 export function workingGray(
-  image: RawImage,
+  image: RawImage | DecodedImage,
   side = WORKING_SIDE,
 ): { width: number; height: number; data: Uint8Array; fromAlpha: boolean; scale: number } {
   const gray = toGray(image);
-  const f = Math.max(1, Math.ceil(Math.max(gray.width, gray.height) / side));
-  if (f === 1) return { ...gray, scale: 1 };
-  return { ...shrinkGray(gray.data, gray.width, gray.height, f), fromAlpha: gray.fromAlpha, scale: f };
+  // (an image decoded smaller already, decodeImage's maxSide, counts its own shrinking in)
+  const given = 'scale' in image ? image.scale : 1;
+  const f = shrinkFactor(gray.width, gray.height, side);
+  if (f === 1) return { ...gray, scale: given };
+  return { ...shrinkGray(gray.data, gray.width, gray.height, f), fromAlpha: gray.fromAlpha, scale: f * given };
 }
 
 /**
@@ -177,12 +180,13 @@ export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: n
  */
 function inkIsDarkOnPaper(data: Uint8Array, width: number, height: number, r: number): boolean {
   const thin = thinInkIsDark(data, width, height);
-  const blocks = darkInk(data, width, height, 2 * r + 1);
-  if (thin === null || thin === blocks) return blocks;
   if (thin) return true;
+  const blocks = darkInk(data, width, height, 2 * r + 1);
+  if (thin === null || !blocks) return blocks;
   const hist = new Uint32Array(256);
   for (const v of data) hist[v]++;
-  return inkIsDark(data, histogramMedian(hist, data.length));
+  const { dark, light } = departures(hist, histogramMedian(hist, data.length));
+  return dark > light;
 }
 
 /** The ink of a picture of paper (see the module comment). `invert` forces dark ink (true) or light (false). */
