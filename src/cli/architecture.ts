@@ -44,7 +44,7 @@ export async function modelForTraining(
   if (isPresetName(spec)) return preset(spec, classes, image).build(kernels, seed);
   let model: Sequential;
   if (isJson(spec)) {
-    model = sequentialFromConfig(JSON.parse(readArchitecture(spec)!), spec);
+    model = sequentialFromConfig(JSON.parse(readArchitecture(spec)!), spec, { initializers: 'required' });
     try {
       model.build(kernels, seed);
     } catch (e) {

@@ -11,6 +11,7 @@ import { Conv2D } from '../nn/layers/conv2d.js';
 import { GlobalAveragePooling2D } from '../nn/layers/global-average-pooling.js';
 import { AveragePooling2D, MaxPooling2D } from '../nn/layers/pooling.js';
 import { Reshape } from '../nn/layers/reshape.js';
+import { initializerFromKeras, KERNEL_INITIALIZERS, type KernelInitializer } from '../nn/init.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Shape } from '../nn/tensor.js';
 
@@ -42,8 +43,16 @@ type Json = Record<string, unknown>;
 
 const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'softmax'];
 
+export interface ConfigOptions {
+  /**
+   * The model will be trained from the weights its layers draw (an architecture file), so an initializer we
+   * cannot draw from is an error; otherwise (a saved model, whose weights are read) it is taken as GlorotUniform.
+   */
+  initializers?: 'required' | 'ignored';
+}
+
 /** Rebuilds an (unbuilt) Sequential model from a Keras model_config; unsupported parts name the layer. */
-export function sequentialFromConfig(modelConfig: unknown, file: string): Sequential {
+export function sequentialFromConfig(modelConfig: unknown, file: string, options: ConfigOptions = {}): Sequential {
   const root = modelConfig as Json;
   const fail = (detail: string): never => {
     throw new ModelFormatError(file, detail);
@@ -69,6 +78,21 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
     const shape = c.batch_input_shape ?? c.batch_shape;
     if (Array.isArray(shape) && inputShape === null) inputShape = definedShape(shape, where, fail);
     checkDtype(c.dtype, where, fail);
+    const kernelInitializer = (): KernelInitializer => {
+      const found = initializerFromKeras(c.kernel_initializer);
+      const bias = c.bias_initializer as Json | string | undefined | null;
+      const biasName = typeof bias === 'string' ? bias : bias?.class_name;
+      if (options.initializers === 'required') {
+        if (found === null)
+          fail(
+            `${where}: kernel_initializer ${JSON.stringify(c.kernel_initializer)} is not supported ` +
+              `(${KERNEL_INITIALIZERS.join(', ')}, or a VarianceScaling equal to one)`,
+          );
+        if (c.use_bias !== false && biasName !== undefined && !/^zeros$/i.test(String(biasName)))
+          fail(`${where}: bias_initializer ${JSON.stringify(bias)} is not supported (only Zeros)`);
+      }
+      return found ?? 'glorot_uniform';
+    };
     switch (cls) {
       case 'InputLayer':
         break;
@@ -79,6 +103,7 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
           new Dense(Number(c.units), {
             activation: activation(c.activation, where, fail),
             useBias: c.use_bias !== false,
+            kernelInitializer: kernelInitializer(),
             name,
           }),
         );
@@ -123,6 +148,7 @@ export function sequentialFromConfig(modelConfig: unknown, file: string): Sequen
             padding: padding(c.padding, where, fail),
             activation: act as 'linear' | 'relu',
             useBias: c.use_bias !== false,
+            kernelInitializer: kernelInitializer(),
             name,
           }),
         );

@@ -1,4 +1,4 @@
-import type { PartKernels } from './parallel.js';
+import type { PartKernels } from './ops.js';
 import { nodeBuiltin } from './node-builtin.js';
 
 /**

@@ -1,23 +1,48 @@
 import type { Rng } from './rng.js';
 
-/** Keras's GlorotUniform: U(−l, l) with l = √(6 / (fanIn + fanOut)). */
-export function glorotUniform(rng: Rng, out: Float32Array, fanIn: number, fanOut: number): void {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  for (let i = 0; i < out.length; i++) out[i] = (rng.next() * 2 - 1) * limit;
-}
-
-/** Keras's HeUniform: U(−l, l) with l = √(6 / fanIn). */
-export function heUniform(rng: Rng, out: Float32Array, fanIn: number): void {
-  const limit = Math.sqrt(6 / fanIn);
-  for (let i = 0; i < out.length; i++) out[i] = (rng.next() * 2 - 1) * limit;
-}
-
 /**
- * Keras's HeNormal: a normal truncated at two standard deviations, with σ = √(2 / fanIn) / 0.8796 so that the
- * truncated distribution has variance 2 / fanIn (VarianceScaling with "truncated_normal").
+ * Keras's named kernel initializers. Each is a VarianceScaling: weights of variance scale / n, n the fan-in, or
+ * the mean of fan-in and fan-out, drawn uniform or from a normal truncated at two standard deviations.
  */
-export function heNormal(rng: Rng, out: Float32Array, fanIn: number): void {
-  const sigma = Math.sqrt(2 / fanIn) / 0.87962566103423978;
+export const KERNEL_INITIALIZERS = [
+  'glorot_uniform',
+  'glorot_normal',
+  'he_uniform',
+  'he_normal',
+  'lecun_uniform',
+  'lecun_normal',
+] as const;
+export type KernelInitializer = (typeof KERNEL_INITIALIZERS)[number];
+
+interface VarianceScaling {
+  className: string;
+  scale: number;
+  mode: 'fan_in' | 'fan_avg';
+  distribution: 'uniform' | 'truncated_normal';
+}
+
+const SCHEMES: Record<KernelInitializer, VarianceScaling> = {
+  glorot_uniform: { className: 'GlorotUniform', scale: 1, mode: 'fan_avg', distribution: 'uniform' },
+  glorot_normal: { className: 'GlorotNormal', scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
+  he_uniform: { className: 'HeUniform', scale: 2, mode: 'fan_in', distribution: 'uniform' },
+  he_normal: { className: 'HeNormal', scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
+  lecun_uniform: { className: 'LecunUniform', scale: 1, mode: 'fan_in', distribution: 'uniform' },
+  lecun_normal: { className: 'LecunNormal', scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
+};
+
+/** The standard deviation of a standard normal truncated to [−2, 2] (Keras divides by it). */
+const TRUNCATED_STD = 0.87962566103423978;
+
+/** Fills a kernel with initializer `name` for a layer with `fanIn` inputs and `fanOut` outputs per weight. */
+export function initKernel(name: KernelInitializer, rng: Rng, out: Float32Array, fanIn: number, fanOut: number): void {
+  const { scale, mode, distribution } = SCHEMES[name];
+  const n = mode === 'fan_in' ? fanIn : (fanIn + fanOut) / 2;
+  if (distribution === 'uniform') {
+    const limit = Math.sqrt((3 * scale) / n);
+    for (let i = 0; i < out.length; i++) out[i] = (rng.next() * 2 - 1) * limit;
+    return;
+  }
+  const sigma = Math.sqrt(scale / n) / TRUNCATED_STD;
   for (let i = 0; i < out.length; i++) {
     let z: number;
     do {
@@ -28,16 +53,34 @@ export function heNormal(rng: Rng, out: Float32Array, fanIn: number): void {
   }
 }
 
-export type KernelInitializer = 'glorot_uniform' | 'he_uniform' | 'he_normal';
-export const KERNEL_INITIALIZERS: readonly KernelInitializer[] = ['glorot_uniform', 'he_uniform', 'he_normal'];
-
-/** Fills a kernel by name; Keras's class names for the config are in `initializerClass`. */
-export function initKernel(name: KernelInitializer, rng: Rng, out: Float32Array, fanIn: number, fanOut: number): void {
-  if (name === 'he_uniform') heUniform(rng, out, fanIn);
-  else if (name === 'he_normal') heNormal(rng, out, fanIn);
-  else glorotUniform(rng, out, fanIn, fanOut);
+/** An initializer as a Keras layer config stores it (`kernel_initializer`). */
+export function initializerConfig(name: KernelInitializer): { class_name: string; config: { seed: null } } {
+  return { class_name: SCHEMES[name].className, config: { seed: null } };
 }
 
-export function initializerClass(name: KernelInitializer): string {
-  return { glorot_uniform: 'GlorotUniform', he_uniform: 'HeUniform', he_normal: 'HeNormal' }[name];
+/**
+ * The initializer a Keras config names: a class ("HeNormal", with or without Keras 3's module), its snake-case
+ * alias ("he_normal"), or a VarianceScaling whose settings are one of ours. Null for any other (RandomNormal,
+ * Orthogonal, …) or an unreadable value; undefined when the config names none.
+ */
+export function initializerFromKeras(value: unknown): KernelInitializer | null | undefined {
+  if (value === undefined || value === null) return undefined;
+  const named = (s: string) =>
+    KERNEL_INITIALIZERS.find((k) => k === s || SCHEMES[k].className === s || SCHEMES[k].className.toLowerCase() === s);
+  if (typeof value === 'string') return named(value) ?? null;
+  if (typeof value !== 'object') return null;
+  const { class_name: cls, config } = value as { class_name?: unknown; config?: Record<string, unknown> };
+  if (typeof cls !== 'string') return null;
+  if (cls !== 'VarianceScaling') return named(cls) ?? null;
+  const scale = config?.scale ?? 1;
+  const mode = config?.mode ?? 'fan_in';
+  // Keras accepts "normal" for "truncated_normal" (the TF 1 name).
+  const distribution =
+    config?.distribution === 'normal' ? 'truncated_normal' : (config?.distribution ?? 'truncated_normal');
+  return (
+    KERNEL_INITIALIZERS.find((k) => {
+      const s = SCHEMES[k];
+      return s.scale === scale && s.mode === mode && s.distribution === distribution;
+    }) ?? null
+  );
 }

@@ -88,6 +88,15 @@ describe('gradient checks (finite differences)', () => {
     );
   });
 
+  it('Dense on the last axis of a 2-axis input (Keras semantics) → Flatten → Dense(softmax)', async () => {
+    await check(
+      [new Dense(4, { activation: 'relu' }), new Flatten(), new Dense(3, { activation: 'softmax' })],
+      [3, 5],
+      'categorical_crossentropy',
+      3,
+    );
+  });
+
   it('Dense → ReLU layer → Dense without bias, logits output (from_logits)', async () => {
     await check(
       [new Dense(5), new ActivationLayer('relu', 'ReLU'), new Dense(3, { useBias: false })],

@@ -1,7 +1,7 @@
 import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
 import { convPartialFloats } from '../../kernels/kernels.js';
 import { makeWindow, writeWindow, type Window } from '../../kernels/window.js';
-import { initializerClass, initKernel, type KernelInitializer } from '../init.js';
+import { initializerConfig, initKernel, type KernelInitializer } from '../init.js';
 import { allocParam, type Layer, type Param, type PlanInput, type PlanOutput } from '../layer.js';
 import type { Rng } from '../rng.js';
 import type { Shape } from '../tensor.js';
@@ -182,7 +182,7 @@ export class Conv2D implements Layer {
       groups: 1,
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: { class_name: initializerClass(this.kernelInitializer), config: { seed: null } },
+      kernel_initializer: initializerConfig(this.kernelInitializer),
       bias_initializer: { class_name: 'Zeros', config: {} },
       kernel_regularizer: null,
       bias_regularizer: null,

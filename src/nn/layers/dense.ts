@@ -1,5 +1,5 @@
 import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
-import { glorotUniform } from '../init.js';
+import { initializerConfig, initKernel, type KernelInitializer } from '../init.js';
 import { allocParam, type Layer, type Param, type PlanInput, type PlanOutput, type SoftmaxLogits } from '../layer.js';
 import type { Rng } from '../rng.js';
 import type { Shape } from '../tensor.js';
@@ -9,21 +9,27 @@ export type DenseActivation = 'linear' | 'relu' | 'softmax';
 export interface DenseOptions {
   activation?: DenseActivation;
   useBias?: boolean;
+  /** Keras's kernel_initializer (default "glorot_uniform"); the bias starts at zero. */
+  kernelInitializer?: KernelInitializer;
   name?: string;
 }
 
 /**
- * Fully connected layer y = act(x·W + b), W of shape (in, units) as Keras stores it; Glorot-uniform kernel
- * and zero bias. Bias and ReLU are fused into the GEMM epilogue; softmax is fused with the loss in training.
+ * Fully connected layer y = act(x·W + b), W of shape (in, units) as Keras stores it, applied as Keras does to
+ * the input's last axis (an input of shape (…, in) gives (…, units)). Bias and ReLU are fused into the GEMM
+ * epilogue; softmax is fused with the loss in training.
  */
 export class Dense implements Layer {
   readonly className = 'Dense';
   name: string;
   readonly activation: DenseActivation;
   readonly useBias: boolean;
+  readonly kernelInitializer: KernelInitializer;
   params: Param[] = [];
   outputShape: Shape = [];
   private inSize = 0;
+  /** Rows of the GEMM per sample: the product of the input's leading axes (1 for a flat input). */
+  private positions = 1;
   private x: Ptr = 0;
   private dx: Ptr = 0;
   private z: Ptr = 0;
@@ -38,6 +44,7 @@ export class Dense implements Layer {
       throw new RangeError(`Dense units must be a positive integer, got ${units}`);
     this.activation = options.activation ?? 'linear';
     this.useBias = options.useBias ?? true;
+    this.kernelInitializer = options.kernelInitializer ?? 'glorot_uniform';
     this.name = options.name ?? '';
   }
 
@@ -50,17 +57,14 @@ export class Dense implements Layer {
   }
 
   build(heap: Heap, rng: Rng, inputShape: Shape): Shape {
-    if (inputShape.length !== 1) {
-      throw new RangeError(
-        `${this.name}: Dense expects a flat input, got shape (${inputShape.join(', ')}); add Flatten first`,
-      );
-    }
-    this.inSize = inputShape[0];
+    if (inputShape.length === 0) throw new RangeError(`${this.name}: Dense needs an input with at least one axis`);
+    this.inSize = inputShape[inputShape.length - 1];
+    this.positions = inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
     const kernel = allocParam(heap, 'kernel', [this.inSize, this.units]);
-    glorotUniform(rng, heap.f32(kernel.value, kernel.size), this.inSize, this.units);
+    initKernel(this.kernelInitializer, rng, heap.f32(kernel.value, kernel.size), this.inSize, this.units);
     this.params = [kernel];
     if (this.useBias) this.params.push(allocParam(heap, 'bias', [this.units]));
-    this.outputShape = [this.units];
+    this.outputShape = [...inputShape.slice(0, -1), this.units];
     return this.outputShape;
   }
 
@@ -68,13 +72,15 @@ export class Dense implements Layer {
     const heap = kernels.heap;
     this.x = input.x;
     this.dx = input.dx;
-    this.y = heap.alloc(batch * this.units * 4);
-    this.z = this.activation === 'softmax' ? heap.alloc(batch * this.units * 4) : this.y;
-    this.dy = training ? heap.alloc(batch * this.units * 4) : 0;
+    const outputs = batch * this.positions * this.units;
+    this.y = heap.alloc(outputs * 4);
+    this.z = this.activation === 'softmax' ? heap.alloc(outputs * 4) : this.y;
+    this.dy = training ? heap.alloc(outputs * 4) : 0;
     return { y: this.y, dy: this.dy };
   }
 
-  forward(k: Kernels, rows: number): void {
+  forward(k: Kernels, samples: number): void {
+    const rows = samples * this.positions;
     const b = this.bias?.value ?? 0;
     k.gemm(
       false,
@@ -92,7 +98,8 @@ export class Dense implements Layer {
     if (this.activation === 'softmax') k.softmax(this.z, this.y, rows, this.units);
   }
 
-  backward(k: Kernels, rows: number): void {
+  backward(k: Kernels, samples: number): void {
+    const rows = samples * this.positions;
     // dy holds dLoss/dy, or dLoss/dz for softmax (filled by the fused loss).
     const dz = this.dy;
     if (this.activation === 'relu') k.reluBackward(this.dy, this.y, dz, rows * this.units);
@@ -113,7 +120,7 @@ export class Dense implements Layer {
       units: this.units,
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+      kernel_initializer: initializerConfig(this.kernelInitializer),
       bias_initializer: { class_name: 'Zeros', config: {} },
       kernel_regularizer: null,
       bias_regularizer: null,
