@@ -1,53 +1,30 @@
 import { InvalidArgumentError } from 'commander';
+import { valueProblem, type OptionKind } from '../train/recipe-options.js';
 
-/** Commander parsers that reject bad numbers with a clear message. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
-export function fraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number in [0, 1)');
-  return n;
-}
-
-export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+/** The command-line parser of an option kind: the text read as that kind, then checked by its one rule. */
+export function parserFor(kind: OptionKind): (value: string) => unknown {
   return (value) => {
-    if (!(choices as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected one of: ${choices.join(', ')}`);
-    return value as T;
+    const text = value.trim();
+    let parsed: unknown;
+    if (Array.isArray(kind)) parsed = value;
+    else if (kind === 'pair') parsed = text.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
+    else if (kind === 'count' || kind === 'whole') parsed = /^\d+$/.test(text) ? Number(text) : NaN;
+    else parsed = text === '' ? NaN : Number(text);
+    const problem = valueProblem(kind, parsed);
+    if (problem) throw new InvalidArgumentError(problem);
+    return parsed;
   };
 }
 
-export function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
-  return n;
-}
-
-/** "a,b": two positive numbers. */
-export function numberPair(value: string): [number, number] {
-  const parts = value.split(',').map((v) => Number(v.trim()));
-  if (parts.length !== 2 || !parts.every((n) => Number.isFinite(n) && n > 0))
-    throw new InvalidArgumentError('expected two positive numbers, e.g. 34,4');
-  return [parts[0], parts[1]];
+/** Commander parsers that reject bad values with a clear message. */
+export const positiveInt = parserFor('count') as (value: string) => number;
+export const nonNegativeInt = parserFor('whole') as (value: string) => number;
+export const positiveNumber = parserFor('positive') as (value: string) => number;
+export const nonNegativeNumber = parserFor('nonNegative') as (value: string) => number;
+export const fraction = parserFor('fraction') as (value: string) => number;
+export const numberPair = parserFor('pair') as (value: string) => [number, number];
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return parserFor(choices) as (value: string) => T;
 }
 
 /** "a,b,c": a non-empty list of choices, without repeats. */

@@ -109,22 +109,30 @@ export class Sequential {
   }
 
   /** Sets the optimizer (allocating its state), loss, label smoothing and SAM's rho. Invalidates any plan. */
-  compile(options: { optimizer: Optimizer; loss?: LossName; labelSmoothing?: number; samRho?: number }): this {
+  compile(options: { optimizer: Optimizer } & Objective): this {
     this.requireBuilt();
-    const smoothing = options.labelSmoothing ?? 0;
-    if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`label smoothing must be in [0, 1), got ${smoothing}`);
-    checkSamRho(options.samRho ?? 0);
-    if (smoothing > 0 && options.loss === 'sparse_categorical_crossentropy')
-      throw new RangeError('label smoothing needs categorical_crossentropy (as in Keras)');
+    this.setObjective(options);
     this.kernels.heap.reset(this.baseMark);
     options.optimizer.init(this.kernels.heap, this.trainableParams);
     this.optimizer = options.optimizer;
-    this.loss = options.loss ?? 'categorical_crossentropy';
-    this.labelSmoothing = smoothing;
-    this.samRho = options.samRho ?? 0;
     this.baseMark = this.kernels.heap.pin();
     this.planned = { batch: 0, training: false };
     return this;
+  }
+
+  /**
+   * Sets what training minimizes without touching the optimizer (a run resumed from a checkpoint keeps its
+   * optimizer's state): the loss, label smoothing and SAM's rho, checked here for every caller.
+   */
+  setObjective(options: Objective): void {
+    const problem = objectiveProblem(options);
+    if (problem) throw new RangeError(problem);
+    const smoothing = options.labelSmoothing ?? 0;
+    const rho = options.samRho ?? 0;
+    if (rho > 0 !== this.samRho > 0) this.planned = { batch: 0, training: false }; // SAM needs its backup planned
+    this.loss = options.loss ?? 'categorical_crossentropy';
+    this.labelSmoothing = smoothing;
+    this.samRho = rho;
   }
 
   get params(): Param[] {
@@ -370,6 +378,24 @@ export class Sequential {
       throw new RangeError(`batch of ${rows} rows does not fit the plan (${this.planned.batch}); call plan() first`);
     }
   }
+}
+
+/** What training minimizes: the loss, its label smoothing and SAM's rho (sharpness-aware steps when > 0). */
+export interface Objective {
+  loss?: LossName;
+  labelSmoothing?: number;
+  samRho?: number;
+}
+
+/** What is wrong with an objective, or null. */
+export function objectiveProblem(o: Objective): string | null {
+  const smoothing = o.labelSmoothing ?? 0;
+  const rho = o.samRho ?? 0;
+  if (!(smoothing >= 0 && smoothing < 1)) return `label smoothing must be in [0, 1), got ${smoothing}`;
+  if (!(Number.isFinite(rho) && rho >= 0)) return `SAM rho must be a non-negative number, got ${rho}`;
+  if (smoothing > 0 && o.loss === 'sparse_categorical_crossentropy')
+    return 'label smoothing needs categorical_crossentropy (as in Keras)';
+  return null;
 }
 
 function checkSamRho(rho: number): void {

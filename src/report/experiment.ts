@@ -39,6 +39,10 @@ export interface ExperimentFiles {
   chart_png: string;
 }
 
+/** What a run's `diverged` says when `experiment --collect` found no model file for it. */
+export const NOT_FINISHED = 'not finished';
+const outcome = (r: ExperimentRow) => (r.diverged === NOT_FINISHED ? NOT_FINISHED : r.diverged ? 'diverged' : null);
+
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(2)} %`);
 
 /** The run's name in the table and the chart legend: "adam, 0.001". */
@@ -72,7 +76,7 @@ export function experimentMarkdown(rows: ExperimentRow[], settings?: ExperimentS
   ];
   for (const r of rows) {
     const val = r.best_val_accuracy === null ? '–' : `${pct(r.best_val_accuracy)} (${r.best_epoch})`;
-    let test = r.diverged ? 'diverged' : pct(r.test_accuracy);
+    let test = outcome(r) ?? pct(r.test_accuracy);
     if (r.test_accuracy !== null && r.test_accuracy === best) test = `**${test}**`;
     lines.push(`| ${r.optimizer} | ${r.learning_rate} | ${val} | ${test} | ${r.seconds.toFixed(1)} |`);
   }
@@ -122,7 +126,7 @@ export function experimentCsv(rows: ExperimentRow[], settings?: ExperimentSettin
         cell(r.best_epoch),
         cell(r.test_accuracy),
         r.seconds.toFixed(3),
-        r.diverged ? 'yes' : 'no',
+        r.diverged === NOT_FINISHED ? NOT_FINISHED : r.diverged ? 'yes' : 'no',
         ...shared,
       ].join(','),
     );

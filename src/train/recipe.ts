@@ -1,13 +1,22 @@
 /**
- * A training recipe: everything that decides how a model is trained, as plain JSON data. It is what `--config`
- * files hold, what checkpoints and model files record, and what `--resume` rebuilds a run from. `trainingPlan` turns one into the optimizer, schedule, callbacks and augmenter `fit` takes.
+ * A training recipe: everything that decides how a model is trained, as plain JSON data. Checkpoints and model
+ * files record it and `--resume` rebuilds a run from it; `recipeFromValues` makes one from the options of
+ * recipe-options.ts, and `trainingPlan` turns one into the optimizer, schedule, callbacks and augmenter `fit` takes.
  */
 import { AUGMENT_PRESETS, augmentProblem, makeAugmenter, type AugmentOptions } from '../data/augment.js';
 import type { LossName } from '../nn/losses.js';
 import { makeOptimizer, type Optimizer, type OptimizerName } from '../nn/optimizers/index.js';
 import { earlyStopping, keepBest, reduceOnPlateau, type EpochCallback, type Monitor } from './callbacks.js';
 import type { FitOptions } from './fit.js';
-import { scheduleProblem, type Schedule } from './schedules.js';
+import { objectiveProblem } from '../nn/sequential.js';
+import {
+  flagOf,
+  RECIPE_OPTIONS,
+  valueProblem,
+  type RecipeOptionName,
+  type RecipeOptionValues,
+} from './recipe-options.js';
+import { scheduleProblem, type Schedule, type ScheduleName } from './schedules.js';
 
 export interface Recipe {
   /** A preset name, or the Keras model JSON file the architecture came from. */
@@ -58,32 +67,100 @@ export interface TrainingPlan {
   early: ReturnType<typeof earlyStopping> | null;
 }
 
-/** Checks a recipe's optional parts; returns what is wrong, or null. */
+/** Where each option's value is in a recipe (absent: the option is not used). */
+const RECIPE_FIELDS: { [K in RecipeOptionName]?: (r: Recipe) => unknown } = {
+  epochs: (r) => r.epochs,
+  batchSize: (r) => r.batch_size,
+  optimizer: (r) => r.optimizer,
+  lr: (r) => r.learning_rate,
+  momentum: (r) => r.momentum,
+  nesterov: (r) => r.nesterov,
+  weightDecay: (r) => r.weight_decay,
+  clipnorm: (r) => r.clipnorm,
+  clipvalue: (r) => r.clipvalue,
+  ema: (r) => r.ema_momentum,
+  sam: (r) => r.sam_rho || undefined,
+  plateauPatience: (r) => r.reduce_on_plateau?.patience,
+  plateauFactor: (r) => r.reduce_on_plateau?.factor,
+  earlyStopping: (r) => r.early_stopping?.patience,
+  keepBest: (r) => r.keep_best,
+  bnReestimate: (r) => r.reestimate_batch_norm,
+  loss: (r) => r.loss,
+  labelSmoothing: (r) => r.label_smoothing,
+  validationSplit: (r) => r.validation_split ?? undefined,
+  seed: (r) => r.seed,
+};
+
+/**
+ * What is wrong with a recipe (from the options, a --config file or a checkpoint), or null: each option by the
+ * rule of its kind, the schedule and augmentation by theirs, the objective as the model checks it.
+ */
 export function recipeProblem(r: Recipe): string | null {
-  if (r.schedule) {
-    const p = scheduleProblem(r.schedule);
-    if (p) return p;
+  for (const [name, field] of Object.entries(RECIPE_FIELDS) as [RecipeOptionName, (r: Recipe) => unknown][]) {
+    const value = field(r);
+    const problem = value === undefined ? null : valueProblem(RECIPE_OPTIONS[name].kind, value);
+    if (problem) return `--${flagOf(name)}: ${problem}`;
   }
-  if (r.augment) {
-    const p = augmentProblem(r.augment);
-    if (p) return p;
-  }
-  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  if (r.early_stopping && !positiveInt(r.early_stopping.patience)) return 'early-stopping patience must be ≥ 1';
-  if (r.reduce_on_plateau && !positiveInt(r.reduce_on_plateau.patience)) return 'plateau patience must be ≥ 1';
-  if (r.reduce_on_plateau && !(r.reduce_on_plateau.factor > 0 && r.reduce_on_plateau.factor < 1))
-    return 'plateau factor must be in (0, 1)';
-  const ls = r.label_smoothing;
-  if (ls !== undefined && !(ls >= 0 && ls < 1)) return 'label smoothing must be in [0, 1)';
-  if (ls && r.loss === 'sparse_categorical_crossentropy') return 'label smoothing needs categorical_crossentropy';
-  const ema = r.ema_momentum;
-  if (ema !== undefined && !(ema > 0 && ema < 1)) return 'EMA momentum must be in (0, 1)';
-  const rho = r.sam_rho;
-  if (rho !== undefined && !(Number.isFinite(rho) && rho >= 0)) return 'SAM rho must be a non-negative number';
-  const n = r.reestimate_batch_norm;
-  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return 'batch-norm re-estimation images must be ≥ 0';
-  return null;
+  const part = (r.schedule && scheduleProblem(r.schedule)) || (r.augment && augmentProblem(r.augment));
+  if (part) return part;
+  return objectiveProblem({ loss: r.loss, labelSmoothing: r.label_smoothing, samRho: r.sam_rho });
 }
+
+/**
+ * The recipe that option values describe, for the architecture `model` (a preset or a JSON file) trained on the
+ * data set `data`.
+ */
+export function recipeFromValues(o: RecipeOptionValues, model: string, data: string): Recipe {
+  const schedules: Record<ScheduleName, Schedule | undefined> = {
+    constant: undefined,
+    step: { kind: 'step', every: o.stepEvery, factor: o.stepFactor },
+    exponential: { kind: 'exponential', rate: o.decayRate },
+    cosine: { kind: 'cosine', warmup: o.warmup, min: o.minLr },
+    onecycle: { kind: 'onecycle' },
+  };
+  return {
+    model,
+    epochs: o.epochs,
+    batch_size: o.batchSize,
+    optimizer: o.optimizer,
+    learning_rate: o.lr,
+    momentum: o.momentum,
+    nesterov: o.nesterov,
+    weight_decay: o.weightDecay,
+    clipnorm: o.clipnorm,
+    clipvalue: o.clipvalue,
+    ema_momentum: o.ema,
+    sam_rho: o.sam,
+    loss: o.loss,
+    label_smoothing: o.labelSmoothing,
+    // Choosing weights or rates by validation must not see the test set: such recipes hold out 10 % of train
+    // (the last rows, as Keras's validation_split) unless told otherwise.
+    validation_split:
+      o.validationSplit ?? (o.keepBest || o.earlyStopping || o.reduceOnPlateau ? DEFAULT_SELECTION_SPLIT : null),
+    seed: o.seed,
+    data,
+    schedule: schedules[o.schedule],
+    reduce_on_plateau: o.reduceOnPlateau
+      ? { patience: o.plateauPatience, factor: o.plateauFactor, min_lr: o.minLr || undefined }
+      : null,
+    early_stopping: o.earlyStopping
+      ? { patience: o.earlyStopping, restore_best_weights: Boolean(o.restoreBest) }
+      : null,
+    keep_best: Boolean(o.keepBest),
+    reestimate_batch_norm: o.bnReestimate,
+    augment: augmentOptions(o.augment, {
+      rotation: o.rotation,
+      shift: o.shift,
+      zoom: o.zoom,
+      shear: o.shear,
+      elastic: o.elastic ? { alpha: o.elastic[0], sigma: o.elastic[1] } : undefined,
+      thickness: o.thickness,
+    }),
+  };
+}
+
+/** The part of the training data held out when a recipe selects by validation and gives no validation split. */
+export const DEFAULT_SELECTION_SPLIT = 0.1;
 
 /** The optimizer and fit options a recipe describes (for images of h×w pixels). */
 export function trainingPlan(r: Recipe, image: { height: number; width: number }, hooks: PlanHooks = {}): TrainingPlan {

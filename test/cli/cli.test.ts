@@ -228,6 +228,60 @@ describe('digits CLI', () => {
     expect(existsSync(join(out, 'validation-curves.png'))).toBe(true);
   });
 
+  it('experiment --emit writes one train --config file per run; --collect gathers what train saved', async () => {
+    const grid = join(dir, 'grid');
+    const common = ['--data', data, '--model', 'mlp-small', '--epochs', '2', '--optimizers', 'adam,sgd'];
+    const emitted = await digits(
+      'experiment',
+      ...common,
+      '--lrs',
+      '1e-3',
+      '--momentum',
+      '0.9',
+      '--emit',
+      grid,
+      '--json',
+    );
+    expect(emitted.code, emitted.stderr).toBe(0);
+    const files = lastJson(emitted.stdout).runs as string[];
+    expect(files.map((f) => f.split('/').at(-1))).toEqual(['adam-0.001.json', 'sgd-0.001.json']);
+    const sgd = JSON.parse(readFileSync(files[1], 'utf8'));
+    expect(sgd).toMatchObject({ model: 'mlp-small', epochs: 2, optimizer: 'sgd', lr: 0.001, momentum: 0.9 });
+    expect(sgd['validation-split']).toBe(0.1);
+    expect(JSON.parse(readFileSync(files[0], 'utf8')).momentum).toBeUndefined(); // momentum is SGD's
+    // Only the first run has finished when the results are first gathered.
+    const first = await digits('train', '--config', files[0], '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const partial = await digits('experiment', '--collect', grid, '--out-dir', join(grid, 'table'), '--json');
+    expect(partial.code, partial.stderr).toBe(0);
+    const rows = lastJson(partial.stdout).runs as {
+      optimizer: string;
+      test_accuracy: number | null;
+      diverged: string | null;
+      val_accuracy: number[];
+    }[];
+    expect(rows.map((r) => [r.optimizer, r.diverged === null])).toEqual([
+      ['adam', true],
+      ['sgd', false],
+    ]);
+    expect(rows[0].test_accuracy).toBe(lastJson(first.stdout).test_accuracy);
+    expect(rows[0].val_accuracy).toHaveLength(2);
+    expect(readFileSync(join(grid, 'table', 'experiment.md'), 'utf8')).toMatch(
+      /\| sgd \| 0\.001 \| – \| not finished \|/,
+    );
+    expect(await digits('train', '--config', files[1])).toMatchObject({ code: 0 });
+    const all = lastJson(
+      (await digits('experiment', '--collect', grid, '--out-dir', join(grid, 'table'), '--json')).stdout,
+    );
+    expect((all.runs as { diverged: string | null }[]).every((r) => r.diverged === null)).toBe(true);
+    expect(all.model).toBe('mlp-small');
+    expect(all.momentum).toBe(null); // the recipe of the first run (adam) has none
+    const csv = readFileSync(join(grid, 'table', 'experiment.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv).toHaveLength(3);
+  });
+
   it.skipIf(!KERAS)(
     'ensemble of three real Keras models: per-model and combined accuracies, and its submission',
     async () => {
@@ -647,13 +701,15 @@ describe('digits CLI', () => {
       [['bench-detect', '--model', 'm.h5', '--length', '5,2'], /^error: --length must be min,max/],
       [
         ['train', '--label-smoothing', '0.1', '--loss', 'sparse_categorical_crossentropy'],
-        /^error: label smoothing needs categorical_crossentropy$/,
+        /^error: label smoothing needs categorical_crossentropy \(as in Keras\)$/,
       ],
       [['train', '--label-smoothing', '1'], /^error: .*--label-smoothing.*expected a number in \[0, 1\)/],
-      [['train', '--ema', '1'], /^error: .*--ema.*expected a number in \[0, 1\)/],
-      [['train', '--ema', '0'], /^error: EMA momentum must be in \(0, 1\)$/],
+      [['train', '--ema', '1'], /^error: .*--ema.*expected a number in \(0, 1\)/],
+      [['train', '--ema', '0'], /^error: .*--ema.*expected a number in \(0, 1\)/],
       [['train', '--sam', '0'], /^error: .*--sam.*expected a positive number/],
-      [['experiment', '--ema', '0'], /^error: EMA momentum must be in \(0, 1\)$/],
+      [['experiment', '--ema', '0'], /^error: .*--ema.*expected a number in \(0, 1\)/],
+      [['experiment', '--emit', 'a', '--collect', 'b'], /^error: give --emit or --collect, not both$/],
+      [['experiment', '--collect', join(dir, 'nothing')], /^error: .*nothing: no runs\/ directory/],
       [['evaluate', '--model', 'm.h5', '--normalize', '0.5,0'], /^error: .*expected mean,std with std > 0/],
     ];
     if (KERAS)
