@@ -16,19 +16,7 @@ export interface Kernels {
    * C[m×n] = op(A)·op(B) (+ C if accumulate) (+ bias[n] if bias ≠ 0, then ReLU if relu).
    * op(A) is m×k (A stored k×m when transA); op(B) is k×n (B stored n×k when transB).
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Ptr,
-    b: Ptr,
-    c: Ptr,
-    accumulate: boolean,
-    bias: Ptr,
-    relu: boolean,
-  ): void;
+  gemm(...args: GemmArgs): void;
   /** y = max(x, 0); y may alias x. */
   relu(x: Ptr, y: Ptr, count: number): void;
   /** dx = y > 0 ? dy : 0; dx may alias dy. */
@@ -82,18 +70,7 @@ export interface Kernels {
    * blocks of FILTER_GRADIENT_BLOCK images into `partial` (convPartialFloats floats) and then over blocks in
    * order; and, when dx ≠ 0, dx (overwritten) = col2im(dz·wᵀ). `cols` is scratch as for convForward.
    */
-  convBackward(
-    win: Ptr,
-    n: number,
-    x: Ptr,
-    dz: Ptr,
-    w: Ptr,
-    f: number,
-    cols: Ptr,
-    dw: Ptr,
-    dx: Ptr,
-    partial: Ptr,
-  ): void;
+  convBackward(...args: ConvBackwardArgs): void;
   /** Floats of the `cols` scratch convForward and convBackward need for up to n images through window `win`. */
   convColsFloats(win: Ptr, n: number): number;
   /** Max pooling: y[r][ch] = max over the window (outside cells ignored); arg (int32) = flat x index of the first max. */
@@ -115,17 +92,7 @@ export interface Kernels {
    * FILTER_GRADIENT_BLOCK images into `partial` (convPoolPartialFloats floats), then over blocks in order, so results
    * do not depend on the thread count.
    */
-  convReluMaxPoolBackward(
-    conv: Ptr,
-    pool: Ptr,
-    n: number,
-    x: Ptr,
-    dy: Ptr,
-    arg: Ptr,
-    dw: Ptr,
-    db: Ptr,
-    partial: Ptr,
-  ): void;
+  convReluMaxPoolBackward(...args: ConvReluMaxPoolBackwardArgs): void;
   /** Average pooling: y[r][ch] = mean of the window's cells inside the image (padding not counted). */
   avgPool(win: Ptr, n: number, x: Ptr, y: Ptr): void;
   /** dx (overwritten) = each window's dy shared equally among the cells it averaged. */
@@ -147,6 +114,46 @@ export interface Kernels {
   /** Releases worker threads, if any. */
   dispose(): Promise<void>;
 }
+
+/** gemm's arguments (see Kernels.gemm). */
+export type GemmArgs = [
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Ptr,
+  b: Ptr,
+  c: Ptr,
+  accumulate: boolean,
+  bias: Ptr,
+  relu: boolean,
+];
+/** convBackward's arguments (see Kernels.convBackward). */
+export type ConvBackwardArgs = [
+  win: Ptr,
+  n: number,
+  x: Ptr,
+  dz: Ptr,
+  w: Ptr,
+  f: number,
+  cols: Ptr,
+  dw: Ptr,
+  dx: Ptr,
+  partial: Ptr,
+];
+/** convReluMaxPoolBackward's arguments (see Kernels.convReluMaxPoolBackward). */
+export type ConvReluMaxPoolBackwardArgs = [
+  conv: Ptr,
+  pool: Ptr,
+  n: number,
+  x: Ptr,
+  dy: Ptr,
+  arg: Ptr,
+  dw: Ptr,
+  db: Ptr,
+  partial: Ptr,
+];
 
 /**
  * Images per partial sum of a filter gradient (convBackward, convReluMaxPoolBackward; the AssemblyScript kernel

@@ -1,4 +1,4 @@
-import type { PartKernels } from './ops.js';
+import type { GemmPart, PartKernels } from './ops.js';
 import { nodeBuiltin } from './node-builtin.js';
 
 /**
@@ -14,21 +14,7 @@ export interface NativeGemm {
   /** Rows of the micro-kernel's tile: thread parts are multiples of it, so no thread gets a sliver of a tile. */
   readonly tileRows: number;
   bind(view: Uint8Array): void;
-  gemm(
-    ta: number,
-    tb: number,
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    b: number,
-    c: number,
-    acc: number,
-    bias: number,
-    relu: number,
-    r0: number,
-    r1: number,
-  ): void;
+  gemm(...args: [...GemmPart, r0: number, r1: number]): void;
   /**
    * The fused first-layer kernels for the shape they take (3×3 over one channel, unpadded, 2×2 pooling; see
    * gemm.cc): false when the shape is another, and the WebAssembly kernel must run it.

@@ -1,5 +1,10 @@
 import type { Ptr } from './heap.js';
-import { FILTER_GRADIENT_BLOCK } from './kernels.js';
+import {
+  FILTER_GRADIENT_BLOCK,
+  type ConvBackwardArgs as ConvBackwardKernelArgs,
+  type GemmArgs,
+  type Kernels,
+} from './kernels.js';
 
 /**
  * The functions the AssemblyScript module exports (assembly/kernels.ts), declared once. A kernel that threads
@@ -8,22 +13,7 @@ import { FILTER_GRADIENT_BLOCK } from './kernels.js';
 export interface KernelExports {
   heapBase(): number;
   gemmWorkspaceFloats(): number;
-  gemm(
-    ta: number,
-    tb: number,
-    m: number,
-    n: number,
-    k: number,
-    a: Ptr,
-    b: Ptr,
-    c: Ptr,
-    acc: number,
-    bias: Ptr,
-    relu: number,
-    work: Ptr,
-    r0: number,
-    r1: number,
-  ): void;
+  gemm(...args: [...GemmPart, work: Ptr, r0: number, r1: number]): void;
   relu(x: Ptr, y: Ptr, i0: number, i1: number): void;
   reluBackward(dy: Ptr, y: Ptr, dx: Ptr, i0: number, i1: number): void;
   mul(a: Ptr, b: Ptr, out: Ptr, i0: number, i1: number): void;
@@ -77,6 +67,10 @@ export interface KernelExports {
   sumSquares(x: Ptr, i0: number, i1: number): number;
   clamp(x: Ptr, lo: number, hi: number, i0: number, i1: number): void;
 }
+
+/** gemm's arguments as the module takes them (flags as 0/1), before the workspace and the rows. */
+export type GemmPart = FlagsAsNumbers<GemmArgs>;
+type FlagsAsNumbers<T> = { [K in keyof T]: T[K] extends boolean ? number : T[K] };
 
 /** What a thread runs its parts with: the module's exports, with gemm perhaps the native addon's. */
 export type PartKernels = KernelExports & {
@@ -138,7 +132,7 @@ export const COMPOSITE_OPS = {
    * block's rows of the GEMM (with bias and ReLU) straight into y.
    */
   convForward(x: PartKernels, a: ConvForwardArgs, b0: number, b1: number, index: number, work: Ptr): void {
-    const [win, n, xp, scratch, w, y, bias, relu, f, taps, rowsPerImage] = a;
+    const [win, n, xp, scratch, w, f, bias, relu, y, taps, rowsPerImage] = a;
     const block = convBlockImages(rowsPerImage, taps);
     const cols = scratch + index * convScratchFloats(rowsPerImage, taps, n) * 4;
     for (let b = b0; b < b1; b += block) {
@@ -154,7 +148,7 @@ export const COMPOSITE_OPS = {
    * gradient (partial[block] += colsᵀ·dz), then, if dx ≠ 0, the group's dz·wᵀ over the same scratch and col2im.
    */
   convBackward(x: PartKernels, a: ConvBackwardArgs, b0: number, b1: number, index: number, work: Ptr): void {
-    const [win, n, xp, dz, w, f, scratch, dx, partial, taps, rowsPerImage] = a;
+    const [win, n, xp, dz, w, f, scratch, _dw, dx, partial, taps, rowsPerImage] = a;
     const group = convBlockImages(rowsPerImage, taps);
     const cols = scratch + index * convScratchFloats(rowsPerImage, taps, n) * 4;
     for (let blockStart = b0; blockStart < b1; blockStart += FILTER_GRADIENT_BLOCK) {
@@ -183,32 +177,9 @@ export const COMPOSITE_OPS = {
     if (h0 <= 1 && h1 > 1) x.gemm(1, 0, m, n, k - k0, A + k0 * m * 4, B + k0 * n * 4, scratch, 0, 0, 0, work, 0, m);
   },
 };
-type ConvForwardArgs = [
-  win: Ptr,
-  n: number,
-  x: Ptr,
-  scratch: Ptr,
-  w: Ptr,
-  y: Ptr,
-  bias: Ptr,
-  relu: number,
-  f: number,
-  taps: number,
-  rowsPerImage: number,
-];
-type ConvBackwardArgs = [
-  win: Ptr,
-  n: number,
-  x: Ptr,
-  dz: Ptr,
-  w: Ptr,
-  f: number,
-  scratch: Ptr,
-  dx: Ptr,
-  partial: Ptr,
-  taps: number,
-  rowsPerImage: number,
-];
+/** The composite convolutions take the Kernels method's arguments, then taps per output and outputs per image. */
+type ConvForwardArgs = [...FlagsAsNumbers<Parameters<Kernels['convForward']>>, taps: number, rowsPerImage: number];
+type ConvBackwardArgs = [...FlagsAsNumbers<ConvBackwardKernelArgs>, taps: number, rowsPerImage: number];
 type GemmSplitKArgs = [m: number, n: number, k0: number, k: number, A: Ptr, B: Ptr, C: Ptr, acc: number, scratch: Ptr];
 export type CompositeOp = keyof typeof COMPOSITE_OPS;
 export type CompositeArgs<K extends CompositeOp> = Parameters<(typeof COMPOSITE_OPS)[K]>[1];

@@ -1,6 +1,6 @@
 import { dropoutUniform } from './dropout-hash.js';
 import type { Heap, Ptr } from './heap.js';
-import type { Kernels } from './kernels.js';
+import type { ConvBackwardArgs, ConvReluMaxPoolBackwardArgs, GemmArgs, Kernels } from './kernels.js';
 import { readWindow, type Window } from './window.js';
 
 /**
@@ -16,19 +16,7 @@ export class ReferenceKernels implements Kernels {
     return this.heap.f32(ptr, n);
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Ptr,
-    b: Ptr,
-    c: Ptr,
-    accumulate: boolean,
-    bias: Ptr,
-    relu: boolean,
-  ): void {
+  gemm(...[transA, transB, m, n, k, a, b, c, accumulate, bias, relu]: GemmArgs): void {
     const A = this.f(a, m * k);
     const B = this.f(b, k * n);
     const C = this.f(c, m * n);
@@ -100,10 +88,7 @@ export class ReferenceKernels implements Kernels {
     const Y = this.f(y, m * n);
     for (let r = 0; r < m; r++) {
       const o = r * n;
-      let mx = -Infinity;
-      for (let j = 0; j < n; j++) mx = Math.max(mx, X[o + j]);
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += Math.exp(X[o + j] - mx);
+      const { mx, sum } = shiftedExpSum(X, o, n);
       for (let j = 0; j < n; j++) Y[o + j] = Math.exp(X[o + j] - mx) / sum;
     }
   }
@@ -116,10 +101,7 @@ export class ReferenceKernels implements Kernels {
     let total = 0;
     for (let r = 0; r < m; r++) {
       const o = r * n;
-      let mx = -Infinity;
-      for (let j = 0; j < n; j++) mx = Math.max(mx, Z[o + j]);
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += Math.exp(Z[o + j] - mx);
+      const { mx, sum } = shiftedExpSum(Z, o, n);
       const lse = mx + Math.log(sum);
       let tsum = 0;
       for (let j = 0; j < n; j++) {
@@ -239,39 +221,27 @@ export class ReferenceKernels implements Kernels {
   }
 
   convForward(win: Ptr, n: number, x: Ptr, _cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void {
-    const g = readWindow(this.heap, win);
-    const m = n * g.oh * g.ow;
-    const taps = g.kh * g.kw * g.c;
-    const mark = this.heap.mark();
-    const cols = this.heap.alloc(m * taps * 4);
-    this.im2col(win, n, x, cols);
-    this.gemm(false, false, m, f, taps, cols, w, y, false, bias, relu);
-    this.heap.reset(mark);
+    this.withColumns(win, n, x, (cols, m, taps) => this.gemm(false, false, m, f, taps, cols, w, y, false, bias, relu));
   }
 
-  convBackward(
-    win: Ptr,
-    n: number,
-    x: Ptr,
-    dz: Ptr,
-    w: Ptr,
-    f: number,
-    _cols: Ptr,
-    dw: Ptr,
-    dx: Ptr,
-    _partial: Ptr,
-  ): void {
+  convBackward(...[win, n, x, dz, w, f, _cols, dw, dx]: ConvBackwardArgs): void {
+    this.withColumns(win, n, x, (cols, m, taps) => {
+      this.gemm(true, false, taps, f, m, cols, dz, dw, false, 0, false);
+      if (!dx) return;
+      this.gemm(false, true, m, taps, f, dz, w, cols, false, 0, false);
+      this.col2im(win, n, cols, dx);
+    });
+  }
+
+  /** Runs `use` on the whole im2col matrix of n images (m rows of `taps`), in memory freed after. */
+  private withColumns(win: Ptr, n: number, x: Ptr, use: (cols: Ptr, m: number, taps: number) => void): void {
     const g = readWindow(this.heap, win);
     const m = n * g.oh * g.ow;
     const taps = g.kh * g.kw * g.c;
     const mark = this.heap.mark();
     const cols = this.heap.alloc(m * taps * 4);
     this.im2col(win, n, x, cols);
-    this.gemm(true, false, taps, f, m, cols, dz, dw, false, 0, false);
-    if (dx) {
-      this.gemm(false, true, m, taps, f, dz, w, cols, false, 0, false);
-      this.col2im(win, n, cols, dx);
-    }
+    use(cols, m, taps);
     this.heap.reset(mark);
   }
 
@@ -342,17 +312,7 @@ export class ReferenceKernels implements Kernels {
     return z;
   }
 
-  convReluMaxPoolBackward(
-    conv: Ptr,
-    pool: Ptr,
-    n: number,
-    x: Ptr,
-    dy: Ptr,
-    arg: Ptr,
-    dw: Ptr,
-    db: Ptr,
-    _partial: Ptr,
-  ): void {
+  convReluMaxPoolBackward(...[conv, pool, n, x, dy, arg, dw, db, _partial]: ConvReluMaxPoolBackwardArgs): void {
     const g = readWindow(this.heap, conv);
     const p = readWindow(this.heap, pool);
     const taps = g.kh * g.kw * g.c;
@@ -525,4 +485,13 @@ function forEachTap(g: Window, b: number, oy: number, ox: number, visit: (xIndex
       if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
       for (let ch = 0; ch < g.c; ch++) visit(((b * g.h + iy) * g.w + ix) * g.c + ch, (ky * g.kw + kx) * g.c + ch);
     }
+}
+
+/** A row's maximum and Σ exp(x − max) over it: a softmax's normalizer, without overflow. */
+function shiftedExpSum(X: Float32Array, o: number, n: number): { mx: number; sum: number } {
+  let mx = -Infinity;
+  for (let j = 0; j < n; j++) mx = Math.max(mx, X[o + j]);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(X[o + j] - mx);
+  return { mx, sum };
 }

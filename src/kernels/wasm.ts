@@ -1,5 +1,11 @@
 import { Heap, type Ptr } from './heap.js';
-import { FILTER_GRADIENT_BLOCK, type Kernels } from './kernels.js';
+import {
+  FILTER_GRADIENT_BLOCK,
+  type ConvBackwardArgs,
+  type ConvReluMaxPoolBackwardArgs,
+  type GemmArgs,
+  type Kernels,
+} from './kernels.js';
 import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
 import { instantiateKernels, loadKernelModule, type WasmVariant } from './module.js';
 import { convScratchFloats, OP_NUMBER, type KernelExports, type OpArgs, type OpName, type PartKernels } from './ops.js';
@@ -68,19 +74,7 @@ export class WasmKernels implements Kernels {
     this.pool.run(this.part, OP_NUMBER[name], total, parallel, args);
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Ptr,
-    b: Ptr,
-    c: Ptr,
-    accumulate: boolean,
-    bias: Ptr,
-    relu: boolean,
-  ): void {
+  gemm(...[transA, transB, m, n, k, a, b, c, accumulate, bias, relu]: GemmArgs): void {
     // Few rows of C over a long k (a first convolution's weight gradient: 9 × 32 over 86,528 pixels) leave one
     // thread idle when split by rows; such products are summed as two halves of k instead, on two threads when
     // there are two. The halves are always added in the same order, so results do not depend on the thread count.
@@ -174,23 +168,12 @@ export class WasmKernels implements Kernels {
   convForward(win: Ptr, n: number, x: Ptr, cols: Ptr, w: Ptr, f: number, bias: Ptr, relu: boolean, y: Ptr): void {
     const [rows, taps] = this.convShape(win);
     const parallel = n > 1 && n * rows * taps * f >= MIN_PARALLEL_MACS;
-    this.run('convForward', n, parallel, [win, n, x, cols, w, y, bias, +relu, f, taps, rows]);
+    this.run('convForward', n, parallel, [win, n, x, cols, w, f, bias, +relu, y, taps, rows]);
   }
-  convBackward(
-    win: Ptr,
-    n: number,
-    x: Ptr,
-    dz: Ptr,
-    w: Ptr,
-    f: number,
-    cols: Ptr,
-    dw: Ptr,
-    dx: Ptr,
-    partial: Ptr,
-  ): void {
+  convBackward(...[win, n, x, dz, w, f, cols, dw, dx, partial]: ConvBackwardArgs): void {
     const [rows, taps] = this.convShape(win);
     const parallel = n > FILTER_GRADIENT_BLOCK && n * rows * taps * f >= MIN_PARALLEL_MACS;
-    this.run('convBackward', n, parallel, [win, n, x, dz, w, f, cols, dx, partial, taps, rows]);
+    this.run('convBackward', n, parallel, [win, n, x, dz, w, f, cols, dw, dx, partial, taps, rows]);
     this.colSum(partial, Math.ceil(n / FILTER_GRADIENT_BLOCK), taps * f, dw, false);
   }
   convColsFloats(win: Ptr, n: number): number {
@@ -201,17 +184,7 @@ export class WasmKernels implements Kernels {
     const parallel = n > 1 && this.split(n * this.windowOutputs(pool) * 64);
     this.run('convReluMaxPool', n, parallel, [conv, pool, x, w, bias, y, arg]);
   }
-  convReluMaxPoolBackward(
-    conv: Ptr,
-    pool: Ptr,
-    n: number,
-    x: Ptr,
-    dy: Ptr,
-    arg: Ptr,
-    dw: Ptr,
-    db: Ptr,
-    partial: Ptr,
-  ): void {
+  convReluMaxPoolBackward(...[conv, pool, n, x, dy, arg, dw, db, partial]: ConvReluMaxPoolBackwardArgs): void {
     const [, taps] = this.convShape(conv);
     const filters = this.window(pool).c; // the pooled channels are the convolution's filters
     const blocks = Math.ceil(n / FILTER_GRADIENT_BLOCK);

@@ -7,8 +7,4 @@ export class AdamW extends Adam {
   constructor(o: AdamOptions = {}) {
     super({ ...o, weightDecay: o.weightDecay ?? 0.004 });
   }
-
-  override config(): Record<string, unknown> {
-    return { ...super.config(), name: 'AdamW' };
-  }
 }

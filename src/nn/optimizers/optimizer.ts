@@ -24,6 +24,76 @@ export interface Optimizer {
   config(): Record<string, unknown>;
 }
 
+/**
+ * What the optimizers share: the common options, Keras 3's order of a step (clip and decay the gradients and
+ * weights, the optimizer's own update of each parameter, then the weight averages), their state slots and
+ * config. An optimizer gives its slot names, its update of one parameter and its own config keys.
+ */
+export abstract class BaseOptimizer implements Optimizer {
+  abstract readonly className: string;
+  iterations = 0;
+  slots: Slot[] = [];
+  readonly common: CommonOptions;
+  private params: readonly Param[] = [];
+  private averages: Slot[] = [];
+  private perParam = 0;
+
+  constructor(
+    public learningRate: number,
+    common: CommonOptions,
+  ) {
+    this.common = commonOptions(common);
+  }
+
+  /** The state each parameter keeps, by Keras slot name (e.g. Adam's "m", "v"). */
+  protected abstract slotNames(): readonly string[];
+  /** This optimizer's update of parameter `i` (`p`); `this.slot(i, j)` is its j-th slot. */
+  protected abstract updateStep(k: Kernels, p: Param, i: number): void;
+  /** Keras config keys of this optimizer's own hyper-parameters. */
+  protected abstract ownConfig(): Record<string, unknown>;
+
+  init(heap: Heap, params: readonly Param[]): void {
+    this.params = params;
+    const names = this.slotNames();
+    this.perParam = names.length;
+    this.averages = allocAverages(heap, params, this.common);
+    this.slots = [...allocSlots(heap, params, names), ...this.averages];
+  }
+
+  step(k: Kernels): void {
+    this.iterations++;
+    beforeUpdate(k, this.params, this.common, this.learningRate);
+    for (let i = 0; i < this.params.length; i++) this.updateStep(k, this.params[i], i);
+    afterUpdate(k, this.averages, this.common, this.iterations);
+  }
+
+  /** Parameter i's j-th slot (0 when the optimizer keeps none). */
+  protected slot(i: number, j: number): Ptr {
+    return j < this.perParam ? this.slots[i * this.perParam + j].ptr : 0;
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      ...commonConfig(this.common),
+      name: this.className,
+      learning_rate: this.learningRate,
+      ...this.ownConfig(),
+    };
+  }
+}
+
+/** An optimizer that keeps running averages of squares, weighted by rho (RMSprop, Adadelta). */
+export abstract class RhoOptimizer extends BaseOptimizer {
+  readonly rho: number;
+  readonly epsilon: number;
+
+  constructor(o: RhoOptions, defaultRho: number) {
+    super(o.learningRate ?? 1e-3, o);
+    this.rho = o.rho ?? defaultRho;
+    this.epsilon = o.epsilon ?? 1e-7;
+  }
+}
+
 /** Allocates one zeroed slot per parameter for each name. */
 export function allocSlots(heap: Heap, params: readonly Param[], names: readonly string[]): Slot[] {
   const slots: Slot[] = [];
@@ -49,6 +119,14 @@ export interface CommonOptions {
   emaMomentum?: number;
   /** Every this many steps, also overwrite the weights with their averages (Keras `ema_overwrite_frequency`). */
   emaOverwriteFrequency?: number;
+}
+
+/** The options of an optimizer that keeps running averages of squares (RMSprop, Adadelta). */
+export interface RhoOptions extends CommonOptions {
+  learningRate?: number;
+  /** Weight of the old value in the running averages. */
+  rho?: number;
+  epsilon?: number;
 }
 
 /** Checks the common options; returns them with absent values as undefined. */
