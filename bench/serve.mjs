@@ -13,8 +13,9 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import sharp from 'sharp';
-import { digitString, loadMnist } from '../dist/index.js';
+import { data, loadMnist } from '../dist/index.js';
 
+const { digitString } = data;
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;

@@ -1,8 +1,10 @@
 // Things that are not digits, as a 28×28 MNIST-like image set (light ink on black) for the verifier's training:
 // the training letters and symbols in the training fonts (src/data/non-digits.ts) at two sizes, and pen marks of
 // every kind with training seeds (benches use seeds from 9,000,000 on). Seeded: the same call gives the same set.
-import { drawnMark, MARK_KINDS, NON_DIGIT_CHARS, nonDigitFonts, preprocess, printedTexts } from '../dist/index.js';
+import { data, vision } from '../dist/index.js';
 
+const { drawnMark, MARK_KINDS, NON_DIGIT_CHARS, nonDigitFonts, printedTexts } = data;
+const { preprocess } = vision;
 export async function nonDigitSet(marksPerKind = 400) {
   const fonts = nonDigitFonts('train');
   if (fonts.length === 0) throw new Error('no training fonts: npm install brings dejavu-fonts-ttf');

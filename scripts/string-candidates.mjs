@@ -7,8 +7,10 @@
 // a pen in the styles of src/data/drawn-digits.ts (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and
 // double strokes) instead of MNIST's. Seeded: string i uses seed `seedStep · (i + 1)`.
 import sharp from 'sharp';
-import { decodeImage, digitString, drawnString, scene, SCENE_KINDS, segment, verifierExamples } from '../dist/index.js';
+import { data, decodeImage, vision } from '../dist/index.js';
 
+const { digitString, drawnString, scene, SCENE_KINDS } = data;
+const { segment, verifierExamples } = vision;
 /** The picture as a JPEG of `quality` would give it back, decoded. */
 async function throughJpeg(s, channels, quality) {
   const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels } })

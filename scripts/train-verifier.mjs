@@ -13,21 +13,12 @@
 // The network is the `cnn` preset on 28×56 inputs (digit view | context view) with 2 classes. Seeded: the same
 // command gives the same file.
 // Usage: node scripts/train-verifier.mjs [strings=16000] [epochs=12] [out=models/verifier.h5]
-import {
-  Adam,
-  createKernels,
-  digitString,
-  drawnString,
-  evaluate,
-  fit,
-  loadMnist,
-  preprocess,
-  preset,
-  saveModelFile,
-  wholeViewInput,
-} from '../dist/index.js';
+import { Adam, createKernels, data, evaluate, fit, loadMnist, preset, saveModelFile, vision } from '../dist/index.js';
 import { nonDigitSet } from './non-digit-set.mjs';
 import { forEachStringCandidates } from './string-candidates.mjs';
+
+const { digitString, drawnString } = data;
+const { preprocess, wholeViewInput } = vision;
 
 const strings = Number(process.argv[2] ?? 16000);
 /** Every SCENES-th example image is a photo of a number on paper. */

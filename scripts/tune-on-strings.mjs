@@ -7,18 +7,11 @@
 // styles MNIST's writers rarely use (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and double strokes:
 // src/data/drawn-digits.ts). Seeded: the same command gives the same file.
 // Usage: node scripts/tune-on-strings.mjs [in=models/default.h5] [out=models/default.h5] [strings=12000] [epochs=4]
-import {
-  Adam,
-  AUGMENT_PRESETS,
-  evaluate,
-  fit,
-  loadMnist,
-  loadModelFile,
-  makeAugmenter,
-  Rng,
-  saveModelFile,
-} from '../dist/index.js';
+import { Adam, data, evaluate, fit, layers, loadMnist, loadModelFile, saveModelFile } from '../dist/index.js';
 import { forEachStringCandidates } from './string-candidates.mjs';
+
+const { AUGMENT_PRESETS, makeAugmenter } = data;
+const { Rng } = layers;
 
 const input = process.argv[2] ?? 'models/default.h5';
 const out = process.argv[3] ?? 'models/default.h5';

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sequentialFromConfig } from '../src/io/keras-config.js';
 import { createKernels } from '../src/kernels/index.js';
+import { tempDir } from './helpers/formats.js';
 
 // The architecture files in examples/ (what README points users to for `digits train --model FILE.json`) build
 // as documented. Parameter counts by hand, e.g. M5-half: 5×5 convolutions 25·(1·16 + 16·32 + 32·48 + 48·64 +
@@ -30,4 +34,28 @@ describe('examples/architectures', () => {
         await kernels.dispose();
       }
     });
+});
+
+describe('examples/*.mjs run as a user runs them (importing the package by its name)', () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+
+  it('read-digits.mjs reads a 7 with recognize and a 4-digit string with detect, and says the string is several', () => {
+    const r = run(['examples/read-digits.mjs']);
+    expect(r.status, r.stderr).toBe(0);
+    const truth = /the string reads (\d{4})/.exec(r.stdout)![1];
+    expect(r.stdout).toMatch(/28×28 pixels: recognize → 7 \(\d+\.\d %\); detect → "7"/);
+    expect(r.stdout).toContain(`recognize → not a digit (several digits: use detect); detect → "${truth}"`);
+  });
+
+  it('train-mlp.mjs trains, evaluates and saves the seed MLP and a network of its own', () => {
+    const dir = tempDir();
+    const r = run(['examples/train-mlp.mjs', '1', join(dir, 'm.h5')]);
+    expect(r.status, r.stderr).toBe(0);
+    const [seed, own] = [...r.stdout.matchAll(/test accuracy (\d+\.\d+) %/g)].map((m) => Number(m[1]));
+    expect(seed).toBeGreaterThan(96);
+    expect(own).toBeGreaterThan(94);
+    expect(existsSync(join(dir, 'm.h5'))).toBe(true);
+    expect(readFileSync(join(dir, 'm-submission.csv'), 'utf8').split('\n')[0]).toBe('ImageId,Label');
+  });
 });

@@ -1,8 +1,9 @@
 // Saves two different models to the same file, alternately, forever (until killed). Used by the
 // kill-during-save test. argv: target file. Weights of model A are all 1, of model B all 2. Prints
 // "ready" once the first save is complete.
-import { createKernels, preset, saveKerasH5 } from '../../dist/index.js';
+import { createKernels, io, preset } from '../../dist/index.js';
 
+const { saveKerasH5 } = io;
 const target = process.argv[2];
 const models = [];
 for (const value of [1, 2]) {
