@@ -9,19 +9,7 @@ export {
   type ReportMetrics,
   type ReportPaths,
 } from '../report/report.js';
-export {
-  argmaxRows,
-  calibration,
-  classMetrics,
-  confusionMatrix,
-  macroAverage,
-  mostConfusedPairs,
-  type Calibration,
-  type CalibrationBin,
-  type ClassMetrics,
-  type ClassProbabilities,
-  type ConfusedPair,
-} from '../report/metrics.js';
+export * from '../report/metrics.js';
 export { sampleGrid, type Grid, type GridOptions, type GridSample, type GridTile } from '../report/grid.js';
 export { experimentCsv, experimentMarkdown, experimentSettingsLine, writeExperiment } from '../report/experiment.js';
 export type { ExperimentRow, ExperimentSettings } from '../report/experiment.js';

@@ -19,15 +19,7 @@ export {
   type ImageDataLike,
   type ImageInput,
 } from '../vision/image-input.js';
-export {
-  classifyPreprocessed,
-  MIN_DIGITNESS,
-  recognize,
-  recognizeAll,
-  type NotADigit,
-  type Recognition,
-  type RecognizeOptions,
-} from '../vision/recognize.js';
+export * from '../vision/recognize.js';
 export type { Classification, ClassifyOptions } from '../vision/classify.js';
 export {
   detect,

@@ -84,7 +84,7 @@ export class Sequential {
     this.name = options.name ?? 'sequential';
   }
 
-  /** Allocates and initialises parameters (Glorot-uniform kernels from `seed`) and names layers Keras-style. */
+  /** Allocates parameters (drawn by each layer's kernel initializer from `seed`) and names layers Keras-style. */
   build(kernels: Kernels, seed = 0): this {
     this.kernels = kernels;
     this.rng = new Rng(seed);

@@ -19,7 +19,7 @@ export interface ExperimentRow {
   history: HistoryLike;
 }
 
-/** What every run of the grid shared (train/experiment.ts's ExperimentResult has these fields); null: not used. */
+/** What every run of a grid shared (train/experiment.ts's ExperimentResult extends it); null: not used. */
 export interface ExperimentSettings {
   model: string;
   epochs: number;

@@ -12,6 +12,7 @@ import type { Sequential } from '../nn/sequential.js';
 import { evaluate } from './evaluate.js';
 import { DivergenceError, fit } from './fit.js';
 import type { History } from './history.js';
+import type { ExperimentSettings } from '../report/experiment.js';
 import type { ProgressReporter } from './progress.js';
 
 export interface ExperimentOptions {
@@ -57,17 +58,8 @@ export interface ExperimentRun {
   history: History;
 }
 
-export interface ExperimentResult {
-  model: PresetName | string;
-  epochs: number;
-  batch_size: number;
-  seed: number;
-  validation_split: number;
-  /** What every run shared besides the grid (null: not used). */
-  momentum: number | null;
-  bn_reestimate: number | null;
-  ema_momentum: number | null;
-  sam_rho: number | null;
+/** What every run shared (null where not used), and the runs. */
+export interface ExperimentResult extends ExperimentSettings {
   runs: ExperimentRun[];
 }
 
