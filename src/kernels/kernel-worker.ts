@@ -1,7 +1,7 @@
 // A kernel pool worker: instantiates the kernel module on the shared memory and runs its part of each op.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNativeGemm, withNativeGemm } from './native.js';
-import { EXIT_OP, runPart, type PartKernels } from './ops.js';
+import { ARG_COUNT, ARG_FIRST, ARG_TOTAL, EXIT_OP, runPart, type PartKernels } from './ops.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 interface WorkerInit {
@@ -31,7 +31,8 @@ for (;;) {
   if (op === EXIT_OP) break;
   // The memory may have grown since the last op: take a fresh view of the arguments.
   const args = new Float64Array(init.memory.buffer, init.args, ARG_SLOTS);
-  runPart(x, op, args, init.index, Atomics.load(ctrl, PARTS), init.work, call);
+  const parts = Atomics.load(ctrl, PARTS);
+  runPart(x, op, args[ARG_TOTAL], args, ARG_FIRST, args[ARG_COUNT], init.index, parts, init.work, call);
   Atomics.store(ctrl, DONE + init.index - 1, seq);
   Atomics.notify(ctrl, DONE + init.index - 1);
 }

@@ -234,37 +234,37 @@ export function partRange(total: number, parts: number, index: number, align: nu
 }
 
 /**
- * Runs a thread's share of op number `op`, whose item count and arguments are in `block` (see ARG_TOTAL). Every
- * thread (the caller and each worker) runs it with its own index; the partition depends only on the sizes and
- * the thread count and every item is computed by exactly one thread with the same instructions, so results do
- * not depend on scheduling (and GEMM results not even on the thread count). `call` is a scratch array, so
- * nothing is allocated per op.
+ * Runs a thread's share of op number `op` over `total` items, its arguments `args[first, first + count)` (the
+ * argument block in a worker, the caller's own array on the calling thread). Every thread runs it with its own
+ * index; the partition depends only on the sizes and the thread count and every item is computed by exactly one
+ * thread with the same instructions, so results do not depend on scheduling (and GEMM results not even on the
+ * thread count). `call` is a scratch array, so nothing is allocated per op.
  */
 export function runPart(
   x: PartKernels,
   op: number,
-  block: Float64Array,
+  total: number,
+  args: ArrayLike<number>,
+  first: number,
+  count: number,
   index: number,
   parts: number,
   work: Ptr,
   call: number[],
 ): void {
   const name = OPS[op];
-  const total = block[ARG_TOTAL];
-  const count = block[ARG_COUNT];
   call.length = 0;
-  for (let i = 0; i < count; i++) call.push(block[ARG_FIRST + i]);
-  if (name in COMPOSITE_OPS) {
-    const composite = name as CompositeOp;
-    const [from, to] = partRange(total, parts, index, COMPOSITE_ALIGN[composite]);
-    if (to > from) COMPOSITE_OPS[composite](x, call as never, from, to, index, work);
+  for (let i = 0; i < count; i++) call.push(args[first + i]);
+  const composite = COMPOSITE_ALIGN[name as CompositeOp];
+  if (composite !== undefined) {
+    const [from, to] = partRange(total, parts, index, composite);
+    if (to > from) COMPOSITE_OPS[name as CompositeOp](x, call as never, from, to, index, work);
     return;
   }
-  const kernel = name as SplitKernel;
-  const spec = SPLIT_KERNELS[kernel];
+  const spec = SPLIT_KERNELS[name as SplitKernel];
   const [from, to] = partRange(total, parts, index, spec.align || (x.gemmRowAlign ?? 4));
   if (to <= from) return;
   if (spec.work) call.push(work);
   call.push(from, to);
-  (x[kernel] as (...args: number[]) => void).apply(x, call);
+  (x[name as SplitKernel] as (...args: number[]) => void).apply(x, call);
 }

@@ -60,21 +60,21 @@ export class KernelPool {
    * across every thread when `parallel` and there are workers, otherwise on this thread alone.
    */
   run(part: PartKernels, op: number, total: number, parallel: boolean, args: readonly number[]): void {
+    if (!parallel || this.workers.length === 0) {
+      runPart(part, op, total, args, 0, args.length, 0, 1, this.works[0], this.call);
+      return;
+    }
     if (args.length + ARG_FIRST > ARG_SLOTS) throw new Error(`kernel op ${op}: ${args.length} arguments do not fit`);
     const block = this.argBlock();
     block[ARG_TOTAL] = total;
     block[ARG_COUNT] = args.length;
     for (let i = 0; i < args.length; i++) block[ARG_FIRST + i] = args[i];
-    if (!parallel || this.workers.length === 0) {
-      runPart(part, op, block, 0, 1, this.works[0], this.call);
-      return;
-    }
     const ctrl = this.ctrl;
     Atomics.store(ctrl, OP, op);
     Atomics.store(ctrl, PARTS, this.threads);
     const seq = Atomics.add(ctrl, SEQ, 1) + 1;
     Atomics.notify(ctrl, SEQ);
-    runPart(part, op, block, 0, this.threads, this.works[0], this.call);
+    runPart(part, op, total, args, 0, args.length, 0, this.threads, this.works[0], this.call);
     for (let w = 0; w < this.workers.length; w++) {
       while (Atomics.load(ctrl, DONE + w) !== seq) waitChange(ctrl, DONE + w, seq - 1);
     }

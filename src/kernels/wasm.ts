@@ -10,7 +10,7 @@ import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
 import { instantiateKernels, loadKernelModule, type WasmVariant } from './module.js';
 import { convScratchFloats, OP_NUMBER, type KernelExports, type OpArgs, type OpName, type PartKernels } from './ops.js';
 import { KernelPool } from './pool.js';
-import { readWindow, type Window } from './window.js';
+import { WINDOW_WORD as W, windowWords } from './window.js';
 
 /** Smallest work worth splitting across threads (a dispatch costs microseconds). */
 const MIN_PARALLEL_MACS = 1 << 19;
@@ -186,7 +186,7 @@ export class WasmKernels implements Kernels {
   }
   convReluMaxPoolBackward(...[conv, pool, n, x, dy, arg, dw, db, partial]: ConvReluMaxPoolBackwardArgs): void {
     const [, taps] = this.convShape(conv);
-    const filters = this.window(pool).c; // the pooled channels are the convolution's filters
+    const filters = windowWords(this.heap, pool)[W.c]; // the pooled channels are the convolution's filters
     const blocks = Math.ceil(n / FILTER_GRADIENT_BLOCK);
     const partialB = partial + blocks * taps * filters * 4;
     const parallel = blocks > 1 && this.split(n * this.windowOutputs(pool) * 64);
@@ -216,16 +216,13 @@ export class WasmKernels implements Kernels {
 
   /** Output cells per image and taps per output of a convolution window. */
   private convShape(win: Ptr): [number, number] {
-    const v = this.window(win);
-    return [v.oh * v.ow, v.kh * v.kw * v.c];
-  }
-  private window(win: Ptr): Window {
-    return readWindow(this.heap, win);
+    const v = windowWords(this.heap, win);
+    return [v[W.oh] * v[W.ow], v[W.kh] * v[W.kw] * v[W.c]];
   }
   /** oh·ow of a window block. */
   private windowOutputs(win: Ptr): number {
-    const v = this.window(win);
-    return v.oh * v.ow;
+    const v = windowWords(this.heap, win);
+    return v[W.oh] * v[W.ow];
   }
 
   private split(elements: number): boolean {

@@ -74,6 +74,14 @@ export function updateWindow(heap: Heap, ptr: Ptr, w: Window): void {
   FIELDS.forEach((f, i) => (v[i] = w[f]));
 }
 
+/** Each field's word in a window block, for reading a few without reading it all back. */
+export const WINDOW_WORD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<keyof Window, number>;
+
+/** A window block's words (index them with WINDOW_WORD). */
+export function windowWords(heap: Heap, ptr: Ptr): Int32Array {
+  return heap.i32(ptr, FIELDS.length);
+}
+
 /** Reads a window block back (the reference kernels use it). */
 export function readWindow(heap: Heap, ptr: Ptr): Window {
   const v = heap.i32(ptr, FIELDS.length);

@@ -22,7 +22,7 @@ export interface PlanInput {
   dx: Ptr;
 }
 
-/** What a planned layer hands to its successor. */
+/** A layer's output buffers in a plan, which Sequential allocates (see `outputBuffers`). */
 export interface PlanOutput {
   y: Ptr;
   /** Gradient w.r.t. the output, filled by the successor; 0 in inference plans. */
@@ -30,8 +30,22 @@ export interface PlanOutput {
 }
 
 /**
+ * Where a layer's output and output gradient live: buffers of their own, sized from its output shape, that
+ * Sequential allocates ('own'); its input's ('input': the layer passes data through, as Flatten does); or none.
+ */
+export interface OutputBuffers {
+  y: 'own' | 'input';
+  dy: 'own' | 'input' | 'none';
+}
+
+/** What most layers have: their own output, and their own output gradient when training. */
+export function ownOutputBuffers(training: boolean): OutputBuffers {
+  return { y: 'own', dy: training ? 'own' : 'none' };
+}
+
+/**
  * One layer of a Sequential model. Lifecycle: `build` (shapes, parameters) once; `plan` per batch size
- * (activation buffers); then any number of `forward`/`backward` calls over the first `rows` rows.
+ * (buffers); then any number of `forward`/`backward` calls over the first `rows` rows.
  */
 export interface Layer {
   /** Keras class name ("Dense", "Dropout", …). */
@@ -41,7 +55,13 @@ export interface Layer {
   /** Per-sample output shape, known after build. */
   readonly outputShape: Shape;
   build(heap: Heap, rng: Rng, inputShape: Shape): Shape;
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput;
+  /** The layer's output buffers in a plan (default: ownOutputBuffers). */
+  outputBuffers?(training: boolean): OutputBuffers;
+  /**
+   * Takes a plan's buffers, its input's and its output's (allocated by Sequential as `outputBuffers` says), and
+   * allocates whatever scratch of its own the batch size needs.
+   */
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput, output: PlanOutput): void;
   /** `seed` drives stochastic layers (dropout) in training. */
   forward(k: Kernels, rows: number, training: boolean, seed: number): void;
   backward(k: Kernels, rows: number): void;

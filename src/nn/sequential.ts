@@ -1,6 +1,14 @@
 import { kerasSnakeCase } from './naming.js';
 import type { Kernels, Ptr } from '../kernels/index.js';
-import type { Layer, Param, PlanInput, PlanOutput, SoftmaxLogits } from './layer.js';
+import {
+  ownOutputBuffers,
+  type Layer,
+  type OutputBuffers,
+  type Param,
+  type PlanInput,
+  type PlanOutput,
+  type SoftmaxLogits,
+} from './layer.js';
 import { ConvReluMaxPool, fuseConvReluMaxPool } from './layers/conv-relu-max-pool.js';
 import type { LossName } from './losses.js';
 import type { Optimizer } from './optimizers/index.js';
@@ -17,8 +25,10 @@ export interface SequentialOptions {
 /** What a plan executes: a layer, or several layers run as one (see ConvReluMaxPool). */
 interface Step {
   readonly stochastic?: boolean;
+  readonly outputShape: Shape;
   restartStatistics?(): void;
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput;
+  outputBuffers?(training: boolean): OutputBuffers;
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput, output: PlanOutput): void;
   forward(k: Kernels, rows: number, training: boolean, seed: number): void;
   backward(k: Kernels, rows: number): void;
 }
@@ -195,7 +205,15 @@ export class Sequential {
       const fused = this.fuse && io.dy === 0 ? fuseConvReluMaxPool(this.layers[i], this.layers[i + 1]) : null;
       const step: Step = fused ?? this.layers[i];
       if (fused) i++;
-      io = step.plan(this.kernels, batch, training, { x: io.y, dx: io.dy });
+      // Every step's output buffers are planned here, from its output shape, as the step says it needs them.
+      const wants = step.outputBuffers?.(training) ?? ownOutputBuffers(training);
+      const bytes = batch * sizeOf(step.outputShape) * 4;
+      const output = {
+        y: wants.y === 'own' ? heap.alloc(bytes) : io.y,
+        dy: wants.dy === 'own' ? heap.alloc(bytes) : wants.dy === 'input' ? io.dy : 0,
+      };
+      step.plan(this.kernels, batch, training, { x: io.y, dx: io.dy }, output);
+      io = output;
       this.steps.push(step);
     }
     this.outputPtr = io.y;

@@ -73,7 +73,19 @@ describe('the kernel op table', () => {
       block[ARG_COUNT] = count;
       block.set(args, ARG_FIRST);
       calls.length = 0;
-      for (let index = 0; index < 2; index++) runPart(fake, OP_NUMBER[name], block, index, 2, 7000 + index, scratch);
+      for (let index = 0; index < 2; index++)
+        runPart(
+          fake,
+          OP_NUMBER[name],
+          block[ARG_TOTAL],
+          block,
+          ARG_FIRST,
+          block[ARG_COUNT],
+          index,
+          2,
+          7000 + index,
+          scratch,
+        );
       expect(calls.map((c) => c.name)).toEqual([name, name]);
       const align = spec.align || 8;
       const cut = Math.floor(Math.ceil(1000 / align) / 2) * align;

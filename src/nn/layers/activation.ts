@@ -1,5 +1,5 @@
 import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
-import type { Layer, PlanInput, PlanOutput, SoftmaxLogits } from '../layer.js';
+import type { Layer, OutputBuffers, PlanInput, PlanOutput, SoftmaxLogits } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
 
 export type ActivationName = 'linear' | 'relu' | 'softmax';
@@ -34,19 +34,17 @@ export class ActivationLayer implements Layer {
     return inputShape;
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
-    const heap = kernels.heap;
+  /** Linear passes its input through; softmax's gradient arrives as dLoss/dx straight from the fused loss. */
+  outputBuffers(training: boolean): OutputBuffers {
+    if (this.activation === 'linear') return { y: 'input', dy: 'input' };
+    return { y: 'own', dy: training && this.activation === 'relu' ? 'own' : 'none' };
+  }
+
+  plan(_kernels: Kernels, _batch: number, _training: boolean, input: PlanInput, output: PlanOutput): void {
     this.x = input.x;
     this.dx = input.dx;
-    if (this.activation === 'linear') {
-      this.y = input.x;
-      this.dy = input.dx;
-    } else {
-      this.y = heap.alloc(batch * this.size * 4);
-      // Softmax's gradient arrives as dLoss/dx straight from the fused loss.
-      this.dy = training && this.activation === 'relu' ? heap.alloc(batch * this.size * 4) : 0;
-    }
-    return { y: this.y, dy: this.dy };
+    this.y = output.y;
+    this.dy = output.dy;
   }
 
   forward(k: Kernels, rows: number): void {

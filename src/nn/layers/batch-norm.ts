@@ -97,16 +97,13 @@ export class BatchNormalization implements Layer {
     return inputShape;
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
-    const heap = kernels.heap;
-    const size = batch * this.perRow * this.c;
+  plan(kernels: Kernels, _batch: number, _training: boolean, input: PlanInput, output: PlanOutput): void {
     this.x = input.x;
     this.dx = input.dx;
-    this.y = heap.alloc(size * 4);
-    this.dy = training ? heap.alloc(size * 4) : 0;
-    this.sums = heap.alloc(this.c * 16);
-    this.coef = heap.alloc(this.c * 12);
-    return { y: this.y, dy: this.dy };
+    this.y = output.y;
+    this.dy = output.dy;
+    this.sums = kernels.heap.alloc(this.c * 16);
+    this.coef = kernels.heap.alloc(this.c * 12);
   }
 
   private f32(ptr: Ptr): Float32Array {

@@ -1,7 +1,7 @@
 import { convPoolPartialFloats, type Kernels } from '../../kernels/kernels.js';
 import type { Ptr } from '../../kernels/index.js';
 import type { Layer, PlanInput, PlanOutput } from '../layer.js';
-import { sizeOf } from '../tensor.js';
+import { sizeOf, type Shape } from '../tensor.js';
 import { Conv2D } from './conv2d.js';
 import { MaxPooling2D } from './pooling.js';
 
@@ -47,17 +47,19 @@ export class ConvReluMaxPool {
     readonly pool: MaxPooling2D,
   ) {}
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  get outputShape(): Shape {
+    return this.pool.outputShape;
+  }
+
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput, output: PlanOutput): void {
     const heap = kernels.heap;
     if (input.dx) throw new Error('ConvReluMaxPool computes no input gradient');
-    const out = batch * sizeOf(this.pool.outputShape);
     const w = this.conv.window;
     this.x = input.x;
-    this.y = heap.alloc(out * 4);
-    this.arg = heap.alloc(out * 4);
-    this.dy = training ? heap.alloc(out * 4) : 0;
+    this.y = output.y;
+    this.dy = output.dy;
+    this.arg = heap.alloc(batch * sizeOf(this.pool.outputShape) * 4);
     this.partial = training ? heap.alloc(convPoolPartialFloats(batch, w.kh * w.kw * w.c, this.conv.filters) * 4) : 0;
-    return { y: this.y, dy: this.dy };
   }
 
   forward(k: Kernels, rows: number): void {

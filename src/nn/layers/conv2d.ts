@@ -113,16 +113,14 @@ export class Conv2D implements Layer {
     return this.outputShape;
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput, output: PlanOutput): void {
     const heap = kernels.heap;
-    const { rows, k } = this.patch;
     this.x = input.x;
     this.dx = input.dx;
+    this.y = output.y;
+    this.dy = output.dy;
     this.cols = this.direct ? input.x : heap.alloc(kernels.convColsFloats(this.win, batch) * 4);
-    this.y = heap.alloc(batch * rows * this.filters * 4);
-    this.dy = training ? heap.alloc(batch * rows * this.filters * 4) : 0;
-    this.partial = training && !this.direct ? heap.alloc(convPartialFloats(batch, k, this.filters) * 4) : 0;
-    return { y: this.y, dy: this.dy };
+    this.partial = training && !this.direct ? heap.alloc(convPartialFloats(batch, this.patch.k, this.filters) * 4) : 0;
   }
 
   forward(kn: Kernels, n: number): void {

@@ -68,15 +68,13 @@ export class Dense implements Layer {
     return this.outputShape;
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
-    const heap = kernels.heap;
+  plan(kernels: Kernels, batch: number, _training: boolean, input: PlanInput, output: PlanOutput): void {
     this.x = input.x;
     this.dx = input.dx;
-    const outputs = batch * this.positions * this.units;
-    this.y = heap.alloc(outputs * 4);
-    this.z = this.activation === 'softmax' ? heap.alloc(outputs * 4) : this.y;
-    this.dy = training ? heap.alloc(outputs * 4) : 0;
-    return { y: this.y, dy: this.dy };
+    this.y = output.y;
+    this.dy = output.dy;
+    // Softmax keeps its logits apart for the fused loss.
+    this.z = this.activation === 'softmax' ? kernels.heap.alloc(batch * this.positions * this.units * 4) : this.y;
   }
 
   forward(k: Kernels, samples: number): void {

@@ -1,5 +1,5 @@
 import type { Heap, Kernels, Ptr } from '../../kernels/index.js';
-import type { Layer, PlanInput, PlanOutput } from '../layer.js';
+import type { Layer, OutputBuffers, PlanInput, PlanOutput } from '../layer.js';
 import type { Shape } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 
@@ -31,21 +31,17 @@ export class Dropout implements Layer {
     return inputShape;
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
-    const heap = kernels.heap;
+  /** The identity at inference: the input passes through. */
+  outputBuffers(training: boolean): OutputBuffers {
+    return training ? { y: 'own', dy: 'own' } : { y: 'input', dy: 'none' };
+  }
+
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput, output: PlanOutput): void {
     this.x = input.x;
     this.dx = input.dx;
-    if (!training) {
-      // Identity at inference: pass the input buffer through.
-      this.y = input.x;
-      this.dy = 0;
-      this.mask = 0;
-      return { y: this.y, dy: 0 };
-    }
-    this.y = heap.alloc(batch * this.size * 4);
-    this.dy = heap.alloc(batch * this.size * 4);
-    this.mask = heap.alloc(batch * this.size * 4);
-    return { y: this.y, dy: this.dy };
+    this.y = output.y;
+    this.dy = output.dy;
+    this.mask = training ? kernels.heap.alloc(batch * this.size * 4) : 0;
   }
 
   forward(k: Kernels, rows: number, training: boolean, seed: number): void {

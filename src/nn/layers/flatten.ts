@@ -1,5 +1,5 @@
-import type { Heap, Kernels } from '../../kernels/index.js';
-import type { Layer, PlanInput, PlanOutput } from '../layer.js';
+import type { Heap } from '../../kernels/index.js';
+import type { Layer, OutputBuffers } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
 
 /** Flattens each sample to one dimension (row-major, channels-last as Keras). Costs nothing: same buffers. */
@@ -18,9 +18,12 @@ export class Flatten implements Layer {
     return this.outputShape;
   }
 
-  plan(_kernels: Kernels, _batch: number, _training: boolean, input: PlanInput): PlanOutput {
-    return { y: input.x, dy: input.dx };
+  /** The same buffers: only the shape changes. */
+  outputBuffers(): OutputBuffers {
+    return { y: 'input', dy: 'input' };
   }
+
+  plan(): void {}
 
   forward(): void {}
   backward(): void {}

@@ -36,17 +36,16 @@ export class GlobalAveragePooling2D implements Layer {
     return this.outputShape;
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
+  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput, output: PlanOutput): void {
     const heap = kernels.heap;
     this.x = input.x;
     this.dx = input.dx;
-    this.y = heap.alloc(batch * this.c * 4);
-    this.dy = training ? heap.alloc(batch * this.c * 4) : 0;
+    this.y = output.y;
+    this.dy = output.dy;
     if (training && input.dx) {
       this.zeroBlock = heap.allocF32(this.pixels * this.c);
       this.scaled = heap.alloc(batch * this.c * 4);
     }
-    return { y: this.y, dy: this.dy };
   }
 
   forward(k: Kernels, n: number): void {

@@ -70,15 +70,12 @@ class Pooling2D implements Layer {
     updateWindow(heap, this.win, this.window);
   }
 
-  plan(kernels: Kernels, batch: number, training: boolean, input: PlanInput): PlanOutput {
-    const heap = kernels.heap;
-    const out = batch * sizeOf(this.outputShape);
+  plan(kernels: Kernels, batch: number, _training: boolean, input: PlanInput, output: PlanOutput): void {
     this.x = input.x;
     this.dx = input.dx;
-    this.y = heap.alloc(out * 4);
-    this.arg = this.kind === 'max' ? heap.alloc(out * 4) : 0;
-    this.dy = training ? heap.alloc(out * 4) : 0;
-    return { y: this.y, dy: this.dy };
+    this.y = output.y;
+    this.dy = output.dy;
+    this.arg = this.kind === 'max' ? kernels.heap.alloc(batch * sizeOf(this.outputShape) * 4) : 0;
   }
 
   forward(k: Kernels, n: number): void {

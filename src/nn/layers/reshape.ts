@@ -1,5 +1,5 @@
-import type { Heap, Kernels } from '../../kernels/index.js';
-import type { Layer, PlanInput, PlanOutput } from '../layer.js';
+import type { Heap } from '../../kernels/index.js';
+import type { Layer, OutputBuffers } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
 
 /** Keras's Reshape: the same values seen with another per-sample shape (one −1 is inferred). Costs nothing. */
@@ -32,9 +32,12 @@ export class Reshape implements Layer {
     return shape;
   }
 
-  plan(_kernels: Kernels, _batch: number, _training: boolean, input: PlanInput): PlanOutput {
-    return { y: input.x, dy: input.dx };
+  /** The same buffers: only the shape changes. */
+  outputBuffers(): OutputBuffers {
+    return { y: 'input', dy: 'input' };
   }
+
+  plan(): void {}
 
   forward(): void {}
   backward(): void {}
