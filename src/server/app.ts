@@ -235,9 +235,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     throw new RequestError(415, 'E_CONTENT_TYPE', `send ${ACCEPTED}`);
   };
 
+  /**
+   * Pictures being read (decoded or recognized) right now. The gallery's background work waits while there are
+   * any, so that a drawing sent while the gallery is computed is answered first.
+   */
+  let readingNow = 0;
+  const reading = async <T>(work: () => Promise<T>): Promise<T> => {
+    readingNow++;
+    try {
+      return await work();
+    } finally {
+      readingNow--;
+    }
+  };
+  const background = async <T>(job: () => Promise<T>): Promise<T> => {
+    while (readingNow > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    return recognition(job);
+  };
+
   app.post('/api/recognize', async (req, reply) => {
-    const image = await imageOf(req, reply, 'recognize');
-    const r = await recognition(forClient(reply, () => recognize(model, image)));
+    const image = await reading(() => imageOf(req, reply, 'recognize'));
+    const r = await reading(() => recognition(forClient(reply, () => recognize(model, image))));
     return {
       label: r.label,
       confidence: r.confidence,
@@ -248,8 +266,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.post('/api/detect', async (req, reply) => {
-    const image = await imageOf(req, reply, 'detect');
-    const d = await recognition(forClient(reply, () => detect(model, image)));
+    const image = await reading(() => imageOf(req, reply, 'detect'));
+    const d = await reading(() => recognition(forClient(reply, () => detect(model, image))));
     return {
       text: d.text,
       digits: d.digits.map(({ label, confidence, box, line }) => ({ label, confidence, box, line })),
@@ -271,13 +289,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     };
   });
 
-  // The model's mistakes on MNIST test, computed on first request (about a second) and kept.
+  // The model's mistakes on MNIST test, computed on first request (a few seconds, a chunk at a time in the
+  // recognition lane, each when no picture is being read, so drawings sent meanwhile come first) and kept.
   let mistakes: Promise<{ total: number; list: Mistake[] }> | null = null;
   app.get('/api/misclassified', async (req) => {
     const limit = Number((req.query as { limit?: string }).limit ?? 48);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500)
       throw new RequestError(400, 'E_BAD_QUERY', 'limit must be an integer in 1–500');
-    mistakes ??= Promise.resolve().then(() => misclassified(model));
+    if (!mistakes) {
+      mistakes = misclassified(model, background);
+      mistakes.catch(() => (mistakes = null)); // a failure is not kept: the next request tries again
+    }
     const { total, list } = await mistakes;
     return { total, count: list.length, mistakes: list.slice(0, limit) };
   });

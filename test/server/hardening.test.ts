@@ -205,6 +205,24 @@ describe('HTTP API: every request gets one of our answers', () => {
     expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
   });
 
+  it('answers a drawing sent while the mistakes gallery is first computed before the gallery', async () => {
+    // The gallery predicts all 10,000 MNIST test digits on its first request; a drawing must not wait for that.
+    const png = await picture(280, 280, '7', 40, 220, 200);
+    const done: string[] = [];
+    const gallery = fetch(`${base}/api/misclassified?limit=3`).then(async (r) => {
+      expect(r.status).toBe(200);
+      done.push(`gallery (${((await r.json()) as { count: number }).count} mistakes)`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the gallery is under way
+    const res = await fetch(`${base}/api/recognize`, { method: 'POST', body: png });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { label: number }).label).toBe(7);
+    done.push('drawing');
+    await gallery;
+    expect(done[0]).toBe('drawing');
+    expect(done[1]).toMatch(/^gallery \(\d+ mistakes\)$/);
+  });
+
   it('reads a large photo shrunk on load; boxes are in its own pixels', async () => {
     // 6000×4000 (24 MP): "2026" with digits 1000 px tall, starting at x = 1500.
     const png = await picture(6000, 4000, '2026', 1500, 2600, 1400);
