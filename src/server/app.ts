@@ -262,6 +262,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       probabilities: r.probabilities,
       is_digit: r.isDigit,
       ...(r.reason ? { reason: r.reason } : {}),
+      // What the model saw: 28×28 bytes, light ink on black, base64 (the page shows it).
+      input: Buffer.from(r.input).toString('base64'),
     };
   });
 

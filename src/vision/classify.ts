@@ -16,6 +16,8 @@ export interface Classification {
   /** Where the ink was found in the input image, and whether the input was dark-on-light. */
   box: Preprocessed['box'];
   inverted: boolean;
+  /** What the model was given: the digit preprocessed the MNIST way (size × size bytes, light ink on black). */
+  input: Uint8Array;
 }
 
 /** Preprocessing options, and the input scaling when it should differ from the model's own. */
@@ -38,6 +40,13 @@ export function classifyPreprocessed(
   return prepared.map((pre, i) => {
     const probabilities = Array.from(p.probabilities.subarray(i * p.classes, (i + 1) * p.classes));
     const label = p.labels[i];
-    return { label, confidence: probabilities[label], probabilities, box: pre.box, inverted: pre.inverted };
+    return {
+      label,
+      confidence: probabilities[label],
+      probabilities,
+      box: pre.box,
+      inverted: pre.inverted,
+      input: pre.pixels,
+    };
   });
 }

@@ -216,7 +216,9 @@ describe('HTTP API: every request gets one of our answers', () => {
     await new Promise((resolve) => setTimeout(resolve, 150)); // the gallery is under way
     const res = await fetch(`${base}/api/recognize`, { method: 'POST', body: png });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { label: number }).label).toBe(7);
+    const body = (await res.json()) as { label: number; input: string };
+    expect(body.label).toBe(7);
+    expect(Buffer.from(body.input, 'base64')).toHaveLength(28 * 28); // what the model saw, for the page's preview
     done.push('drawing');
     await gallery;
     expect(done[0]).toBe('drawing');

@@ -125,6 +125,43 @@ describe('web page in Chromium', () => {
     }
   }, 60_000);
 
+  it('shows the 28×28 picture the model reads; Undo takes back the last stroke; the canvas is described', async () => {
+    await page.getByTestId('clear').click();
+    await draw(page, 7);
+    await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe('7');
+    const inkOf = () =>
+      page.evaluate(() => {
+        const c = document.querySelector('[data-testid="model-input"]') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+        let ink = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 128) ink++;
+        return ink;
+      });
+    // A 7 drawn with MNIST's stroke: a few dozen light pixels of 784, on black.
+    await expect.poll(inkOf, { timeout: 5000 }).toBeGreaterThan(30);
+    expect(await inkOf()).toBeLessThan(400);
+    const drawing = () => page.getByTestId('draw-canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    const seven = await drawing();
+    await draw(page, [
+      [
+        [30, 150],
+        [250, 150],
+      ],
+    ]);
+    expect(await drawing()).not.toBe(seven);
+    await page.getByTestId('undo').click();
+    expect(await drawing()).toBe(seven);
+    await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe('7');
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 5000 }).toBe('');
+    expect(await inkOf()).toBe(0);
+    const canvas = page.getByTestId('draw-canvas');
+    expect(await canvas.getAttribute('role')).toBe('img');
+    expect(await canvas.getAttribute('tabindex')).toBe('0');
+    const hint = await page.locator(`#${await canvas.getAttribute('aria-describedby')}`).textContent();
+    expect(hint).toMatch(/Draw one digit.*Read a photo/s);
+  }, 60_000);
+
   it('says a hash sign drawn on the canvas is no digit, and why', async () => {
     await page.getByTestId('clear').click();
     // A hash sign: not a digit (the model alone would read it as one).

@@ -11,6 +11,8 @@ interface Recognition {
   /** False when the drawing is not one digit (a letter, a scribble, several digits), with the reason. */
   is_digit: boolean;
   reason?: string;
+  /** What the model saw: 28×28 bytes (light ink on black), base64. */
+  input?: string;
 }
 interface Detection {
   text: string;
@@ -53,18 +55,46 @@ for (let d = 0; d <= 9; d++) {
   bars.append(li);
 }
 
+const preview = $<HTMLCanvasElement>('model-input');
+const previewCtx = preview.getContext('2d')!;
+
+/** Shows the 28×28 picture the model was given (base64 bytes, light ink on black), or clears it. */
+function showInput(input: string | undefined): void {
+  previewCtx.fillStyle = '#000';
+  previewCtx.fillRect(0, 0, 28, 28);
+  if (!input) return;
+  const bytes = Uint8Array.from(atob(input), (c) => c.charCodeAt(0));
+  if (bytes.length !== 28 * 28) return;
+  const image = previewCtx.createImageData(28, 28);
+  bytes.forEach((v, i) => image.data.set([v, v, v, 255], i * 4));
+  previewCtx.putImageData(image, 0, 0);
+}
+
 function clearReading(): void {
   $('prediction').textContent = '';
   $('confidence').textContent = '';
   showProbabilities(null);
+  showInput(undefined);
 }
+
+/** The canvas before each stroke, for Undo. */
+const history: ImageData[] = [];
 
 function clearCanvas(): void {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
+  history.length = 0;
   clearReading();
 }
 clearCanvas();
+
+function undo(): void {
+  const before = history.pop();
+  if (!before) return;
+  ctx.putImageData(before, 0, 0);
+  if (history.length === 0) clearReading();
+  else void predictDrawing();
+}
 
 function showProbabilities(p: number[] | null): void {
   bars.querySelectorAll('li').forEach((li, d) => {
@@ -118,6 +148,7 @@ async function predictDrawing(): Promise<void> {
       ? `(${(r.confidence * 100).toFixed(1)} %)`
       : `${r.reason ?? 'not a digit'} (would read ${r.label})`;
     showProbabilities(r.probabilities);
+    showInput(r.input);
   } catch (e) {
     if ((e as { status?: number }).status !== 422) say(`recognize failed: ${(e as Error).message}`);
   } finally {
@@ -136,6 +167,8 @@ const point = (e: PointerEvent): [number, number] => {
   return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
 };
 canvas.addEventListener('pointerdown', (e) => {
+  history.push(ctx.getImageData(0, 0, canvas.width, canvas.height));
+  if (history.length > 50) history.shift();
   drawing = true;
   canvas.setPointerCapture(e.pointerId);
   last = point(e);
@@ -169,6 +202,13 @@ function stroke(a: [number, number], b: [number, number], pressure: number): voi
   ctx.stroke();
 }
 $('clear').addEventListener('click', clearCanvas);
+$('undo').addEventListener('click', undo);
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !(e.target instanceof HTMLInputElement)) {
+    e.preventDefault();
+    undo();
+  }
+});
 
 // ---- training in the browser ----
 const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });

@@ -130,6 +130,7 @@ onmessage = async (e: MessageEvent<ToWorker>) => {
         probabilities: r.probabilities,
         is_digit: r.isDigit,
         reason: r.reason,
+        input: base64(r.input),
       });
     }
   } catch (err) {

@@ -32,6 +32,8 @@ export type FromWorker =
       probabilities: number[];
       is_digit: boolean;
       reason?: string;
+      /** What the model saw: 28×28 bytes, base64. */
+      input: string;
     }
   | {
       type: 'detection';
