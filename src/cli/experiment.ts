@@ -205,7 +205,9 @@ async function collect(dir: string, outDir: string, out: Output): Promise<void> 
         diverged: null,
         history: { epochs },
       });
-      settings ??= settingsFromRecipe(metadata?.recipe ?? {});
+      const shared = settingsFromRecipe(metadata?.recipe ?? {});
+      // SGD's momentum is the grid's, though only the SGD runs record it.
+      settings = settings ? { ...settings, momentum: settings.momentum ?? shared.momentum } : shared;
     }
     rows.push(row);
     out.info(

@@ -275,7 +275,7 @@ describe('digits CLI', () => {
     );
     expect((all.runs as { diverged: string | null }[]).every((r) => r.diverged === null)).toBe(true);
     expect(all.model).toBe('mlp-small');
-    expect(all.momentum).toBe(null); // the recipe of the first run (adam) has none
+    expect(all.momentum).toBe(0.9); // the grid's SGD momentum, though only the SGD run records it
     const csv = readFileSync(join(grid, 'table', 'experiment.csv'), 'utf8')
       .trim()
       .split('\n');
