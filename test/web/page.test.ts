@@ -193,8 +193,30 @@ describe('web page in Chromium', () => {
     await page.getByTestId('upload').setInputFiles(file);
     await expect.poll(() => page.getByTestId('detections').textContent(), { timeout: 10_000 }).toBe(s.text);
     expect(await page.locator('#photo').isVisible()).toBe(true);
+    // Each digit with its confidence, and what happened, in the photo's own section.
+    const each = (await page.getByTestId('photo-digits').textContent())!.split(', ');
+    expect(each.map((e) => e[0]).join('')).toBe(s.text);
+    for (const e of each) expect(e).toMatch(/^\d \(\d+ %\)$/);
+    expect(await page.getByTestId('photo-status').textContent()).toBe(`upload.jpg: ${s.text.length} digits`);
+    expect(Number(await page.locator('#photo').getAttribute('data-label-css-px'))).toBeGreaterThanOrEqual(14);
     await page.screenshot({ path: join(shots, 'upload.png'), fullPage: true });
-  }, 30_000);
+
+    // On a phone the photo is shown at about half its pixels; its labels stay as large on screen.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.goto(page.url());
+      await phone.getByTestId('upload').setInputFiles(file);
+      await expect.poll(() => phone.getByTestId('detections').textContent(), { timeout: 10_000 }).toBe(s.text);
+      const shown = await phone
+        .locator('#photo')
+        .evaluate((c) => c.getBoundingClientRect().width / (c as HTMLCanvasElement).width);
+      expect(shown).toBeLessThan(0.6);
+      expect(Number(await phone.locator('#photo').getAttribute('data-label-css-px'))).toBeGreaterThanOrEqual(14);
+      await phone.screenshot({ path: join(shots, 'upload-phone.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  }, 60_000);
 
   it('trains a model in the browser with the form untouched (the seed MLP, all 60,000 images), offers it as .h5, and reads drawings with it', async () => {
     // The defaults are a valid form: the seed's model on the full training set.

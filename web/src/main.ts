@@ -28,6 +28,8 @@ interface Mistake {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const say = (text: string) => ($('status').textContent = text);
+/** What happened to the photo, said in its own section. */
+const photoStatus = (text: string) => ($('photo-status').textContent = text);
 
 async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, init);
@@ -79,11 +81,17 @@ function clearReading(): void {
 
 /** The canvas before each stroke, for Undo. */
 const history: ImageData[] = [];
+/**
+ * Bumped when strokes are taken away (Undo, Clear), so that a reading of the drawing before is dropped. (A stroke
+ * only adds ink: while drawing, the last reading stays up until the next one, and the bars follow live.)
+ */
+let drawingVersion = 0;
 
 function clearCanvas(): void {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   history.length = 0;
+  drawingVersion++;
   clearReading();
 }
 clearCanvas();
@@ -92,6 +100,7 @@ function undo(): void {
   const before = history.pop();
   if (!before) return;
   ctx.putImageData(before, 0, 0);
+  drawingVersion++;
   if (history.length === 0) clearReading();
   else void predictDrawing();
 }
@@ -114,6 +123,13 @@ async function predictDrawing(): Promise<void> {
     return;
   }
   inFlight = true;
+  const version = drawingVersion;
+  // A reading of a drawing since taken back (Undo, Clear) is not shown: the current one is asked for instead.
+  const stale = () => {
+    if (version === drawingVersion) return false;
+    again = true;
+    return true;
+  };
   try {
     let r: Recognition;
     const png = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
@@ -127,6 +143,7 @@ async function predictDrawing(): Promise<void> {
         headers: { 'content-type': 'image/png' },
       });
     }
+    if (stale()) return;
     if (r.reason === 'blank') {
       clearReading();
       return;
@@ -138,6 +155,7 @@ async function predictDrawing(): Promise<void> {
       const d = useTrained.checked
         ? await detectInBrowser(blob)
         : await api<Detection>('/api/detect', { method: 'POST', body: blob, headers: { 'content-type': 'image/png' } });
+      if (stale()) return;
       $('prediction').textContent = d.text.replace(/\n/g, ' ') || '–';
       $('confidence').textContent = d.text ? `(${d.digits.length} digits)` : 'several digits, none read surely';
       showProbabilities(null);
@@ -347,7 +365,7 @@ $('load-local').addEventListener('click', () => send({ type: 'load-default' }));
 // ---- photo upload ----
 const photo = $<HTMLCanvasElement>('photo');
 async function readPhoto(file: File): Promise<void> {
-  say(`reading ${file.name}…`);
+  photoStatus(`reading ${file.name}…`);
   $('detections').textContent = '';
   try {
     // With a model in the page, the photo is read there too (the browser decodes it); otherwise by the server.
@@ -362,22 +380,37 @@ async function readPhoto(file: File): Promise<void> {
     const scale = Math.min(1, 720 / bitmap.width);
     photo.width = Math.round(bitmap.width * scale);
     photo.height = Math.round(bitmap.height * scale);
+    photo.hidden = false;
+    // Labels 15 CSS pixels tall however small the page shows the photo (a phone shows 720 pixels in ~350).
+    const cssWidth = photo.getBoundingClientRect().width || photo.width;
+    const fontPx = Math.round((15 * photo.width) / cssWidth);
+    photo.dataset.labelCssPx = String(Math.round((fontPx * cssWidth) / photo.width));
     const pc = photo.getContext('2d')!;
     pc.drawImage(bitmap, 0, 0, photo.width, photo.height);
-    pc.lineWidth = 2;
-    pc.font = 'bold 16px system-ui, sans-serif';
-    for (const { label, box } of d.digits) {
+    pc.lineWidth = Math.max(2, fontPx / 8);
+    pc.font = `bold ${fontPx}px system-ui, sans-serif`;
+    pc.textBaseline = 'bottom';
+    for (const { label, confidence, box } of d.digits) {
+      const [x, y] = [box.x * scale, box.y * scale];
       pc.strokeStyle = '#e0245e';
-      pc.strokeRect(box.x * scale, box.y * scale, box.width * scale, box.height * scale);
-      pc.fillStyle = '#e0245e';
-      pc.fillText(String(label), box.x * scale, Math.max(14, box.y * scale - 4));
+      pc.strokeRect(x, y, box.width * scale, box.height * scale);
+      // The confidence too where the box is wide enough for it (close digits get the digit alone; the list below
+      // the photo has every confidence).
+      const full = `${label} ${Math.round(confidence * 100)}%`;
+      const text = pc.measureText(full).width <= box.width * scale + 4 ? full : String(label);
+      const top = Math.max(fontPx + 4, y - 2);
+      pc.fillStyle = 'rgba(255, 255, 255, 0.85)';
+      pc.fillRect(x, top - fontPx - 2, pc.measureText(text).width + 4, fontPx + 4);
+      pc.fillStyle = '#b0103e';
+      pc.fillText(text, x + 2, top);
     }
-    photo.hidden = false;
     $('detections').textContent = d.text.replace(/\n/g, ' / ') || '(no digits)';
-    say(`${file.name}: ${d.digits.length} digits`);
+    $('photo-digits').textContent = d.digits.map((g) => `${g.label} (${Math.round(g.confidence * 100)} %)`).join(', ');
+    photoStatus(`${file.name}: ${d.digits.length} digit${d.digits.length === 1 ? '' : 's'}`);
   } catch (e) {
     $('detections').textContent = '';
-    say(`${file.name}: ${(e as Error).message}`);
+    $('photo-digits').textContent = '';
+    photoStatus(`${file.name}: ${(e as Error).message}`);
   }
 }
 $<HTMLInputElement>('upload').addEventListener('change', (e) => {
