@@ -70,7 +70,7 @@ export function writeWindow(heap: Heap, w: Window): Ptr {
 
 /** Rewrites a window block in place (a layer's window changes after build). */
 export function updateWindow(heap: Heap, ptr: Ptr, w: Window): void {
-  const v = heap.i32(ptr, FIELDS.length);
+  const v = windowWords(heap, ptr);
   FIELDS.forEach((f, i) => (v[i] = w[f]));
 }
 
@@ -84,6 +84,6 @@ export function windowWords(heap: Heap, ptr: Ptr): Int32Array {
 
 /** Reads a window block back (the reference kernels use it). */
 export function readWindow(heap: Heap, ptr: Ptr): Window {
-  const v = heap.i32(ptr, FIELDS.length);
+  const v = windowWords(heap, ptr);
   return Object.fromEntries(FIELDS.map((f, i) => [f, v[i]])) as unknown as Window;
 }

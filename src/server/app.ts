@@ -253,28 +253,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return recognition(job);
   };
 
-  app.post('/api/recognize', async (req, reply) => {
-    const image = await reading(() => imageOf(req, reply, 'recognize'));
-    const r = await reading(() => recognition(forClient(reply, () => recognize(model, image))));
-    return {
-      label: r.label,
-      confidence: r.confidence,
-      probabilities: r.probabilities,
-      is_digit: r.isDigit,
-      ...(r.reason ? { reason: r.reason } : {}),
-      // What the model saw: 28×28 bytes, light ink on black, base64 (the page shows it).
-      input: Buffer.from(r.input).toString('base64'),
-    };
-  });
+  app.post('/api/recognize', async (req, reply) =>
+    reading(async () => {
+      const image = await imageOf(req, reply, 'recognize');
+      const r = await recognition(forClient(reply, () => recognize(model, image)));
+      return {
+        label: r.label,
+        confidence: r.confidence,
+        probabilities: r.probabilities,
+        is_digit: r.isDigit,
+        ...(r.reason ? { reason: r.reason } : {}),
+        // What the model saw: 28×28 bytes, light ink on black, base64 (the page shows it).
+        input: Buffer.from(r.input).toString('base64'),
+      };
+    }),
+  );
 
-  app.post('/api/detect', async (req, reply) => {
-    const image = await reading(() => imageOf(req, reply, 'detect'));
-    const d = await reading(() => recognition(forClient(reply, () => detect(model, image))));
-    return {
-      text: d.text,
-      digits: d.digits.map(({ label, confidence, box, line }) => ({ label, confidence, box, line })),
-    };
-  });
+  app.post('/api/detect', async (req, reply) =>
+    reading(async () => {
+      const image = await imageOf(req, reply, 'detect');
+      const d = await recognition(forClient(reply, () => detect(model, image)));
+      return {
+        text: d.text,
+        digits: d.digits.map(({ label, confidence, box, line }) => ({ label, confidence, box, line })),
+      };
+    }),
+  );
 
   app.get('/api/model', async () => {
     const net = model.network;

@@ -60,16 +60,26 @@ for (let d = 0; d <= 9; d++) {
 const preview = $<HTMLCanvasElement>('model-input');
 const previewCtx = preview.getContext('2d')!;
 
-/** Shows the 28×28 picture the model was given (base64 bytes, light ink on black), or clears it. */
+/**
+ * Paints a 28×28 MNIST-style picture (base64 of its bytes, light ink on black) into a 28×28 canvas, as it is or
+ * inverted to dark ink on white.
+ */
+function paintDigit(target: CanvasRenderingContext2D, base64: string, ink: 'light' | 'dark'): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  if (bytes.length !== 28 * 28) return;
+  const image = target.createImageData(28, 28);
+  bytes.forEach((v, i) => {
+    const g = ink === 'light' ? v : 255 - v;
+    image.data.set([g, g, g, 255], i * 4);
+  });
+  target.putImageData(image, 0, 0);
+}
+
+/** Shows the 28×28 picture the model was given, or clears it. */
 function showInput(input: string | undefined): void {
   previewCtx.fillStyle = '#000';
   previewCtx.fillRect(0, 0, 28, 28);
-  if (!input) return;
-  const bytes = Uint8Array.from(atob(input), (c) => c.charCodeAt(0));
-  if (bytes.length !== 28 * 28) return;
-  const image = previewCtx.createImageData(28, 28);
-  bytes.forEach((v, i) => image.data.set([v, v, v, 255], i * 4));
-  previewCtx.putImageData(image, 0, 0);
+  if (input) paintDigit(previewCtx, input, 'light');
 }
 
 function clearReading(): void {
@@ -441,12 +451,7 @@ api<{ count: number; total: number; mistakes: Mistake[] }>('/api/misclassified?l
       const c = document.createElement('canvas');
       c.width = 28;
       c.height = 28;
-      const img = c.getContext('2d')!.createImageData(28, 28);
-      const bytes = Uint8Array.from(atob(m.pixels), (ch) => ch.charCodeAt(0));
-      bytes.forEach((v, i) => {
-        img.data.set([255 - v, 255 - v, 255 - v, 255], i * 4);
-      });
-      c.getContext('2d')!.putImageData(img, 0, 0);
+      paintDigit(c.getContext('2d')!, m.pixels, 'dark');
       const cap = document.createElement('figcaption');
       cap.textContent = `Predicted: ${m.predicted}, Actual: ${m.label} (${(m.confidence * 100).toFixed(0)} %)`;
       fig.append(c, cap);
