@@ -130,3 +130,39 @@ export function mostConfusedPairs(matrix: number[][], limit = 5): ConfusedPair[]
   pairs.sort((a, b) => b.count - a.count || a.actual - b.actual || a.predicted - b.predicted);
   return pairs.slice(0, limit);
 }
+
+/** An image the model misread. */
+export interface Misreading {
+  /** Index of the image in its set. */
+  index: number;
+  label: number;
+  predicted: number;
+  /** The probability the model gave its (wrong) answer. */
+  confidence: number;
+}
+
+/**
+ * The images whose predicted class is not their label, surest mistakes first (ties: by index). `offset` is added to
+ * each index (predictions made chunk by chunk).
+ */
+export function misreadings(
+  actual: Uint8Array,
+  p: ClassProbabilities & { labels: Uint8Array },
+  offset = 0,
+): Misreading[] {
+  const list: Misreading[] = [];
+  for (let i = 0; i < actual.length; i++) {
+    const predicted = p.labels[i];
+    if (predicted === actual[i]) continue;
+    list.push({
+      index: offset + i,
+      label: actual[i],
+      predicted,
+      confidence: p.probabilities[i * p.classes + predicted],
+    });
+  }
+  return list.sort(surestFirst);
+}
+
+/** Order of mistakes: the most confident first, then by index. */
+export const surestFirst = (a: Misreading, b: Misreading) => b.confidence - a.confidence || a.index - b.index;

@@ -1,13 +1,10 @@
 /** The model's mistakes on the MNIST test set, surest first, for the page's gallery. */
 import { loadMnist } from '../data/mnist.js';
+import { misreadings, surestFirst, type Misreading } from '../report/metrics.js';
 import { predict } from '../train/evaluate.js';
 import type { DigitModel } from '../vision/digit-model.js';
 
-export interface Mistake {
-  index: number;
-  label: number;
-  predicted: number;
-  confidence: number;
+export interface Mistake extends Misreading {
   /** The 28×28 image, base64 of its bytes. */
   pixels: string;
 }
@@ -41,20 +38,11 @@ export async function misclassified(
     const p = await lane(async () =>
       predict(model.network, chunk, { scale: model.scale, shift: model.shift, batchSize: CHUNK }),
     );
-    for (let j = 0; j < count; j++) {
-      const i = start + j;
-      const label = test.labels![i];
-      const predicted = p.labels[j];
-      if (predicted === label) continue;
-      list.push({
-        index: i,
-        label,
-        predicted,
-        confidence: p.probabilities[j * p.classes + predicted],
-        pixels: Buffer.from(test.images.subarray(i * size, (i + 1) * size)).toString('base64'),
-      });
+    for (const m of misreadings(chunk.labels, p, start)) {
+      const pixels = test.images.subarray(m.index * size, (m.index + 1) * size);
+      list.push({ ...m, pixels: Buffer.from(pixels).toString('base64') });
     }
   }
-  list.sort((a, b) => b.confidence - a.confidence);
+  list.sort(surestFirst);
   return { total: test.count, list };
 }

@@ -106,6 +106,9 @@ export class DivergenceError extends DigitsError {
 
 /** How often the step loop yields to the event loop when it has an AbortSignal to watch. */
 const YIELD_MS = 50;
+/** One turn of the event loop: Node's setImmediate, or a timer where there is none (browsers, Web Workers). */
+const nextTurn = () =>
+  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Trains a compiled model on a labelled set (Keras's model.fit). */
 export async function fit(model: Sequential, train: ImageSet, options: FitOptions): Promise<History> {
@@ -180,7 +183,7 @@ export async function fit(model: Sequential, train: ImageSet, options: FitOption
       for (let step = midEpoch?.step ?? 0; step < steps; step++) {
         // Steps run synchronously; let signal handlers (Ctrl-C) run every so often so an abort lands mid-epoch.
         if (options.signal && performance.now() - lastYield > YIELD_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
+          await nextTurn();
           lastYield = performance.now();
         }
         if (options.signal?.aborted) {

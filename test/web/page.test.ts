@@ -210,7 +210,7 @@ describe('web page in Chromium', () => {
       const shown = await phone
         .locator('#photo')
         .evaluate((c) => c.getBoundingClientRect().width / (c as HTMLCanvasElement).width);
-      expect(shown).toBeLessThan(0.6);
+      expect(shown).toBeLessThan(0.7);
       expect(Number(await phone.locator('#photo').getAttribute('data-label-css-px'))).toBeGreaterThanOrEqual(14);
       await phone.screenshot({ path: join(shots, 'upload-phone.png'), fullPage: true });
     } finally {
@@ -218,23 +218,51 @@ describe('web page in Chromium', () => {
     }
   }, 60_000);
 
-  it('trains a model in the browser with the form untouched (the seed MLP, all 60,000 images), offers it as .h5, and reads drawings with it', async () => {
+  it("trains a model in the browser with the form untouched (the seed MLP, all 60,000 images): curves on axes, a table of epochs, the confusion matrix, this model's mistakes, the .h5, and a switch between models", async () => {
     // The defaults are a valid form: the seed's model on the full training set.
     expect(await page.evaluate(() => (document.getElementById('train-form') as HTMLFormElement).checkValidity())).toBe(
       true,
     );
     expect(await page.getByTestId('train-count').inputValue()).toBe('60000');
+    expect(await page.getByTestId('train-stop').isDisabled()).toBe(true);
     await page.getByTestId('train-start').click();
-    // The curve grows while training runs.
-    await expect
-      .poll(async () => (await page.locator('#train-curves .loss').getAttribute('points'))!.split(' ').length, {
-        timeout: 60_000,
-      })
-      .toBeGreaterThan(3);
+    // The training curve grows while training runs, on axes labelled in epochs.
+    const trainingPoints = async () =>
+      ((await page.locator('#loss-chart polyline.train').getAttribute('points')) ?? '').split(' ').length;
+    await expect.poll(trainingPoints, { timeout: 60_000 }).toBeGreaterThan(3);
+    expect(await page.getByTestId('train-stop').isDisabled()).toBe(false);
+    expect(await page.locator('#loss-chart text').allTextContents()).toEqual(
+      expect.arrayContaining(['0', '1', '2', 'epoch', '0.00']),
+    );
+    expect(await page.locator('#accuracy-chart text').allTextContents()).toContain('100 %');
     await expect.poll(() => page.getByTestId('train-status').textContent(), { timeout: 120_000 }).toMatch(/^done: /);
     const status = (await page.getByTestId('train-status').textContent())!;
     const accuracy = parseFloat(status.slice('done: '.length)) / 100;
     expect(accuracy).toBeGreaterThan(0.96); // 2 epochs of the seed MLP on all of MNIST
+    // Validation after each epoch: a dot on both charts and a row of the table, the last one the accuracy above.
+    expect(await page.locator('#accuracy-chart circle.validation').count()).toBe(2);
+    const rows = await page
+      .locator('#epoch-table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent ?? '')));
+    expect(rows.map((r) => r[0])).toEqual(['1', '2']);
+    expect(parseFloat(rows[1][4]) / 100).toBeCloseTo(accuracy, 4);
+    for (const r of rows) expect(Number(r[5])).toBeGreaterThan(0);
+    // The confusion matrix: 10 rows of the true digits, MNIST test's class counts, the accuracy on its diagonal.
+    const matrix = await page
+      .locator('#confusion tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => Number(td.textContent)).slice(0, 10)),
+      );
+    expect(matrix.map((r) => r.reduce((a, b) => a + b, 0))).toEqual([
+      980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009,
+    ]);
+    const diagonal = matrix.reduce((a, r, i) => a + r[i], 0);
+    expect(diagonal / 10000).toBeCloseTo(accuracy, 4);
+    expect(await page.locator('#confusion tfoot th').textContent()).toBe('precision');
+    // The gallery now shows this model's mistakes, as many as it makes.
+    await expect
+      .poll(() => page.locator('#gallery-note').textContent())
+      .toMatch(new RegExp(`^The model trained in this page misreads ${10000 - diagonal} of 10,000`));
     await page.screenshot({ path: join(shots, 'train.png'), fullPage: true });
     // The model as Keras HDF5, loadable here with the accuracy the page reported.
     const link = page.getByTestId('train-download');
@@ -251,22 +279,45 @@ describe('web page in Chromium', () => {
     } finally {
       await trained.dispose();
     }
-    // Drawings are now read in the page by the model it trained.
-    expect(await page.getByTestId('use-trained').isChecked()).toBe(true);
+    // Drawings are now read in the page by the model it trained; the switch says so, with both accuracies.
+    expect(await page.getByTestId('model-page').isChecked()).toBe(true);
+    expect(await page.locator('#model-page-text').textContent()).toBe(
+      `the model trained in this page (${(accuracy * 100).toFixed(2)} %)`,
+    );
+    expect(await page.locator('#model-server-text').textContent()).toMatch(/on the server \(99\.56 %\)$/);
     for (const digit of [1, 0]) {
       await page.getByTestId('clear').click();
       await draw(page, digit);
       await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000 }).toBe(String(digit));
     }
-    await page.getByTestId('use-trained').uncheck();
+    // Back to the shipped model: its mistakes again.
+    await page.getByTestId('model-server').check();
+    await expect.poll(() => page.locator('#gallery-note').textContent()).toMatch(/^The shipped model misreads 44 of/);
   }, 240_000);
+
+  it('stops training with the Stop button and keeps the model trained so far', async () => {
+    await page.getByTestId('train-epochs').fill('5');
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => page.getByTestId('train-status').textContent(), { timeout: 30_000 }).toMatch(/^epoch 1\/5/);
+    await page.getByTestId('train-stop').click();
+    await expect
+      .poll(() => page.getByTestId('train-status').textContent(), { timeout: 30_000 })
+      .toMatch(/^stopped: \d+\.\d+ % on 10,000 test images/);
+    expect(await page.locator('#epoch-table tbody tr').count()).toBeLessThan(2);
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(false);
+    expect(await page.getByTestId('train-stop').isDisabled()).toBe(true);
+    expect(await page.getByTestId('model-page').isChecked()).toBe(true);
+    await page.getByTestId('train-epochs').fill('2');
+    await page.getByTestId('model-server').check();
+  }, 60_000);
 
   it('runs the shipped model in the page itself (digits/browser: h5wasm web build, WASM kernels in the worker)', async () => {
     await page.getByTestId('load-local').click();
     await expect
       .poll(() => page.getByTestId('train-status').textContent(), { timeout: 30_000 })
       .toMatch(/^shipped model loaded in the page \(327,242 parameters, 99\.56 % on MNIST test\)$/);
-    expect(await page.getByTestId('use-trained').isChecked()).toBe(true);
+    expect(await page.getByTestId('model-page').isChecked()).toBe(true);
+    expect(await page.locator('#model-page-text').textContent()).toBe('the shipped model, in this page (99.56 %)');
     for (const digit of [7, 4]) {
       await page.getByTestId('clear').click();
       await draw(page, digit);
@@ -276,7 +327,7 @@ describe('web page in Chromium', () => {
     const { s, file } = await numberPhoto(23, 5, 'upload-local.jpg');
     await page.getByTestId('upload').setInputFiles(file);
     await expect.poll(() => page.getByTestId('detections').textContent(), { timeout: 20_000 }).toBe(s.text);
-    await page.getByTestId('use-trained').uncheck();
+    await page.getByTestId('model-server').check();
   }, 60_000);
 
   it("shows the model's mistakes on MNIST test, titled like the seed's pictures", async () => {

@@ -2,7 +2,8 @@
 // mistakes on MNIST test. It talks to `digits serve` over HTTP only.
 
 import type { PresetName } from '../../dist/nn/presets.js';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
+import { drawChart, ticks, type Series } from './chart.js';
+import type { EpochLogsMessage, FromWorker, MistakeMessage, ToWorker } from './worker-protocol.js';
 
 interface Recognition {
   label: number;
@@ -18,16 +19,17 @@ interface Detection {
   text: string;
   digits: { label: number; confidence: number; box: { x: number; y: number; width: number; height: number } }[];
 }
-interface Mistake {
-  index: number;
-  label: number;
-  predicted: number;
-  confidence: number;
-  pixels: string; // base64 of 28×28 bytes
+type Mistake = MistakeMessage;
+/** A model's mistakes on MNIST test: how many, of how many, and the surest ones. */
+interface Mistakes {
+  count: number;
+  total: number;
+  mistakes: Mistake[];
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const say = (text: string) => ($('status').textContent = text);
+/** What went wrong reading the drawing, said under it. */
+const drawStatus = (text: string) => ($('draw-status').textContent = text);
 /** What happened to the photo, said in its own section. */
 const photoStatus = (text: string) => ($('photo-status').textContent = text);
 
@@ -38,14 +40,40 @@ async function api<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-// ---- model info ----
+const percent = (x: number, digits = 2) => `${(x * 100).toFixed(digits)} %`;
+
+// ---- model info and the model switch ----
 api<{ total_params: number; metrics: { accuracy: number } | null; recipe: { model?: string } | null }>('/api/model')
   .then((m) => {
     const parts = [m.recipe?.model ?? 'model', `${m.total_params.toLocaleString('en')} parameters`];
-    if (m.metrics) parts.push(`${(m.metrics.accuracy * 100).toFixed(2)} % on MNIST test`);
+    if (m.metrics) parts.push(`${percent(m.metrics.accuracy)} on MNIST test`);
     $('model-info').textContent = parts.join(' · ');
+    if (m.metrics)
+      $('model-server-text').textContent = `the shipped model, on the server (${percent(m.metrics.accuracy)})`;
   })
   .catch((e) => ($('model-info').textContent = `model unavailable: ${e.message}`));
+
+const modelServer = $<HTMLInputElement>('model-server');
+const modelPage = $<HTMLInputElement>('model-page');
+/** Drawings and photos go to the model in this page (the worker's) rather than the server's. */
+const inPage = () => modelPage.checked;
+/** The mistakes of the model trained in this page, when it is the worker's model. */
+let pageMistakes: Mistakes | null = null;
+
+/** Offers the worker's model in the switch, with its test accuracy, and selects it. */
+function offerPageModel(what: string, accuracy: number | null): void {
+  $('model-page-text').textContent = accuracy === null ? what : `${what} (${percent(accuracy)})`;
+  $('model-page-label').hidden = false;
+  modelPage.checked = true;
+  modelChanged();
+}
+
+function modelChanged(): void {
+  void predictDrawing();
+  void showGallery();
+}
+modelServer.addEventListener('change', modelChanged);
+modelPage.addEventListener('change', modelChanged);
 
 // ---- drawing ----
 const canvas = $<HTMLCanvasElement>('draw');
@@ -143,7 +171,7 @@ async function predictDrawing(): Promise<void> {
   try {
     let r: Recognition;
     const png = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-    if (useTrained.checked) r = await predictInBrowser();
+    if (inPage()) r = await predictInBrowser();
     else {
       const blob = await png();
       if (!blob) return;
@@ -154,6 +182,7 @@ async function predictDrawing(): Promise<void> {
       });
     }
     if (stale()) return;
+    drawStatus('');
     if (r.reason === 'blank') {
       clearReading();
       return;
@@ -162,7 +191,7 @@ async function predictDrawing(): Promise<void> {
       // A number drawn: read it as detect() reads a photo.
       const blob = await png();
       if (!blob) return;
-      const d = useTrained.checked
+      const d = inPage()
         ? await detectInBrowser(blob)
         : await api<Detection>('/api/detect', { method: 'POST', body: blob, headers: { 'content-type': 'image/png' } });
       if (stale()) return;
@@ -178,7 +207,7 @@ async function predictDrawing(): Promise<void> {
     showProbabilities(r.probabilities);
     showInput(r.input);
   } catch (e) {
-    if ((e as { status?: number }).status !== 422) say(`recognize failed: ${(e as Error).message}`);
+    if ((e as { status?: number }).status !== 422) drawStatus(`reading the drawing failed: ${(e as Error).message}`);
   } finally {
     inFlight = false;
     if (again) {
@@ -241,12 +270,9 @@ document.addEventListener('keydown', (e) => {
 // ---- training in the browser ----
 const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
-const useTrained = $<HTMLInputElement>('use-trained');
 const pending = new Map<number, { resolve: (r: Recognition) => void; reject: (e: Error) => void }>();
 const pendingDetections = new Map<number, { resolve: (d: Detection) => void; reject: (e: Error) => void }>();
 let nextId = 1;
-const points: { loss: number; accuracy: number }[] = [];
-let totalSteps = 1;
 
 async function detectInBrowser(file: Blob): Promise<Detection> {
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -266,22 +292,122 @@ function predictInBrowser(): Promise<Recognition> {
   });
 }
 
-function drawCurves(): void {
-  const x = (i: number) => ((i + 1) / totalSteps) * 600;
-  const line = (f: (p: { loss: number; accuracy: number }) => number) =>
-    points.map((p, i) => `${x(i).toFixed(1)},${(200 - f(p) * 200).toFixed(1)}`).join(' ');
-  $('train-curves')
-    .querySelector('.loss')!
-    .setAttribute(
-      'points',
-      line((p) => Math.min(1, p.loss / 2.5)),
-    );
-  $('train-curves')
-    .querySelector('.accuracy')!
-    .setAttribute(
-      'points',
-      line((p) => p.accuracy),
-    );
+/** What the run so far has given: the running means every few steps, each finished epoch's logs. */
+const run = {
+  epochs: 1,
+  steps: 1,
+  training: [] as { x: number; loss: number; accuracy: number }[],
+  validation: [] as { x: number; loss: number; accuracy: number }[],
+};
+
+function drawCharts(): void {
+  const train = run.training;
+  const val = run.validation;
+  const series = (f: (p: { x: number; loss: number; accuracy: number }) => number): Series[] => [
+    { className: 'train', points: train.map((p) => [p.x, f(p)]) },
+    { className: 'validation', points: val.map((p) => [p.x, f(p)]), dots: true },
+  ];
+  // Loss from 0 to just above the highest seen (at least 0.5); accuracy from the lowest tenth seen to 100 %.
+  const lossMax = Math.max(0.5, Math.ceil(Math.max(0, ...train.map((p) => p.loss), ...val.map((p) => p.loss)) * 2) / 2);
+  const lossStep = lossMax > 2 ? 0.5 : lossMax > 1 ? 0.25 : 0.1;
+  drawChart(
+    $('loss-chart') as unknown as SVGSVGElement,
+    series((p) => p.loss),
+    {
+      xMax: run.epochs,
+      yMin: 0,
+      yMax: lossMax,
+      yTicks: ticks(0, lossMax, lossStep),
+      format: (y) => y.toFixed(lossStep < 0.25 ? 1 : 2),
+    },
+  );
+  const low = Math.min(1, ...train.map((p) => p.accuracy), ...val.map((p) => p.accuracy));
+  const accMin = Math.max(0, Math.min(0.9, Math.floor(low * 10) / 10));
+  drawChart(
+    $('accuracy-chart') as unknown as SVGSVGElement,
+    series((p) => p.accuracy),
+    {
+      xMax: run.epochs,
+      yMin: accMin,
+      yMax: 1,
+      yTicks: ticks(accMin, 1, accMin >= 0.9 ? 0.02 : accMin >= 0.5 ? 0.1 : 0.2),
+      format: (y) => `${Math.round(y * 100)} %`,
+    },
+  );
+}
+
+function addEpochRow(epoch: number, logs: EpochLogsMessage): void {
+  const row = document.createElement('tr');
+  const cells = [
+    String(epoch),
+    logs.loss.toFixed(4),
+    percent(logs.accuracy),
+    logs.val_loss?.toFixed(4) ?? '–',
+    logs.val_accuracy === undefined ? '–' : percent(logs.val_accuracy),
+    logs.seconds.toFixed(1),
+  ];
+  for (const text of cells) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    row.append(td);
+  }
+  $('epoch-table').querySelector('tbody')!.append(row);
+}
+
+/** The confusion matrix of the trained model with each row's recall and each column's precision. */
+function showConfusion(matrix: number[][], classes: { precision: number; recall: number }[]): void {
+  const table = $<HTMLTableElement>('confusion');
+  const caption = table.caption;
+  table.replaceChildren(...(caption ? [caption] : []));
+  const head = table.createTHead().insertRow();
+  const corner = document.createElement('th');
+  corner.textContent = 'true ↓ read →';
+  corner.scope = 'col';
+  head.append(corner);
+  for (let d = 0; d <= 9; d++) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = String(d);
+    head.append(th);
+  }
+  const recallHead = document.createElement('th');
+  recallHead.scope = 'col';
+  recallHead.textContent = 'recall';
+  head.append(recallHead);
+  const body = table.createTBody();
+  matrix.forEach((row, actual) => {
+    const tr = body.insertRow();
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = String(actual);
+    tr.append(th);
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    row.forEach((count, read) => {
+      const td = tr.insertCell();
+      td.textContent = String(count);
+      // Shade by the share of the row: green on the diagonal, red for mistakes (a few stand out).
+      const share = count / total;
+      if (read === actual) td.style.background = `rgb(22 163 74 / ${(0.15 + 0.5 * share).toFixed(2)})`;
+      else if (count > 0) td.style.background = `rgb(220 38 38 / ${Math.min(0.6, 0.08 + 8 * share).toFixed(2)})`;
+      if (read === actual) td.className = 'diagonal';
+    });
+    tr.insertCell().textContent = percent(classes[actual].recall, 1);
+  });
+  const foot = table.createTFoot().insertRow();
+  const label = document.createElement('th');
+  label.scope = 'row';
+  label.textContent = 'precision';
+  foot.append(label);
+  for (const c of classes) foot.insertCell().textContent = percent(c.precision, 1);
+  foot.insertCell();
+  $('train-results').hidden = false;
+}
+
+const trainStart = $<HTMLButtonElement>('train-start');
+const trainStop = $<HTMLButtonElement>('train-stop');
+function training(on: boolean): void {
+  trainStart.disabled = on;
+  trainStop.disabled = !on;
 }
 
 worker.onmessage = async (e: MessageEvent<FromWorker>) => {
@@ -293,29 +419,34 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
       break;
     case 'loaded':
       trainStatus.textContent = m.text;
-      $('use-trained-text').textContent = 'read drawings in this page with the shipped model';
-      $('use-trained-label').hidden = false;
-      useTrained.checked = true;
-      void predictDrawing();
+      pageMistakes = null;
+      offerPageModel('the shipped model, in this page', m.accuracy);
+      break;
+    case 'started':
+      run.epochs = m.epochs;
+      run.steps = m.steps;
+      trainStatus.textContent = `training on ${m.count.toLocaleString('en')} images (${m.engine})…`;
       break;
     case 'step':
-      totalSteps = m.steps * m.epochs;
-      points.push({ loss: m.loss, accuracy: m.accuracy });
-      drawCurves();
-      trainStatus.textContent = `epoch ${m.epoch}/${m.epochs}, step ${m.step}/${m.steps}: loss ${m.loss.toFixed(4)}, accuracy ${(m.accuracy * 100).toFixed(2)} %`;
+      run.training.push({ x: m.epoch - 1 + m.step / m.steps, loss: m.loss, accuracy: m.accuracy });
+      drawCharts();
+      trainStatus.textContent = `epoch ${m.epoch}/${m.epochs}, step ${m.step}/${m.steps}: loss ${m.loss.toFixed(4)}, accuracy ${percent(m.accuracy)}`;
       break;
     case 'epoch':
-      say(
-        `epoch ${m.epoch}: loss ${m.logs.loss.toFixed(4)}, accuracy ${(m.logs.accuracy * 100).toFixed(2)} %` +
-          (m.logs.val_accuracy !== undefined ? `, test accuracy ${(m.logs.val_accuracy * 100).toFixed(2)} %` : ''),
-      );
+      if (m.logs.val_loss !== undefined && m.logs.val_accuracy !== undefined)
+        run.validation.push({ x: m.epoch, loss: m.logs.val_loss, accuracy: m.logs.val_accuracy });
+      drawCharts();
+      addEpochRow(m.epoch, m.logs);
       break;
     case 'done': {
-      trainStatus.textContent = `done: ${(m.evaluation.accuracy * 100).toFixed(2)} % on ${m.evaluation.count} test images`;
-      $<HTMLButtonElement>('train-start').disabled = false;
-      useTrained.checked = true;
-      $('use-trained-text').textContent = 'read drawings in this page with the model trained here';
-      $('use-trained-label').hidden = false;
+      training(false);
+      const accuracy = m.evaluation.accuracy;
+      trainStatus.textContent =
+        `${m.stopped ? 'stopped' : 'done'}: ${percent(accuracy)} on ${m.evaluation.count.toLocaleString('en')} ` +
+        `test images; drawings and photos are now read by this model (switch at the top of the page)`;
+      showConfusion(m.confusion, m.classes);
+      pageMistakes = { count: m.mistakeCount, total: m.evaluation.count, mistakes: m.mistakes };
+      offerPageModel('the model trained in this page', accuracy);
       try {
         const res = await fetch('/api/models/h5', {
           method: 'POST',
@@ -328,7 +459,7 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
         link.href = URL.createObjectURL(await res.blob());
         link.hidden = false;
       } catch (err) {
-        say(`saving the model failed: ${(err as Error).message}`);
+        trainStatus.textContent += ` (saving it as .h5 failed: ${(err as Error).message})`;
       }
       break;
     }
@@ -349,7 +480,7 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
         pendingDetections.delete(m.id);
       } else {
         trainStatus.textContent = `training failed: ${m.message}`;
-        $<HTMLButtonElement>('train-start').disabled = false;
+        training(false);
       }
       break;
   }
@@ -357,20 +488,28 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
 
 $('train-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  points.length = 0;
-  drawCurves();
-  $<HTMLButtonElement>('train-start').disabled = true;
+  const epochs = Number($<HTMLInputElement>('train-epochs').value);
+  Object.assign(run, { epochs, steps: 1, training: [], validation: [] });
+  drawCharts();
+  $('epoch-table').querySelector('tbody')!.replaceChildren();
+  $('train-results').hidden = true;
+  training(true);
   $('train-download').hidden = true;
   send({
     type: 'train',
     preset: $<HTMLSelectElement>('train-preset').value as PresetName,
-    epochs: Number($<HTMLInputElement>('train-epochs').value),
+    epochs,
     count: Number($<HTMLInputElement>('train-count').value),
     testCount: 10000,
   });
 });
-useTrained.addEventListener('change', () => void predictDrawing());
+trainStop.addEventListener('click', () => {
+  trainStop.disabled = true;
+  $('train-status').textContent = 'stopping after this step…';
+  send({ type: 'stop' });
+});
 $('load-local').addEventListener('click', () => send({ type: 'load-default' }));
+drawCharts();
 
 // ---- photo upload ----
 const photo = $<HTMLCanvasElement>('photo');
@@ -379,7 +518,7 @@ async function readPhoto(file: File): Promise<void> {
   $('detections').textContent = '';
   try {
     // With a model in the page, the photo is read there too (the browser decodes it); otherwise by the server.
-    const d = useTrained.checked
+    const d = inPage()
       ? await detectInBrowser(file)
       : await api<Detection>('/api/detect', {
           method: 'POST',
@@ -441,21 +580,48 @@ drop.addEventListener('drop', (e) => {
 });
 
 // ---- gallery of mistakes ----
-api<{ count: number; total: number; mistakes: Mistake[] }>('/api/misclassified?limit=40')
-  .then(({ mistakes, count, total }) => {
-    $('gallery-note').textContent =
-      `${count} of ${total} MNIST test digits are misread; the ${mistakes.length} surest mistakes:`;
-    const gallery = $('gallery');
-    for (const m of mistakes) {
-      const fig = document.createElement('figure');
-      const c = document.createElement('canvas');
-      c.width = 28;
-      c.height = 28;
-      paintDigit(c.getContext('2d')!, m.pixels, 'dark');
-      const cap = document.createElement('figcaption');
-      cap.textContent = `Predicted: ${m.predicted}, Actual: ${m.label} (${(m.confidence * 100).toFixed(0)} %)`;
-      fig.append(c, cap);
-      gallery.append(fig);
+/** The server's model's mistakes, asked for once. */
+let serverMistakes: Promise<Mistakes> | null = null;
+
+/** Shows the mistakes of the model that reads drawings: the one trained in this page, or the shipped one. */
+async function showGallery(): Promise<void> {
+  const trained = inPage() ? pageMistakes : null;
+  const note = $('gallery-note');
+  const gallery = $('gallery');
+  try {
+    let list = trained;
+    if (!list) {
+      if (gallery.dataset.model !== 'shipped') {
+        note.textContent = 'reading the 10,000 MNIST test digits to find the mistakes…';
+        note.classList.add('busy');
+      }
+      serverMistakes ??= api<Mistakes>('/api/misclassified?limit=40');
+      list = await serverMistakes;
     }
-  })
-  .catch((e) => ($('gallery-note').textContent = `gallery unavailable: ${e.message}`));
+    if ((inPage() ? pageMistakes : null) !== trained) return; // the switch moved meanwhile
+    const whose = trained ? 'The model trained in this page' : 'The shipped model';
+    note.textContent = `${whose} misreads ${list.count} of ${list.total.toLocaleString('en')} MNIST test digits; the ${list.mistakes.length} surest mistakes:`;
+    note.classList.remove('busy');
+    gallery.dataset.model = trained ? 'trained' : 'shipped';
+    gallery.replaceChildren(
+      ...list.mistakes.map((m) => {
+        const fig = document.createElement('figure');
+        const c = document.createElement('canvas');
+        c.width = 28;
+        c.height = 28;
+        c.setAttribute('role', 'img');
+        c.setAttribute('aria-label', `test digit ${m.index}`);
+        paintDigit(c.getContext('2d')!, m.pixels, 'dark');
+        const cap = document.createElement('figcaption');
+        cap.textContent = `Predicted: ${m.predicted}, Actual: ${m.label} (${(m.confidence * 100).toFixed(0)} %)`;
+        fig.append(c, cap);
+        return fig;
+      }),
+    );
+  } catch (e) {
+    serverMistakes = null;
+    note.classList.remove('busy');
+    note.textContent = `gallery unavailable: ${(e as Error).message}`;
+  }
+}
+void showGallery();

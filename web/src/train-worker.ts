@@ -3,22 +3,31 @@
 // drawings with whichever model it holds.
 import {
   Adam,
+  classMetrics,
+  confusionMatrix,
   createKernels,
   detect,
   evaluate,
   fit,
   loadModel,
+  misreadings,
   NoInkError,
+  predict,
   preset,
   recognize,
   sequentialConfig,
+  TrainingInterrupted,
   type DigitModel,
   type PresetName,
 } from '../../dist/browser.js';
-import type { ToWorker } from './worker-protocol.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
 
-const post = (message: unknown) => postMessage(message);
+const post = (message: FromWorker) => postMessage(message);
 let model: DigitModel | null = null;
+/** Aborts the training under way (the Stop button). */
+let stopping: AbortController | null = null;
+/** Mistakes sent to the page: the surest ones (the page's gallery shows 40). */
+const MISTAKES_SHOWN = 40;
 
 async function mnist(split: 'train' | 'test', count: number) {
   const res = await fetch(`/api/mnist/${split}?count=${count}`);
@@ -45,16 +54,19 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   model = null;
   const kernels = await createKernels({ threads: 1, native: false });
   const net = preset(name).build(kernels, 1).compile({ optimizer: new Adam() });
-  post({ type: 'status', text: `training ${name} on ${count} images (${kernels.name})…` });
   const batchSize = 128;
   const steps = Math.ceil(count / batchSize);
+  post({ type: 'started', steps, epochs, count, engine: kernels.name });
   const every = Math.max(1, Math.floor(steps / 40));
   let epochNow = 0;
+  let stopped = false;
+  stopping = new AbortController();
   // The model becomes the worker's once trained; until then a failure must free its kernels.
   const history = await fit(net, trainSet, {
     epochs,
     batchSize,
     validationData: testSet,
+    signal: stopping.signal,
     progress: {
       epochBegin: (epoch) => (epochNow = epoch),
       step: (step, loss, accuracy) => {
@@ -64,11 +76,23 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
       epochEnd: (epoch, _epochs, logs) => post({ type: 'epoch', epoch, logs }),
       close: () => {},
     },
-  }).catch(async (err) => {
-    await kernels.dispose();
-    throw err;
-  });
+  })
+    .catch(async (err) => {
+      // Stopped: the model as it stands is the result (Keras's stop_training), its epochs so far the history.
+      if (err instanceof TrainingInterrupted) {
+        stopped = true;
+        return { epochs: err.state.history };
+      }
+      await kernels.dispose();
+      throw err;
+    })
+    .finally(() => (stopping = null));
+  post({ type: 'status', text: 'testing the model on MNIST test…' });
   const evaluation = evaluate(net, testSet);
+  const predictions = predict(net, testSet);
+  const confusion = confusionMatrix(testSet.labels, predictions.labels, 10);
+  const wrong = misreadings(testSet.labels, predictions);
+  const size = testSet.height * testSet.width;
   model = { network: net, metadata: null, scale: 1 / 255, shift: 0, dispose: () => kernels.dispose() };
   const weights = new Float32Array(net.paramCount);
   let at = 0;
@@ -78,7 +102,14 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   }
   post({
     type: 'done',
+    stopped,
     evaluation,
+    confusion,
+    classes: classMetrics(confusion),
+    mistakeCount: wrong.length,
+    mistakes: wrong
+      .slice(0, MISTAKES_SHOWN)
+      .map((m) => ({ ...m, pixels: base64(testSet.images.subarray(m.index * size, (m.index + 1) * size)) })),
     model: {
       model_config: sequentialConfig(net),
       weights: base64(new Uint8Array(weights.buffer)),
@@ -88,7 +119,7 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
         evaluation,
         recipe: {
           model: name,
-          epochs,
+          epochs: history.epochs.length,
           batch_size: batchSize,
           optimizer: 'adam',
           train_images: count,
@@ -103,14 +134,16 @@ onmessage = async (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   try {
     if (m.type === 'train') await train(m.preset, m.epochs, m.count, m.testCount);
+    else if (m.type === 'stop') stopping?.abort();
     else if (m.type === 'load-default') {
       post({ type: 'status', text: 'loading the shipped model…' });
       await model?.dispose();
       model = null;
       model = await loadModel();
-      const accuracy = model.metadata?.evaluation?.accuracy;
+      const accuracy = model.metadata?.evaluation?.accuracy ?? null;
       post({
         type: 'loaded',
+        accuracy,
         text:
           `shipped model loaded in the page (${model.network.paramCount.toLocaleString('en')} parameters` +
           (accuracy ? `, ${(accuracy * 100).toFixed(2)} % on MNIST test)` : ')'),
