@@ -5,6 +5,7 @@ import {
   classMetrics,
   confusionMatrix,
   macroAverage,
+  misreadings,
   mostConfusedPairs,
 } from '../../src/report/metrics.js';
 import { pickRandom } from '../../src/report/grid.js';
@@ -108,5 +109,19 @@ describe('argmaxRows and pickRandom', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 200; i++) for (const x of pickRandom(candidates, 5, random)) seen.add(x);
     expect(seen.size).toBe(50);
+  });
+});
+
+describe('misreadings', () => {
+  it('lists the misread images surest first, ties by index, with the offset added to each index', () => {
+    // Four images, three classes: image 1 is right; 0, 2 and 3 are wrong (2 and 3 at the same confidence).
+    const probabilities = new Float32Array([0.2, 0.7, 0.1, 0.9, 0.05, 0.05, 0.1, 0.1, 0.8, 0.8, 0.1, 0.1]);
+    const labels = new Uint8Array([1, 0, 2, 0]);
+    const actual = new Uint8Array([0, 0, 0, 2]);
+    expect(misreadings(actual, { probabilities, labels, classes: 3 }, 100)).toEqual([
+      { index: 102, label: 0, predicted: 2, confidence: expect.closeTo(0.8, 6) },
+      { index: 103, label: 2, predicted: 0, confidence: expect.closeTo(0.8, 6) },
+      { index: 100, label: 0, predicted: 1, confidence: expect.closeTo(0.7, 6) },
+    ]);
   });
 });
