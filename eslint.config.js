@@ -11,6 +11,7 @@ export default tseslint.config(
       'results/',
       'src/kernels/assembly/',
       'web/dist/',
+      'bench/browser/dist/',
       'test-output/',
     ],
   },

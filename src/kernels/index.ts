@@ -2,7 +2,7 @@ import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
 import { ReferenceKernels } from './reference.js';
 import { WasmKernels } from './wasm.js';
-import { nodeBuiltin } from './node-builtin.js';
+import { isNode, nodeBuiltin } from './node-builtin.js';
 
 export type { Kernels } from './kernels.js';
 export { Heap, type Ptr } from './heap.js';
@@ -28,8 +28,7 @@ export interface KernelOptions {
 
 /** Threads used when none are asked for: every core the runtime reports. */
 export async function defaultThreads(): Promise<number> {
-  if (typeof process !== 'undefined' && process.versions?.node)
-    return (await nodeBuiltin<typeof import('node:os')>('node:os')).availableParallelism();
+  if (isNode()) return (await nodeBuiltin<typeof import('node:os')>('node:os')).availableParallelism();
   if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
   return 1;
 }

@@ -1,5 +1,5 @@
 import type { KernelExports } from './ops.js';
-import { nodeBuiltin } from './node-builtin.js';
+import { isNode, nodeBuiltin } from './node-builtin.js';
 
 export type WasmVariant = 'simd' | 'relaxed';
 
@@ -62,7 +62,7 @@ export async function loadKernelModule(
  * worker threads see it too.
  */
 async function enableRelaxedSimdInNode(): Promise<void> {
-  if (typeof process === 'undefined' || !process.versions?.node) return;
+  if (!isNode()) return;
   const { setFlagsFromString } = await nodeBuiltin<typeof import('node:v8')>('node:v8');
   setFlagsFromString('--experimental-wasm-relaxed-simd');
 }

@@ -1,5 +1,5 @@
 import type { GemmPart, PartKernels } from './ops.js';
-import { nodeBuiltin } from './node-builtin.js';
+import { isNode, nodeBuiltin } from './node-builtin.js';
 
 /**
  * The optional native GEMM (native/gemm.cc, an N-API addon built at install when a C++ compiler exists). It runs
@@ -49,7 +49,7 @@ type Addon = Omit<NativeGemm, 'tileRows'> & { isa(): string };
 
 /** Loads the addon in this thread (main or worker), or returns null where it is absent or disabled. */
 export async function loadNativeGemm(): Promise<NativeGemm | null> {
-  if (typeof process === 'undefined' || !process.versions?.node || process.env.DIGITS_NATIVE === '0') return null;
+  if (!isNode() || process.env.DIGITS_NATIVE === '0') return null;
   try {
     const { createRequire } = await nodeBuiltin<typeof import('node:module')>('node:module');
     const { existsSync } = await nodeBuiltin<typeof import('node:fs')>('node:fs');

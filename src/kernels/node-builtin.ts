@@ -6,3 +6,8 @@
 export function nodeBuiltin<T>(name: `node:${string}`): Promise<T> {
   return import(/* @vite-ignore */ name) as Promise<T>;
 }
+
+/** Running in Node (rather than a browser or a Web Worker). */
+export function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node;
+}

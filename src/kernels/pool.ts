@@ -1,10 +1,11 @@
 import type { Heap, Ptr } from './heap.js';
-import { nodeBuiltin } from './node-builtin.js';
+import type { KernelWorkerInit } from './kernel-worker-loop.js';
+import { isNode, nodeBuiltin } from './node-builtin.js';
 import { ARG_COUNT, ARG_FIRST, ARG_TOTAL, EXIT_OP, runPart, type PartKernels } from './ops.js';
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 /**
- * The kernel thread pool: worker threads (Node worker_threads) sharing the kernels' memory, each with its own
+ * The kernel thread pool: worker threads (Node worker_threads or Web Workers) sharing the kernels' memory, each with its own
  * GEMM workspace, woken through a control block in that memory. For an op split across threads, its item count
  * and arguments go in the argument block; every thread, this one included, runs its part (ops.ts's runPart) and
  * the call returns when all are done. An op on this thread alone takes its arguments straight from the caller.
@@ -16,7 +17,7 @@ export class KernelPool {
   private readonly argsPtr: Ptr;
   private ctrl: Int32Array;
   private args: Float64Array;
-  private workers: { terminate(): Promise<number> }[] = [];
+  private workers: { terminate(): unknown }[] = [];
   /** runPart's argument scratch on this thread. */
   private readonly call: number[] = [];
 
@@ -32,27 +33,50 @@ export class KernelPool {
     this.args = new Float64Array(heap.memory.buffer, this.argsPtr, ARG_SLOTS);
   }
 
-  /** Starts threads − 1 workers on the compiled module; `native`: they use the native GEMM, as this thread does. */
+  /**
+   * Starts threads − 1 workers on the compiled module: Node worker_threads, or Web Workers in a browser (which
+   * needs cross-origin isolation to share the memory). `native`: they use the native GEMM, as this thread does.
+   */
   async start(module: WebAssembly.Module, native: boolean): Promise<void> {
+    const ready: Promise<void>[] = [];
+    for (let i = 1; i < this.threads; i++) {
+      const init: KernelWorkerInit = {
+        module,
+        memory: this.heap.memory,
+        control: this.control,
+        args: this.argsPtr,
+        work: this.works[i],
+        index: i,
+        native,
+      };
+      ready.push(isNode() ? this.startNodeWorker(init) : this.startWebWorker(init));
+    }
+    await Promise.all(ready);
+  }
+
+  private async startNodeWorker(init: KernelWorkerInit): Promise<void> {
     const { Worker } = await nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const { existsSync } = await nodeBuiltin<typeof import('node:fs')>('node:fs');
     let url = new URL(/* @vite-ignore */ './kernel-worker.js', import.meta.url);
     if (!existsSync(url)) url = new URL(/* @vite-ignore */ '../../dist/kernels/kernel-worker.js', import.meta.url);
-    const ready: Promise<void>[] = [];
-    for (let i = 1; i < this.threads; i++) {
-      const memory = this.heap.memory;
-      const init = { module, memory, control: this.control, args: this.argsPtr, work: this.works[i], index: i, native };
-      const w = new Worker(url, { workerData: init });
-      w.unref();
-      ready.push(
-        new Promise((resolve, reject) => {
-          w.once('message', () => resolve());
-          w.once('error', reject);
-        }),
-      );
-      this.workers.push(w);
-    }
-    await Promise.all(ready);
+    const w = new Worker(url, { workerData: init });
+    w.unref();
+    this.workers.push(w);
+    await new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('error', reject);
+    });
+  }
+
+  private async startWebWorker(init: KernelWorkerInit): Promise<void> {
+    // Spelled out in one expression so that bundlers (Vite, webpack) find the worker and bundle it.
+    const w = new Worker(new URL('./kernel-worker-browser.js', import.meta.url), { type: 'module' });
+    this.workers.push(w);
+    await new Promise<void>((resolve, reject) => {
+      w.onmessage = () => resolve();
+      w.onerror = (e) => reject(new Error(`kernel worker failed to start: ${e.message}`));
+      w.postMessage(init);
+    });
   }
 
   /**

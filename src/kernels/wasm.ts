@@ -9,6 +9,7 @@ import {
 import { loadNativeGemm, withNativeGemm, type NativeGemm } from './native.js';
 import { instantiateKernels, loadKernelModule, type WasmVariant } from './module.js';
 import { convScratchFloats, OP_NUMBER, type KernelExports, type OpArgs, type OpName, type PartKernels } from './ops.js';
+import { isNode } from './node-builtin.js';
 import { KernelPool } from './pool.js';
 import { WINDOW_WORD as W, windowWords } from './window.js';
 
@@ -48,8 +49,8 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers (Node worker_threads); it needs
-   * SharedArrayBuffer, and falls back to one thread without it. `native` (default true) lets the optional native
+   * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers (Node worker_threads, or Web
+   * Workers in a cross-origin-isolated page); it needs SharedArrayBuffer, and falls back to one thread without it. `native` (default true) lets the optional native
    * GEMM (see native.ts) replace the WASM one in Node with a shared memory, when it was built.
    */
   static async create(
@@ -61,7 +62,7 @@ export class WasmKernels implements Kernels {
     const { module, variant } = await loadKernelModule(prefer, shared);
     const memory = Heap.createMemory(shared);
     const x = await instantiateKernels(module, memory);
-    const n = shared && isNode() ? Math.max(1, Math.floor(threads)) : 1;
+    const n = shared && canStartThreads() ? Math.max(1, Math.floor(threads)) : 1;
     // Unshared memories move when they grow; the addon is only given the shared one, whose base is fixed.
     const addon = native && shared ? await loadNativeGemm() : null;
     const k = new WasmKernels(new Heap(memory, x.heapBase()), x, variant, n, addon);
@@ -234,6 +235,7 @@ export class WasmKernels implements Kernels {
   }
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && Boolean(process.versions?.node);
+/** Node has worker threads; a browser has Web Workers that can share the memory when cross-origin isolated. */
+function canStartThreads(): boolean {
+  return isNode() || (typeof Worker !== 'undefined' && globalThis.crossOriginIsolated === true);
 }

@@ -106,9 +106,21 @@ export class DivergenceError extends DigitsError {
 
 /** How often the step loop yields to the event loop when it has an AbortSignal to watch. */
 const YIELD_MS = 50;
-/** One turn of the event loop: Node's setImmediate, or a timer where there is none (browsers, Web Workers). */
-const nextTurn = () =>
-  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/**
+ * One turn of the event loop: Node's setImmediate; in browsers a message to ourselves (a chain of zero timers is
+ * clamped to 4 ms each, 8 % of a 50 ms stretch of training).
+ */
+function nextTurn(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
 
 /** Trains a compiled model on a labelled set (Keras's model.fit). */
 export async function fit(model: Sequential, train: ImageSet, options: FitOptions): Promise<History> {

@@ -5,7 +5,7 @@
  * encoded bytes (PNG, JPEG, WebP, GIF, TIFF, AVIF…) are decoded by sharp, turned upright by their EXIF orientation.
  */
 import { DigitsError } from '../errors.js';
-import { nodeBuiltin } from '../kernels/node-builtin.js';
+import { isNode, nodeBuiltin } from '../kernels/node-builtin.js';
 import type { RawImage } from './preprocess.js';
 
 /** ImageData and anything shaped like it (RGBA bytes). */
@@ -37,7 +37,6 @@ export class ImageFormatError extends DigitsError {
 }
 
 const SHARP = 'sharp';
-const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Pixels of an image as decoded: `scale` original pixels per pixel here (above 1 when `maxSide` shrank it). */
 export interface DecodedImage extends RawImage {

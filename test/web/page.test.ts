@@ -1,7 +1,7 @@
 // The web page end to end in real headless Chromium (Debian's, driven by playwright-core): drawing with the
 // mouse, uploading a photo, the gallery. Screenshots go to test-output/web/.
 import type { FastifyInstance } from 'fastify';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -66,14 +66,15 @@ async function numberPhoto(seed: number, length: number, name: string) {
   return { s, file };
 }
 
-async function draw(page: Page, digit: number | [number, number][][]): Promise<void> {
+/** Draws strokes with the mouse; `steps` pointer moves per segment (1: a quick flick with few moves). */
+async function draw(page: Page, digit: number | [number, number][][], steps = 8): Promise<void> {
   const box = (await page.getByTestId('draw-canvas').boundingBox())!;
   const sx = box.width / 280;
   for (const stroke of typeof digit === 'number' ? STROKES[digit] : digit) {
     await page.mouse.move(box.x + stroke[0][0] * sx, box.y + stroke[0][1] * sx);
     await page.mouse.down();
     for (let k = 1; k < stroke.length; k++)
-      await page.mouse.move(box.x + stroke[k][0] * sx, box.y + stroke[k][1] * sx, { steps: 8 });
+      await page.mouse.move(box.x + stroke[k][0] * sx, box.y + stroke[k][1] * sx, { steps });
     await page.mouse.up();
   }
 }
@@ -83,22 +84,18 @@ describe('web page in Chromium', () => {
   let app: FastifyInstance;
   let browser: Browser;
   let page: Page;
+  let url: string;
+  const errors: string[] = [];
 
   beforeAll(async () => {
     expect(existsSync(join(webRoot, 'index.html')), 'web/dist is built by npm run build').toBe(true);
     mkdirSync(shots, { recursive: true });
     model = await loadModel(undefined, { threads: 1 });
     app = await buildServer({ model, webRoot });
-    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
-    const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="model-info"]')?.textContent?.includes('parameters'),
-    );
-    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   }, 60_000);
 
   afterAll(async () => {
@@ -106,6 +103,39 @@ describe('web page in Chromium', () => {
     await app?.close();
     await model?.dispose();
   });
+
+  it('answers the first drawing made as soon as the page shows its canvas within a second, the server just started', async () => {
+    // A first visit: everything the page loads goes over the wire; the server computes the gallery meanwhile.
+    const transferred: number[] = [];
+    page.on(
+      'response',
+      (r) =>
+        void r.body().then(
+          (b) => transferred.push(b.length),
+          () => {},
+        ),
+    );
+    await page.goto(url, { waitUntil: 'commit' });
+    await page.getByTestId('draw-canvas').waitFor({ state: 'visible' });
+    const shown = performance.now();
+    // One quick stroke (four pointer events): the answer cannot have come while drawing.
+    await draw(page, 7, 1);
+    const strokeEnd = performance.now();
+    await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 10_000, interval: 10 }).toBe('7');
+    const seconds = (performance.now() - strokeEnd) / 1000;
+    console.log(
+      `first answer ${seconds.toFixed(2)} s after the stroke, ${((performance.now() - shown) / 1000).toFixed(2)} s after the canvas showed`,
+    );
+    expect(seconds).toBeLessThan(1);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="model-info"]')?.textContent?.includes('parameters'),
+    );
+    await page.waitForLoadState('networkidle');
+    const total = transferred.reduce((a, b) => a + b, 0);
+    console.log(`initial transfer ${(total / 1e6).toFixed(2)} MB`);
+    expect(total).toBeLessThan(1.5e6);
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('is cross-origin isolated (WASM threads can work)', async () => {
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
@@ -336,4 +366,30 @@ describe('web page in Chromium', () => {
     expect(await figures.first().locator('figcaption').textContent()).toMatch(/^Predicted: \d, Actual: \d \(\d+ %\)$/);
     await page.screenshot({ path: join(shots, 'page.png'), fullPage: true });
   }, 30_000);
+
+  it('has no serious or critical accessibility violations (axe-core), on a desktop and on a phone', async () => {
+    const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const violations = async (p: Page) => {
+      await p.evaluate(axeSource);
+      const found = await p.evaluate(async () => {
+        const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+      });
+      return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    };
+    // The page as the tests above leave it: trained model, its tables and gallery, a photo read.
+    expect(await violations(page)).toEqual([]);
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.goto(url);
+      await expect.poll(() => phone.locator('#gallery figure').count(), { timeout: 20_000 }).toBeGreaterThan(5);
+      expect(await violations(phone)).toEqual([]);
+      // Nothing wider than the phone's screen.
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: join(shots, 'page-phone.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  }, 60_000);
 });

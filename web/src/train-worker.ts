@@ -1,4 +1,4 @@
-// The library in the browser (digits/browser), in this Web Worker: training with the WASM engine (one thread) on
+// The library in the browser (digits/browser), in this Web Worker: training with the WASM engine (on threads) on
 // MNIST fetched from the server as bytes, reporting every few steps; loading the shipped .h5 model; and reading
 // drawings with whichever model it holds.
 import {
@@ -52,7 +52,8 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   const [trainSet, testSet] = await Promise.all([mnist('train', count), mnist('test', testCount)]);
   await model?.dispose();
   model = null;
-  const kernels = await createKernels({ threads: 1, native: false });
+  // Every core the browser offers: the page is cross-origin isolated, so the kernels' workers share the memory.
+  const kernels = await createKernels({ native: false });
   const net = preset(name).build(kernels, 1).compile({ optimizer: new Adam() });
   const batchSize = 128;
   const steps = Math.ceil(count / batchSize);
