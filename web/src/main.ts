@@ -350,7 +350,7 @@ function showProgressSoon(): void {
   }, 500);
 }
 
-function addEpochRow(epoch: number, logs: EpochLogsMessage): void {
+function addEpochRow(epoch: number, logs: EpochLogsMessage, trainSeconds: number): void {
   const row = document.createElement('tr');
   const cells = [
     String(epoch),
@@ -358,7 +358,8 @@ function addEpochRow(epoch: number, logs: EpochLogsMessage): void {
     percent(logs.accuracy),
     logs.val_loss?.toFixed(4) ?? '–',
     logs.val_accuracy === undefined ? '–' : percent(logs.val_accuracy),
-    logs.seconds.toFixed(1),
+    trainSeconds.toFixed(1),
+    (logs.seconds - trainSeconds).toFixed(1),
   ];
   for (const text of cells) {
     const td = document.createElement('td');
@@ -450,7 +451,7 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
       if (m.logs.val_loss !== undefined && m.logs.val_accuracy !== undefined)
         run.validation.push({ x: m.epoch, loss: m.logs.val_loss, accuracy: m.logs.val_accuracy });
       drawCharts();
-      addEpochRow(m.epoch, m.logs);
+      addEpochRow(m.epoch, m.logs, m.trainSeconds);
       break;
     case 'done': {
       training(false);
@@ -523,7 +524,16 @@ trainStop.addEventListener('click', () => {
   send({ type: 'stop' });
 });
 $('load-local').addEventListener('click', () => send({ type: 'load-default' }));
-drawCharts();
+// Before training, the charts' axes span the epochs the form asks for.
+const epochsInput = $<HTMLInputElement>('train-epochs');
+const axesFromForm = () => {
+  if (!trainStart.disabled && run.training.length === 0 && Number(epochsInput.value) >= 1) {
+    run.epochs = Number(epochsInput.value);
+    drawCharts();
+  }
+};
+epochsInput.addEventListener('input', axesFromForm);
+axesFromForm();
 
 // ---- photo upload ----
 const photo = $<HTMLCanvasElement>('photo');

@@ -60,6 +60,9 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   post({ type: 'started', steps, epochs, count, engine: kernels.name });
   const every = Math.max(1, Math.floor(steps / 40));
   let epochNow = 0;
+  // The epoch's training steps alone (its seconds also count the validation pass that follows them).
+  let epochStart = 0;
+  let trainSeconds = 0;
   let stopped = false;
   stopping = new AbortController();
   // The model becomes the worker's once trained; until then a failure must free its kernels.
@@ -69,12 +72,16 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
     validationData: testSet,
     signal: stopping.signal,
     progress: {
-      epochBegin: (epoch) => (epochNow = epoch),
+      epochBegin: (epoch) => {
+        epochNow = epoch;
+        epochStart = performance.now();
+      },
       step: (step, loss, accuracy) => {
+        if (step === steps) trainSeconds = (performance.now() - epochStart) / 1000;
         if (step % every === 0 || step === steps)
           post({ type: 'step', epoch: epochNow, step, steps, epochs, loss, accuracy });
       },
-      epochEnd: (epoch, _epochs, logs) => post({ type: 'epoch', epoch, logs }),
+      epochEnd: (epoch, _epochs, logs) => post({ type: 'epoch', epoch, logs, trainSeconds }),
       close: () => {},
     },
   })

@@ -28,7 +28,12 @@ export type FromWorker =
   | { type: 'loaded'; text: string; accuracy: number | null }
   | { type: 'started'; steps: number; epochs: number; count: number; engine: string }
   | { type: 'step'; epoch: number; step: number; steps: number; epochs: number; loss: number; accuracy: number }
-  | { type: 'epoch'; epoch: number; logs: EpochLogsMessage }
+  | {
+      type: 'epoch';
+      epoch: number;
+      logs: EpochLogsMessage;
+      /** Of logs.seconds, the training steps'. */ trainSeconds: number;
+    }
   | {
       type: 'done';
       /** Stopped by the user before the last epoch ended. */
