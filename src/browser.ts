@@ -1,8 +1,9 @@
 /**
  * digits in a browser (`import … from 'digits/browser'`): the same engine, models, training and recognition as in
- * Node, without the file system, sharp, worker threads or the native GEMM. The kernels run on one thread of
- * WebAssembly SIMD; models load from .h5 bytes, a Blob or a URL (h5wasm's web build); images are ImageData, a
- * canvas, a Blob, encoded bytes or a URL, decoded by the browser.
+ * Node, without the file system, sharp or the native GEMM. The kernels run on WebAssembly SIMD: on every core in a
+ * Web Worker of a cross-origin-isolated page (their threads are Web Workers sharing its memory), else on one. Models
+ * load from .h5 bytes, a Blob or a URL (h5wasm's web build); images are ImageData, a canvas, a Blob, encoded bytes
+ * or a URL, decoded by the browser.
  *
  *   const model = await loadModel();                        // the shipped model (bundlers copy models/default.h5)
  *   const r = await recognize(model, canvas);               // { label, confidence, probabilities, … }

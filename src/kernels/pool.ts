@@ -5,10 +5,11 @@ import { ARG_COUNT, ARG_FIRST, ARG_TOTAL, EXIT_OP, runPart, type PartKernels } f
 import { ARG_SLOTS, CONTROL_INTS, DONE, OP, PARTS, SEQ, waitChange } from './pool-protocol.js';
 
 /**
- * The kernel thread pool: worker threads (Node worker_threads or Web Workers) sharing the kernels' memory, each with its own
- * GEMM workspace, woken through a control block in that memory. For an op split across threads, its item count
- * and arguments go in the argument block; every thread, this one included, runs its part (ops.ts's runPart) and
- * the call returns when all are done. An op on this thread alone takes its arguments straight from the caller.
+ * The kernel thread pool: worker threads (Node worker_threads or Web Workers) sharing the kernels' memory, each
+ * with its own GEMM workspace, woken through a control block in that memory. For an op split across threads, its
+ * item count and arguments go in the argument block; every thread, this one included, runs its part (ops.ts's
+ * runPart) and the call returns when all are done. An op on this thread alone takes its arguments straight from the
+ * caller.
  */
 export class KernelPool {
   /** Each thread's GEMM workspace (this thread's first). */

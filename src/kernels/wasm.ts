@@ -49,9 +49,10 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers (Node worker_threads, or Web
-   * Workers in a cross-origin-isolated page); it needs SharedArrayBuffer, and falls back to one thread without it. `native` (default true) lets the optional native
-   * GEMM (see native.ts) replace the WASM one in Node with a shared memory, when it was built.
+   * Loads the kernels. `threads` (default 1) > 1 starts threads − 1 workers: Node worker_threads, or Web Workers
+   * when called in a Web Worker of a cross-origin-isolated page; elsewhere (no SharedArrayBuffer, a page's main
+   * thread) it runs on one thread. `native` (default true) lets the optional native GEMM (see native.ts) replace the
+   * WASM one in Node with a shared memory, when it was built.
    */
   static async create(
     prefer: WasmVariant = 'relaxed',
@@ -235,7 +236,12 @@ export class WasmKernels implements Kernels {
   }
 }
 
-/** Node has worker threads; a browser has Web Workers that can share the memory when cross-origin isolated. */
+/**
+ * Node has worker threads. In a browser, threads need Web Workers that can share the memory (a cross-origin-isolated
+ * page) and a caller that may block while they run its op (Atomics.wait): a worker, not the page's main thread.
+ */
 function canStartThreads(): boolean {
-  return isNode() || (typeof Worker !== 'undefined' && globalThis.crossOriginIsolated === true);
+  if (isNode()) return true;
+  const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+  return inWorker && typeof Worker !== 'undefined' && globalThis.crossOriginIsolated === true;
 }

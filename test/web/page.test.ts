@@ -256,6 +256,11 @@ describe('web page in Chromium', () => {
     expect(await page.getByTestId('train-count').inputValue()).toBe('60000');
     expect(await page.getByTestId('train-stop').isDisabled()).toBe(true);
     await page.getByTestId('train-start').click();
+    // On every core the browser offers: the kernels' threads are Web Workers sharing the worker's memory.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await expect
+      .poll(() => page.getByTestId('train-status').textContent(), { timeout: 30_000, interval: 20 })
+      .toMatch(new RegExp(`^training on 60,000 images \\(wasm-[a-z-]+, ${cores} threads?\\)`));
     // The training curve grows while training runs, on axes labelled in epochs.
     const trainingPoints = async () =>
       ((await page.locator('#loss-chart polyline.train').getAttribute('points')) ?? '').split(' ').length;

@@ -57,7 +57,8 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   const net = preset(name).build(kernels, 1).compile({ optimizer: new Adam() });
   const batchSize = 128;
   const steps = Math.ceil(count / batchSize);
-  post({ type: 'started', steps, epochs, count, engine: kernels.name });
+  const threads = `${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`;
+  post({ type: 'started', steps, epochs, count, engine: `${kernels.name}, ${threads}` });
   const every = Math.max(1, Math.floor(steps / 40));
   let epochNow = 0;
   // The epoch's training steps alone (its seconds also count the validation pass that follows them).
