@@ -6,6 +6,5 @@ onmessage = (e: MessageEvent<KernelWorkerInit>) => {
   onmessage = null;
   const init = e.data;
   const x = instantiateInWorker(init);
-  postMessage('ready');
-  serveKernelOps(init, x);
+  serveKernelOps(init, x, () => postMessage('ready'));
 };

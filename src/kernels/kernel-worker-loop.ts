@@ -19,13 +19,16 @@ export function instantiateInWorker(init: KernelWorkerInit): PartKernels {
 }
 
 /**
- * A pool worker's life: wait for the next op in the control block, run this thread's part of it with `x`, say it
- * is done; until the exit op. Blocks its thread (Atomics.wait), as a worker may.
+ * A pool worker's life: say it is `ready`, then wait for the next op in the control block, run this thread's part
+ * of it with `x`, say it is done; until the exit op. Blocks its thread (Atomics.wait), as a worker may.
  */
-export function serveKernelOps(init: KernelWorkerInit, x: PartKernels): void {
+export function serveKernelOps(init: KernelWorkerInit, x: PartKernels, ready: () => void): void {
   const ctrl = new Int32Array(init.memory.buffer, init.control, CONTROL_INTS);
   const call: number[] = [];
+  // The op counter is read before saying ready: the pool dispatches its first op once every worker is ready, and a
+  // worker that read the counter after that op bumped it would wait for the next one while the pool waits for it.
   let seq = Atomics.load(ctrl, SEQ);
+  ready();
   for (;;) {
     seq = waitChange(ctrl, SEQ, seq);
     const op = Atomics.load(ctrl, OP);

@@ -9,5 +9,4 @@ const wasm = instantiateInWorker(init);
 const addon = init.native ? await loadNativeGemm() : null;
 if (init.native && !addon) throw new Error('kernel worker: the native GEMM failed to load in a worker thread');
 const x = addon ? withNativeGemm(wasm, init.memory, addon) : wasm;
-parentPort?.postMessage('ready');
-serveKernelOps(init, x);
+serveKernelOps(init, x, () => parentPort?.postMessage('ready'));
