@@ -53,9 +53,7 @@ export function drawChart(svg: SVGSVGElement, series: Series[], scale: ChartScal
   const bottom = MARGIN.top + plotHeight;
   for (const y of scale.yTicks) {
     svg.append(el('line', { class: 'grid', x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: sy(y), y2: sy(y) }));
-    const label = el('text', { class: 'tick', x: MARGIN.left - 6, y: sy(y) + 4, 'text-anchor': 'end' });
-    label.textContent = scale.format(y);
-    svg.append(label);
+    svg.append(el('text', { class: 'tick', x: MARGIN.left - 6, y: sy(y) + 4, 'text-anchor': 'end' }, scale.format(y)));
   }
   for (const x of epochTicks(scale.xMax)) {
     svg.append(el('line', { class: 'axis', x1: sx(x), x2: sx(x), y1: bottom, y2: bottom + 4 }));

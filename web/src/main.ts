@@ -295,7 +295,6 @@ function predictInBrowser(): Promise<Recognition> {
 /** What the run so far has given: the running means every few steps, each finished epoch's logs. */
 const run = {
   epochs: 1,
-  steps: 1,
   training: [] as { x: number; loss: number; accuracy: number }[],
   validation: [] as { x: number; loss: number; accuracy: number }[],
 };
@@ -369,33 +368,28 @@ function addEpochRow(epoch: number, logs: EpochLogsMessage, trainSeconds: number
   $('epoch-table').querySelector('tbody')!.append(row);
 }
 
+/** A table header cell. */
+function headerCell(text: string, scope: 'col' | 'row'): HTMLTableCellElement {
+  const th = document.createElement('th');
+  th.scope = scope;
+  th.textContent = text;
+  return th;
+}
+
 /** The confusion matrix of the trained model with each row's recall and each column's precision. */
 function showConfusion(matrix: number[][], classes: { precision: number; recall: number }[]): void {
   const table = $<HTMLTableElement>('confusion');
   const caption = table.caption;
   table.replaceChildren(...(caption ? [caption] : []));
-  const head = table.createTHead().insertRow();
-  const corner = document.createElement('th');
-  corner.textContent = 'true ↓ read →';
-  corner.scope = 'col';
-  head.append(corner);
-  for (let d = 0; d <= 9; d++) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = String(d);
-    head.append(th);
-  }
-  const recallHead = document.createElement('th');
-  recallHead.scope = 'col';
-  recallHead.textContent = 'recall';
-  head.append(recallHead);
+  const columns = ['true ↓ read →', ...matrix.map((_, d) => String(d)), 'recall'];
+  table
+    .createTHead()
+    .insertRow()
+    .append(...columns.map((text) => headerCell(text, 'col')));
   const body = table.createTBody();
   matrix.forEach((row, actual) => {
     const tr = body.insertRow();
-    const th = document.createElement('th');
-    th.scope = 'row';
-    th.textContent = String(actual);
-    tr.append(th);
+    tr.append(headerCell(String(actual), 'row'));
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((count, read) => {
       const td = tr.insertCell();
@@ -409,10 +403,7 @@ function showConfusion(matrix: number[][], classes: { precision: number; recall:
     tr.insertCell().textContent = percent(classes[actual].recall, 1);
   });
   const foot = table.createTFoot().insertRow();
-  const label = document.createElement('th');
-  label.scope = 'row';
-  label.textContent = 'precision';
-  foot.append(label);
+  foot.append(headerCell('precision', 'row'));
   for (const c of classes) foot.insertCell().textContent = percent(c.precision, 1);
   foot.insertCell();
   $('train-results').hidden = false;
@@ -439,7 +430,6 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
       break;
     case 'started':
       run.epochs = m.epochs;
-      run.steps = m.steps;
       trainStatus.textContent = `training on ${m.count.toLocaleString('en')} images (${m.engine})…`;
       break;
     case 'step':
@@ -504,7 +494,7 @@ worker.onmessage = async (e: MessageEvent<FromWorker>) => {
 $('train-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const epochs = Number($<HTMLInputElement>('train-epochs').value);
-  Object.assign(run, { epochs, steps: 1, training: [], validation: [] });
+  Object.assign(run, { epochs, training: [], validation: [] });
   drawCharts();
   $('epoch-table').querySelector('tbody')!.replaceChildren();
   $('train-results').hidden = true;

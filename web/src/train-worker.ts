@@ -58,7 +58,7 @@ async function train(name: PresetName, epochs: number, count: number, testCount:
   const batchSize = 128;
   const steps = Math.ceil(count / batchSize);
   const threads = `${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`;
-  post({ type: 'started', steps, epochs, count, engine: `${kernels.name}, ${threads}` });
+  post({ type: 'started', epochs, count, engine: `${kernels.name}, ${threads}` });
   const every = Math.max(1, Math.floor(steps / 40));
   let epochNow = 0;
   // The epoch's training steps alone (its seconds also count the validation pass that follows them).

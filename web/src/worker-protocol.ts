@@ -26,7 +26,7 @@ export interface MistakeMessage extends Misreading {
 export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'loaded'; text: string; accuracy: number | null }
-  | { type: 'started'; steps: number; epochs: number; count: number; engine: string }
+  | { type: 'started'; epochs: number; count: number; engine: string }
   | { type: 'step'; epoch: number; step: number; steps: number; epochs: number; loss: number; accuracy: number }
   | {
       type: 'epoch';
