@@ -117,20 +117,21 @@ describe('HTTP API on loopback', () => {
   });
 
   it('answers bad requests with a 4xx and a JSON error', async () => {
-    const cases: [Promise<Response>, number, RegExp][] = [
-      [post('/api/recognize', 'hello', 'text/plain'), 415, /./],
-      [post('/api/recognize', new Uint8Array([1, 2, 3, 4]), 'image/png'), 415, /body: not a readable image/],
-      [post('/api/recognize', new Uint8Array(0), 'image/png'), 400, /empty/],
-      [post('/api/recognize', '{"pixels": [[1, 2], [3]]}', 'application/json'), 400, /row 1/],
-      [post('/api/recognize', '{"pixels": [[1, 999]]}', 'application/json'), 400, /0–255/],
-      [post('/api/recognize', '{"pix', 'application/json'), 400, /./],
-      [post('/api/recognize', '{}', 'application/json'), 400, /pixels/],
-      [post('/api/detect', '{"pixels": [[1]]}', 'application/json'), 415, /send an image \(PNG, JPEG/],
-      [post('/api/recognize', new Uint8Array(3_000_000), 'image/png'), 413, /./],
-      [fetch(`${base}/api/nothing`), 404, /no such resource/],
+    // One at a time: the server takes 2 requests at once (limits above) and answers 503 beyond that.
+    const cases: [() => Promise<Response>, number, RegExp][] = [
+      [() => post('/api/recognize', 'hello', 'text/plain'), 415, /./],
+      [() => post('/api/recognize', new Uint8Array([1, 2, 3, 4]), 'image/png'), 415, /body: not a readable image/],
+      [() => post('/api/recognize', new Uint8Array(0), 'image/png'), 400, /empty/],
+      [() => post('/api/recognize', '{"pixels": [[1, 2], [3]]}', 'application/json'), 400, /row 1/],
+      [() => post('/api/recognize', '{"pixels": [[1, 999]]}', 'application/json'), 400, /0–255/],
+      [() => post('/api/recognize', '{"pix', 'application/json'), 400, /./],
+      [() => post('/api/recognize', '{}', 'application/json'), 400, /pixels/],
+      [() => post('/api/detect', '{"pixels": [[1]]}', 'application/json'), 415, /send an image \(PNG, JPEG/],
+      [() => post('/api/recognize', new Uint8Array(3_000_000), 'image/png'), 413, /./],
+      [() => fetch(`${base}/api/nothing`), 404, /no such resource/],
     ];
-    for (const [response, status, message] of cases) {
-      const res = await response;
+    for (const [request, status, message] of cases) {
+      const res = await request();
       expect(res.status).toBe(status);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
       const body = (await res.json()) as { error: string; code: string };
