@@ -9,9 +9,22 @@ import { installedFonts, type PrintedFont } from './printed-digits.js';
 import { stroke } from './pen.js';
 import { seededRandom } from './seeded.js';
 
-/** Letters and symbols, split: training uses `train`, benches measure on `heldOut`. */
+/**
+ * Letters and symbols, split: training uses `train`, benches measure on `heldOut`. Training reaches past the Latin
+ * alphabet (Greek, Cyrillic, mathematical and other symbols people write or print) so that "not a digit" is learnt
+ * as a broad idea rather than as a list. Left out of training, besides the digit look-alikes above: glyphs a person
+ * takes for a digit (З and Э as 3, Ч as 4, Б and б as 6, в and д as 6 in italics, β as 8, δ and σ as 6, ∃ as 3, Θ as 0, ◊ as 0) and near
+ * copies of the held-out characters (Р, р, ρ as P; у, γ, λ as y; ω as w; τ as t; ∧, Λ, ↑ as ^; Γ and г as F and L;
+ * ¶ as P; ∫ and ƒ as f; £ as L, ⌈⌉⌊⌋ as brackets), so that the bench's characters stay unseen.
+ */
 export const NON_DIGIT_CHARS = {
-  train: [...'ACDEHKMNRUVXYacdehkmnruvx', ...'#&*@+=?$~<>%'],
+  train: [
+    ...'ACDEHKMNRUVXYacdehkmnruvx',
+    ...'#&*@+=?$~<>%():;',
+    ...'ΔΞΠΣΦΨΩαηκμξπφχψ',
+    ...'ДЖИЛЦШЩЪЫЮЯжиклмнптфцшщъыюя',
+    ...'∀∇∈√∞≈≠≤≥±÷×•△☆★♠♣♥♦✓✗→←↔©®™€¥¿¬',
+  ],
   heldOut: [...'FLPWfptwy', ...'{}[]^'],
 } as const;
 

@@ -4,7 +4,7 @@ import { ReferenceKernels } from './reference.js';
 import { WasmKernels } from './wasm.js';
 import { isNode, nodeBuiltin } from './node-builtin.js';
 
-export type { Kernels } from './kernels.js';
+export { gemmKBlock, type Kernels } from './kernels.js';
 export { Heap, type Ptr } from './heap.js';
 export { ReferenceKernels } from './reference.js';
 export { WasmKernels } from './wasm.js';

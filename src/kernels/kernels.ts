@@ -41,6 +41,17 @@ export interface Kernels {
   countCorrect(x: Ptr, m: number, n: number, labels: Ptr): number;
   /** dst[r] = src[idx[r]] · scale + shift (shift default 0): gathers `count` uint8 rows of rowLen bytes into floats. */
   gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number, shift?: number): void;
+  /**
+   * The columns of x (m×n floats) that hold anything but zeros, ascending, as int32 into idx (room for n);
+   * returns their count. (-0 counts as zero; NaN as not.) Lets a layer skip input pixels blank in a whole batch.
+   */
+  activeColumns(x: Ptr, m: number, n: number, idx: Ptr): number;
+  /** dst (m×k) = the columns idx[0..k) of src (m×n). */
+  gatherColumns(src: Ptr, m: number, n: number, idx: Ptr, k: number, dst: Ptr): void;
+  /** dst (k×n) = the rows idx[0..k) of src (rows of n floats). */
+  gatherRows(src: Ptr, n: number, idx: Ptr, k: number, dst: Ptr): void;
+  /** dst (rows×n) = zeros, but row idx[j] = row j of src (k×n): the adjoint of gatherRows. */
+  scatterRows(src: Ptr, n: number, idx: Ptr, k: number, rows: number, dst: Ptr): void;
   /** dst[r] = src[idx[r]] for u8 labels. */
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void;
   /** dst (m×n floats) = one-hot of u8 labels. */
@@ -113,6 +124,16 @@ export interface Kernels {
   adadelta(p: Ptr, g: Ptr, accGrad: Ptr, accDelta: Ptr, count: number, lr: number, rho: number, eps: number): void;
   /** Releases worker threads, if any. */
   dispose(): Promise<void>;
+}
+
+/**
+ * How every gemm (WebAssembly, native, and so the same bits) cuts k: one block when k ≤ 384, else blocks of 256;
+ * each block's products are summed in order from zero, then added to C. A caller that splits a GEMM along k at
+ * these bounds, and calls gemm per block with accumulate, gets the very sums of one call. (The constants are KC
+ * and KC_MAX in assembly/kernels.ts and native/gemm.cc.)
+ */
+export function gemmKBlock(k: number): number {
+  return k <= 384 ? k : 256;
 }
 
 /** gemm's arguments (see Kernels.gemm). */

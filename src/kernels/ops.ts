@@ -35,6 +35,10 @@ export interface KernelExports {
   countCorrect(x: Ptr, n: number, labels: Ptr, r0: number, r1: number): number;
   gatherScale(src: Ptr, idx: Ptr, rowLen: number, dst: Ptr, scale: number, shift: number, r0: number, r1: number): void;
   gatherLabels(src: Ptr, idx: Ptr, dst: Ptr, r0: number, r1: number): void;
+  activeColumns(x: Ptr, m: number, n: number, idx: Ptr): number;
+  gatherColumns(src: Ptr, m: number, n: number, idx: Ptr, k: number, dst: Ptr): void;
+  gatherRows(src: Ptr, n: number, idx: Ptr, k: number, dst: Ptr): void;
+  scatterRows(src: Ptr, n: number, idx: Ptr, k: number, rows: number, dst: Ptr): void;
   oneHot(labels: Ptr, n: number, dst: Ptr, r0: number, r1: number): void;
   adam(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lrT: number, b1: number, b2: number, eps: number, i0: number, i1: number): void;
   sgd(p: Ptr, g: Ptr, vel: Ptr, lr: number, mom: number, nesterov: number, i0: number, i1: number): void;

@@ -144,6 +144,39 @@ export class ReferenceKernels implements Kernels {
     }
   }
 
+  activeColumns(x: Ptr, m: number, n: number, idx: Ptr): number {
+    const X = this.f(x, m * n);
+    const I = this.heap.i32(idx, n);
+    let k = 0;
+    for (let c = 0; c < n; c++) {
+      let any = false;
+      for (let r = 0; r < m && !any; r++) any = X[r * n + c] !== 0; // (NaN !== 0)
+      if (any) I[k++] = c;
+    }
+    return k;
+  }
+
+  gatherColumns(src: Ptr, m: number, n: number, idx: Ptr, k: number, dst: Ptr): void {
+    const S = this.f(src, m * n);
+    const I = this.heap.i32(idx, k);
+    const D = this.f(dst, m * k);
+    for (let r = 0; r < m; r++) for (let j = 0; j < k; j++) D[r * k + j] = S[r * n + I[j]];
+  }
+
+  gatherRows(src: Ptr, n: number, idx: Ptr, k: number, dst: Ptr): void {
+    const I = this.heap.i32(idx, k);
+    const D = this.f(dst, k * n);
+    for (let j = 0; j < k; j++) D.set(this.f(src + I[j] * n * 4, n), j * n);
+  }
+
+  scatterRows(src: Ptr, n: number, idx: Ptr, k: number, rows: number, dst: Ptr): void {
+    const S = this.f(src, k * n);
+    const I = this.heap.i32(idx, k);
+    const D = this.f(dst, rows * n);
+    D.fill(0);
+    for (let j = 0; j < k; j++) D.set(S.subarray(j * n, (j + 1) * n), I[j] * n);
+  }
+
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void {
     const I = this.heap.i32(idx, count);
     const D = this.heap.u8(dst, count);

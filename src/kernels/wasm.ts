@@ -126,6 +126,19 @@ export class WasmKernels implements Kernels {
   gatherScale(src: Ptr, idx: Ptr, count: number, rowLen: number, dst: Ptr, scale: number, shift = 0): void {
     this.run('gatherScale', count, this.split(count * rowLen), [src, idx, rowLen, dst, scale, shift]);
   }
+  // The column and row gathers are light next to the GEMMs they save: one thread.
+  activeColumns(x: Ptr, m: number, n: number, idx: Ptr): number {
+    return this.x.activeColumns(x, m, n, idx);
+  }
+  gatherColumns(src: Ptr, m: number, n: number, idx: Ptr, k: number, dst: Ptr): void {
+    this.x.gatherColumns(src, m, n, idx, k, dst);
+  }
+  gatherRows(src: Ptr, n: number, idx: Ptr, k: number, dst: Ptr): void {
+    this.x.gatherRows(src, n, idx, k, dst);
+  }
+  scatterRows(src: Ptr, n: number, idx: Ptr, k: number, rows: number, dst: Ptr): void {
+    this.x.scatterRows(src, n, idx, k, rows, dst);
+  }
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void {
     this.x.gatherLabels(src, idx, dst, 0, count);
   }

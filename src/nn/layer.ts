@@ -20,6 +20,8 @@ export interface PlanInput {
   x: Ptr;
   /** Gradient w.r.t. the input, written by backward; 0 when nobody needs it. */
   dx: Ptr;
+  /** x is the model's input as loaded (through reshapes only): data, often with features blank in a whole batch. */
+  fromData?: boolean;
 }
 
 /** A layer's output buffers in a plan, which Sequential allocates (see `outputBuffers`). */

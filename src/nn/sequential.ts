@@ -212,7 +212,7 @@ export class Sequential {
         y: wants.y === 'own' ? heap.alloc(bytes) : io.y,
         dy: wants.dy === 'own' ? heap.alloc(bytes) : wants.dy === 'input' ? io.dy : 0,
       };
-      step.plan(this.kernels, batch, training, { x: io.y, dx: io.dy }, output);
+      step.plan(this.kernels, batch, training, { x: io.y, dx: io.dy, fromData: io.y === this.inputPtr }, output);
       io = output;
       this.steps.push(step);
     }

@@ -13,7 +13,7 @@ describe('things that are not digits', () => {
   it('training and held-out characters and fonts are disjoint, and no character reads as a digit', () => {
     const train = new Set<string>(NON_DIGIT_CHARS.train);
     for (const c of NON_DIGIT_CHARS.heldOut) expect(train.has(c), c).toBe(false);
-    for (const c of 'Oo0Il1|!Zz2Ss5bG6B8gq9') {
+    for (const c of 'Oo0Il1|!Zz2Ss5bG6B8gq9ЗЭэЧчБбвдβδσ∃Θ◊РрρуγλωτΛ∧↑Γг¶∫ƒ£⌈⌉⌊⌋') {
       expect(train.has(c), c).toBe(false);
       expect((NON_DIGIT_CHARS.heldOut as readonly string[]).includes(c), c).toBe(false);
     }

@@ -188,6 +188,62 @@ for (const { variant, native: useNative } of variants) {
       expect(p.wasm.heap.u8(ow, 20)[3]).toBe(labels[idx[3]]);
     });
 
+    it('activeColumns, gatherColumns, gatherRows, scatterRows', () => {
+      const m = 9;
+      const n = 67; // not a multiple of 4: exercises the tail
+      // Sparse like an image batch: columns blank in every row, -0 (blank too), a NaN and a value in the tail.
+      const x = Float32Array.from({ length: m * n }, (_, i) => ((i % n) % 3 === 0 && i % 5 === 0 ? i / 7 : 0));
+      x[2 * n + 1] = -0;
+      x[4 * n + 2] = NaN;
+      x[8 * n + 65] = -3;
+      const expected = [...Array(n).keys()].filter((c) =>
+        Array.from({ length: m }, (_, r) => x[r * n + c]).some((v) => v !== 0),
+      );
+      expect(expected).toContain(2);
+      expect(expected).toContain(65);
+      expect(expected).not.toContain(1);
+      const [xw, xr] = both(p, x);
+      const iw = p.wasm.heap.alloc(n * 4);
+      const ir = p.ref.heap.alloc(n * 4);
+      const k = p.wasm.activeColumns(xw, m, n, iw);
+      expect(k).toBe(expected.length);
+      expect(p.ref.activeColumns(xr, m, n, ir)).toBe(k);
+      expect(Array.from(p.wasm.heap.i32(iw, k))).toEqual(expected);
+      expect(Array.from(p.ref.heap.i32(ir, k))).toEqual(expected);
+      // An all-blank batch has no active column.
+      const blank = p.wasm.heap.allocF32(m * n);
+      expect(p.wasm.activeColumns(blank, m, n, iw)).toBe(0);
+      p.wasm.activeColumns(xw, m, n, iw);
+
+      const gw = p.wasm.heap.allocF32(m * k);
+      const gr = p.ref.heap.allocF32(m * k);
+      p.wasm.gatherColumns(xw, m, n, iw, k, gw);
+      p.ref.gatherColumns(xr, m, n, ir, k, gr);
+      const gathered = readF32(p.wasm, gw, m * k);
+      expect(gathered).toEqual(readF32(p.ref, gr, m * k));
+      expect(gathered[8 * k + k - 1]).toBe(x[8 * n + expected[k - 1]]);
+
+      // Rows of a weight matrix (n rows of 5), gathered, then scattered back into zeros.
+      const w = randomFloats(n * 5, 3);
+      const [ww, wr] = both(p, w);
+      const rw = p.wasm.heap.allocF32(k * 5);
+      const rr = p.ref.heap.allocF32(k * 5);
+      p.wasm.gatherRows(ww, 5, iw, k, rw);
+      p.ref.gatherRows(wr, 5, ir, k, rr);
+      expect(readF32(p.wasm, rw, k * 5)).toEqual(readF32(p.ref, rr, k * 5));
+      expect(Array.from(readF32(p.wasm, rw, k * 5).subarray(5, 10))).toEqual(
+        Array.from(w.subarray(expected[1] * 5, expected[1] * 5 + 5)),
+      );
+      p.wasm.scatterRows(rw, 5, iw, k, n, ww);
+      p.ref.scatterRows(rr, 5, ir, k, n, wr);
+      const scattered = readF32(p.wasm, ww, n * 5);
+      expect(scattered).toEqual(readF32(p.ref, wr, n * 5));
+      for (let c = 0; c < n; c++)
+        expect(Array.from(scattered.subarray(c * 5, c * 5 + 5))).toEqual(
+          expected.includes(c) ? Array.from(w.subarray(c * 5, c * 5 + 5)) : [0, 0, 0, 0, 0],
+        );
+    });
+
     it('optimizer updates: adam, sgd (plain, momentum, nesterov), rmsprop', () => {
       const n = 1031;
       const init = randomFloats(n, 5);

@@ -19,14 +19,22 @@ import { randomFloats } from '../helpers/random.js';
  * backward() must match (L(p+h) − L(p−h)) / 2h of the mean loss. Dropout uses the same mask for all
  * evaluations (the model RNG is restored before each), so it is checked too.
  */
-async function check(layers: Layer[], inputShape: number[], loss: LossName, classes: number): Promise<void> {
+async function check(
+  layers: Layer[],
+  inputShape: number[],
+  loss: LossName,
+  classes: number,
+  blankFeatures: number[] = [],
+): Promise<Float32Array[]> {
   const k = await createKernels({ backend: 'reference' });
   const model = new Sequential(layers, { inputShape }).build(k, 3);
   model.loss = loss;
   const rows = 4;
   model.plan(rows, true);
   const inputSize = inputShape.reduce((a, b) => a * b, 1);
-  k.heap.f32(model.input, rows * inputSize).set(randomFloats(rows * inputSize, 11, -1, 1));
+  const x = randomFloats(rows * inputSize, 11, -1, 1);
+  for (const f of blankFeatures) for (let r = 0; r < rows; r++) x[r * inputSize + f] = 0;
+  k.heap.f32(model.input, rows * inputSize).set(x);
   k.heap.u8(model.labels, rows).set([0, 2, 1, classes - 1]);
   const state = model.rng.state;
   const lossAt = () => {
@@ -58,6 +66,7 @@ async function check(layers: Layer[], inputShape: number[], loss: LossName, clas
   // And the gradient is not trivially zero.
   const norm = model.trainableParams.reduce((a, p) => a + k.heap.f32(p.grad, p.size).reduce((s, v) => s + v * v, 0), 0);
   expect(norm).toBeGreaterThan(1e-6);
+  return model.trainableParams.map((p) => k.heap.f32(p.grad, p.size).slice());
 }
 
 describe('gradient checks (finite differences)', () => {
@@ -77,6 +86,27 @@ describe('gradient checks (finite differences)', () => {
       'sparse_categorical_crossentropy',
       4,
     );
+  });
+
+  it('Dense on data with features blank in the whole batch (their weights gathered out, zero gradient)', async () => {
+    const blank = [0, 1, 4, 5, 7, 11];
+    const [kernelGrad] = await check(
+      [new Flatten(), new Dense(5, { activation: 'relu' }), new Dense(3, { activation: 'softmax' })],
+      [2, 6],
+      'sparse_categorical_crossentropy',
+      3,
+      blank,
+    );
+    // Those features' weights (rows of the 12×5 kernel) get exactly zero gradient; the others do not.
+    for (let f = 0; f < 12; f++) {
+      const row = Array.from(kernelGrad.subarray(f * 5, f * 5 + 5));
+      if (blank.includes(f)) expect(row, `feature ${f}`).toEqual([0, 0, 0, 0, 0]);
+      else
+        expect(
+          row.some((g) => g !== 0),
+          `feature ${f}`,
+        ).toBe(true);
+    }
   });
 
   it('Flatten → Dense(relu) → Dense(linear) → Softmax layer', async () => {

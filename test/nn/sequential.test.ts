@@ -66,6 +66,38 @@ describe('Sequential', () => {
     expect(bias.every((v) => v === 0)).toBe(true);
   });
 
+  it('gives a sample the same bits alone as in any batch, though a Dense on data skips the batch-blank pixels', async () => {
+    // Digit-like inputs: ink in a 14×14 window placed differently per sample, the rest blank; one sample inked
+    // everywhere makes its batches dense (no pixel blank), the others leave most pixels out.
+    const rows = 7;
+    const x = new Float32Array(rows * 784);
+    for (let s = 0; s < rows; s++)
+      for (let p = 0; p < 784; p++) {
+        const [r, c] = [Math.floor(p / 28), p % 28];
+        const inked = s === 3 || (r >= s * 2 && r < s * 2 + 14 && c >= 14 - s && c < 28 - s);
+        if (inked) x[s * 784 + p] = ((p * 7919 + s * 104729) % 997) / 997;
+      }
+    for (const threads of [1, 2]) {
+      const k = await createKernels({ threads });
+      const m = preset('mlp').build(k, 5);
+      const run = (samples: number[]) => {
+        m.plan(samples.length, false);
+        samples.forEach((s, i) => k.heap.f32(m.input + i * 784 * 4, 784).set(x.subarray(s * 784, (s + 1) * 784)));
+        m.forward(samples.length, false);
+        return samples.map((_, i) => k.heap.f32(m.output + i * 40, 10).slice());
+      };
+      const all = run([0, 1, 2, 3, 4, 5, 6]);
+      const sparse = run([6, 5, 4, 2, 1, 0]);
+      for (let s = 0; s < rows; s++) {
+        const [alone] = run([s]);
+        expect(alone, `sample ${s} alone vs with the dense one (${threads} threads)`).toEqual(all[s]);
+        if (s !== 3)
+          expect(alone, `sample ${s} alone vs in a sparse batch`).toEqual(sparse[[6, 5, 4, 2, 1, 0].indexOf(s)]);
+      }
+      await k.dispose();
+    }
+  });
+
   it('same seed → identical weights after training; different seed → different', async () => {
     const a = await trainFew(1);
     const b = await trainFew(1);

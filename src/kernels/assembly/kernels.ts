@@ -474,6 +474,57 @@ export function countCorrect(x: usize, n: i32, labels: usize, r0: i32, r1: i32):
   return correct;
 }
 
+/** Writes the columns of x (m×n) holding a nonzero (sign aside) to idx as int32, ascending; returns the count. */
+export function activeColumns(x: usize, m: i32, n: i32, idx: usize): i32 {
+  // First the bits of each column OR-ed over the rows, in idx itself; then idx compacted in place (the write
+  // position never passes the read position).
+  memory.fill(idx, 0, <usize>n << 2);
+  const magnitude = i32x4.splat(0x7fffffff);
+  const n4 = n & ~3;
+  for (let r = 0; r < m; r++) {
+    const row = x + (<usize>(r * n) << 2);
+    let c = 0;
+    for (; c < n4; c += 4) {
+      const at = idx + (<usize>c << 2);
+      v128.store(at, v128.or(v128.load(at), v128.and(v128.load(row + (<usize>c << 2)), magnitude)));
+    }
+    for (; c < n; c++) {
+      const at = idx + (<usize>c << 2);
+      store<i32>(at, load<i32>(at) | (load<i32>(row + (<usize>c << 2)) & 0x7fffffff));
+    }
+  }
+  let k = 0;
+  for (let c = 0; c < n; c++) {
+    if (load<i32>(idx + (<usize>c << 2)) != 0) {
+      store<i32>(idx + (<usize>k << 2), c);
+      k++;
+    }
+  }
+  return k;
+}
+
+/** dst (m×k) = the columns idx[0..k) of src (m×n). */
+export function gatherColumns(src: usize, m: i32, n: i32, idx: usize, k: i32, dst: usize): void {
+  for (let r = 0; r < m; r++) {
+    const s = src + (<usize>(r * n) << 2);
+    const d = dst + (<usize>(r * k) << 2);
+    for (let j = 0; j < k; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>load<i32>(idx + (<usize>j << 2)) << 2)));
+  }
+}
+
+/** dst (k×n) = the rows idx[0..k) of src (rows of n floats). */
+export function gatherRows(src: usize, n: i32, idx: usize, k: i32, dst: usize): void {
+  const bytes = <usize>n << 2;
+  for (let j = 0; j < k; j++) memory.copy(dst + <usize>j * bytes, src + <usize>load<i32>(idx + (<usize>j << 2)) * bytes, bytes);
+}
+
+/** dst (rows×n) = zeros except row idx[j] = row j of src (k×n). */
+export function scatterRows(src: usize, n: i32, idx: usize, k: i32, rows: i32, dst: usize): void {
+  const bytes = <usize>n << 2;
+  memory.fill(dst, 0, <usize>rows * bytes);
+  for (let j = 0; j < k; j++) memory.copy(dst + <usize>load<i32>(idx + (<usize>j << 2)) * bytes, src + <usize>j * bytes, bytes);
+}
+
 /** dst[r][c] = src[idx[r]][c] · scale + shift for rows [r0, r1): uint8 images to a float batch. */
 export function gatherScale(
   src: usize,
