@@ -7,18 +7,14 @@
 //   and every eighth string drawn with a pen in the styles MNIST lacks (src/data/drawn-digits.ts, other seeds than
 //   bench-styles'),
 //   each candidate labelled by where its ink came from (src/vision/verifier-data.ts);
-//   with printed digits in the training fonts among the MNIST ones (scripts/printed-digit-set.mjs), so that crisp
-//   type is no sign of "not a digit" (the letters are printed; without digits printed too, the verifier learnt
-//   crisp edges as a cue and turned down a canvas's hard-edged strokes);
 // - whole images as recognize() sees them (wholeViewInput): MNIST training digits as they are, single digits,
-//   letters, symbols and marks written as strings of one, single drawn digits, single printed digits, and strings
-//   of 2–4 digits (not one digit).
+//   letters, symbols and marks written as strings of one, single drawn digits, and strings of 2–4 digits (not one
+//   digit).
 // The network is the `cnn` preset on 28×56 inputs (digit view | context view) with 2 classes. Seeded: the same
 // command gives the same file.
 // Usage: node scripts/train-verifier.mjs [strings=16000] [epochs=12] [out=models/verifier.h5]
 import { Adam, createKernels, data, evaluate, fit, loadMnist, preset, saveModelFile, vision } from '../dist/index.js';
 import { nonDigitSet } from './non-digit-set.mjs';
-import { printedDigitSet, withRepeats } from './printed-digit-set.mjs';
 import { forEachStringCandidates } from './string-candidates.mjs';
 
 const { digitString, drawnString } = data;
@@ -35,19 +31,13 @@ const epochs = Number(process.argv[3] ?? 12);
 const out = process.argv[4] ?? 'models/verifier.h5';
 const train = loadMnist().train;
 const others = await nonDigitSet();
-const printed = await printedDigitSet();
-/** The strings' digits: MNIST's training set and the printed digits, each repeated PRINTED times (about 5 %). */
-const PRINTED = 12;
-const digits = withRepeats(train, printed, PRINTED);
-/** Kinds of whole-image examples, taken in turn. */
-const KINDS = 6;
 
-/** Whole image i of [from, from + count): one of KINDS kinds in turn, as recognize() would see it. */
+/** Whole image i of [from, from + count): one of five kinds in turn, as recognize() would see it. */
 function wholeExample(i) {
   const seed = 3_000_017 * (i + 1);
   let picture;
   let label;
-  switch (i % KINDS) {
+  switch (i % 5) {
     case 0: // an MNIST digit as it is, 28×28
       picture = {
         width: 28,
@@ -69,12 +59,8 @@ function wholeExample(i) {
       picture = digitString(train, seed, { length: [2, 4], height: [16, 90] });
       label = 0;
       break;
-    case 4: // one digit drawn in a style MNIST lacks (every digit in turn)
-      picture = drawnString(seed, { text: String(Math.floor(i / KINDS) % 10), height: [16, 90] });
-      label = 1;
-      break;
-    default: // one printed digit
-      picture = digitString(printed, seed, { length: 1, height: [16, 90] });
+    default: // one digit drawn in a style MNIST lacks
+      picture = drawnString(seed, { text: String(i % 10), height: [16, 90] });
       label = 1;
   }
   try {
@@ -89,7 +75,7 @@ async function examples(from, count) {
   const inputs = [];
   const labels = [];
   await forEachStringCandidates(
-    digits,
+    train,
     7_000_003,
     from,
     count,
@@ -136,8 +122,6 @@ await saveModelFile(model, out, {
     scenes: SCENES,
     drawn: DRAWN,
     nonDigits: others.count,
-    printedDigits: printed.count,
-    printedRepeats: PRINTED,
     wholeImagesPerString: WHOLE,
     epochs,
     batchSize: 128,

@@ -50,7 +50,7 @@ export interface Kernels {
   gatherColumns(src: Ptr, m: number, n: number, idx: Ptr, k: number, dst: Ptr): void;
   /** dst (k×n) = the rows idx[0..k) of src (rows of n floats). */
   gatherRows(src: Ptr, n: number, idx: Ptr, k: number, dst: Ptr): void;
-  /** dst (rows×n) = zeros, but row idx[j] = row j of src (k×n): the adjoint of gatherRows. */
+  /** dst (rows×n) = zeros, but row idx[j] = row j of src (k×n): the adjoint of gatherRows. idx ascends. */
   scatterRows(src: Ptr, n: number, idx: Ptr, k: number, rows: number, dst: Ptr): void;
   /** dst[r] = src[idx[r]] for u8 labels. */
   gatherLabels(src: Ptr, idx: Ptr, count: number, dst: Ptr): void;

@@ -282,6 +282,7 @@ describe('web page in Chromium', () => {
     expect(rows.map((r) => r[0])).toEqual(['1', '2']);
     expect(parseFloat(rows[1][4]) / 100).toBeCloseTo(accuracy, 4);
     // Seconds of training and of the test pass after it.
+    console.log(`in-page epochs: ${rows.map((r) => `${r[5]} s training + ${r[6]} s test`).join(', ')}`);
     for (const r of rows) {
       expect(Number(r[5])).toBeGreaterThan(0);
       expect(Number(r[6])).toBeGreaterThan(0);

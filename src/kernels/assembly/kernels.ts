@@ -520,9 +520,16 @@ export function gatherRows(src: usize, n: i32, idx: usize, k: i32, dst: usize): 
 
 /** dst (rows×n) = zeros except row idx[j] = row j of src (k×n). */
 export function scatterRows(src: usize, n: i32, idx: usize, k: i32, rows: i32, dst: usize): void {
+  // idx ascends: zero the rows between the ones written, not the whole matrix first.
   const bytes = <usize>n << 2;
-  memory.fill(dst, 0, <usize>rows * bytes);
-  for (let j = 0; j < k; j++) memory.copy(dst + <usize>load<i32>(idx + (<usize>j << 2)) * bytes, src + <usize>j * bytes, bytes);
+  let next = 0;
+  for (let j = 0; j < k; j++) {
+    const row = load<i32>(idx + (<usize>j << 2));
+    if (row > next) memory.fill(dst + <usize>next * bytes, 0, <usize>(row - next) * bytes);
+    memory.copy(dst + <usize>row * bytes, src + <usize>j * bytes, bytes);
+    next = row + 1;
+  }
+  if (rows > next) memory.fill(dst + <usize>next * bytes, 0, <usize>(rows - next) * bytes);
 }
 
 /** dst[r][c] = src[idx[r]][c] · scale + shift for rows [r0, r1): uint8 images to a float batch. */
