@@ -5,12 +5,19 @@
 // With `others` (an image set of things that are not digits), strings hold them too: every tenth string is made
 // only of them, the rest have one in eight items from them. With `drawn`, every `drawn`-th string is written with
 // a pen in the styles of src/data/drawn-digits.ts (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and
-// double strokes) instead of MNIST's. Seeded: string i uses seed `seedStep · (i + 1)`.
+// double strokes) instead of MNIST's; with `broad`, every `broad`-th of those is written large and close with a broad
+// pen, as people write in the web page's canvas. Seeded: string i uses seed `seedStep · (i + 1)`.
 import sharp from 'sharp';
 import { data, decodeImage, vision } from '../dist/index.js';
 
 const { digitString, drawnString, scene, SCENE_KINDS } = data;
 const { segment, verifierExamples } = vision;
+/**
+ * Numbers written in the web page: digits 80–130 px tall, close together and often narrow, pens 10–24 px
+ * (bench-styles' broad pen).
+ */
+const BROAD_PEN = { pen: [10, 24], height: [80, 130], gap: [0, 0.2], width: [0.45, 1.25] };
+
 /** The picture as a JPEG of `quality` would give it back, decoded. */
 async function throughJpeg(s, channels, quality) {
   const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels } })
@@ -26,11 +33,12 @@ export async function forEachStringCandidates(
   from,
   count,
   each,
-  { scenes = 0, others, drawn = 0 } = {},
+  { scenes = 0, others, drawn = 0, broad = 0 } = {},
 ) {
   for (let i = from; i < from + count; i++) {
     if (drawn > 0 && i % drawn === 3) {
-      const s = drawnString(seedStep * (i + 1), { owners: true });
+      const wide = broad > 0 && Math.floor(i / drawn) % broad === 1;
+      const s = drawnString(seedStep * (i + 1), { owners: true, ...(wide ? BROAD_PEN : {}) });
       const image = i % 3 === 2 ? await throughJpeg(s, 1, 50 + ((i * 7) % 45)) : s;
       each(verifierExamples(segment(image), s.owners), s);
       continue;

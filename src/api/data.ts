@@ -32,6 +32,8 @@ export {
   type StrokeKind,
 } from '../data/drawn-digits.js';
 export {
+  DRAWN_CHARS,
+  drawnChar,
   drawnMark,
   MARK_KINDS,
   NON_DIGIT_CHARS,

@@ -6,20 +6,11 @@
  * rotation, jitter) and drawn at its real pen width (1–8 px) in the final picture, so thin pens stay thin.
  * Seeded: a seed gives one picture.
  */
-import { stroke } from './pen.js';
+import { arc, stroke } from './pen.js';
 import { seededRandom } from './seeded.js';
 
 type Point = [number, number];
 type Strokes = Point[][];
-
-/** An elliptical arc; angles in degrees, 0 = right, 90 = down (y grows downwards), drawn from a0 to a1. */
-function arc(cx: number, cy: number, rx: number, ry: number, a0: number, a1: number): Point[] {
-  const steps = Math.max(4, Math.ceil(Math.abs(a1 - a0) / 12));
-  return Array.from({ length: steps + 1 }, (_, i) => {
-    const t = ((a0 + ((a1 - a0) * i) / steps) * Math.PI) / 180;
-    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
-  });
-}
 
 const oval = arc(0.3, 0.5, 0.28, 0.48, -90, 270);
 const stem1: Point[] = [
@@ -210,6 +201,11 @@ export interface DrawnStringOptions {
   height?: [number, number];
   /** Space between neighbouring digits, in digit heights, [min, max] (default [0.12, 0.45]). */
   gap?: [number, number];
+  /**
+   * Digit width relative to the style's own, [min, max], one for the string (default [0.8, 1.25]); a number
+   * squeezed into a small box, like five digits across the web page's canvas, is written narrow (down to 0.45).
+   */
+  width?: [number, number];
   /** How the strokes are drawn (default: plain, one string in eight hollow, one in eight double). */
   kind?: StrokeKind;
   owners?: boolean;
@@ -232,7 +228,7 @@ export function drawnString(seed: number, options: DrawnStringOptions = {}): Dra
   // A hollow stroke needs room for its inside: at least 5 px; its outline is 1–2 px.
   const pen = kind === 'hollow' ? Math.max(5, between(p0, p1)) : between(p0, p1);
   const slant = between(-0.3, 0.3);
-  const widthScale = between(0.8, 1.25);
+  const widthScale = between(...(options.width ?? [0.8, 1.25]));
   const margin = Math.round(digitH * 0.4 + pen);
   // Lay the glyphs out in pixels.
   const glyphs: { strokes: Strokes; x0: number; x1: number; label: number }[] = [];

@@ -6,7 +6,7 @@
  * (O and o as 0; I, l, | and ! as 1; Z as 2; S as 5; b and G as 6; B as 8; g and q as 9, …) are in neither part.
  */
 import { installedFonts, type PrintedFont } from './printed-digits.js';
-import { stroke } from './pen.js';
+import { arc, stroke } from './pen.js';
 import { seededRandom } from './seeded.js';
 
 /**
@@ -199,6 +199,38 @@ function markPaths(kind: MarkKind, random: () => number): Point[][] {
   }
 }
 
+/** A picture a pen draws in: the field, its coverage, the pen, and the map from the unit square with a hand's variation. */
+interface PenField {
+  full: number;
+  size: number;
+  cover: Float32Array;
+  pen: number;
+  at: (p: Point) => Point;
+}
+
+/** A `size`-px field (default 64) with a margin for a pen of `pen` px (default 2–8), and a random aspect and slant. */
+function penField(random: () => number, options: { size?: number; pen?: number }): PenField {
+  const size = options.size ?? 64;
+  const pen = options.pen ?? 2 + random() * 6;
+  const margin = Math.ceil(pen) + 4;
+  const full = size + 2 * margin;
+  // A random aspect and slant, as hands vary.
+  const sx = 0.7 + random() * 0.3;
+  const sy = 0.7 + random() * 0.3;
+  const slant = (random() - 0.5) * 0.4;
+  const at = ([u, v]: Point): Point => [
+    margin + size * (0.5 + (u - 0.5) * sx + slant * (v - 0.5)),
+    margin + size * (0.5 + (v - 0.5) * sy),
+  ];
+  return { full, size, cover: new Float32Array(full * full), pen, at };
+}
+
+/** The field as dark ink on white paper. */
+function onPaper(f: PenField): { width: number; height: number; channels: 1; data: Uint8Array } {
+  const data = Uint8Array.from(f.cover, (c) => Math.round(245 - c * (245 - 25)));
+  return { width: f.full, height: f.full, channels: 1, data };
+}
+
 /**
  * One mark of `kind`, drawn with a pen of `pen` px (default 2–8 at random) in a `size`-px field (default 64),
  * dark ink on white paper with a margin, like a drawing or a scanned mark.
@@ -209,19 +241,8 @@ export function drawnMark(
   options: { size?: number; pen?: number } = {},
 ): { width: number; height: number; channels: 1; data: Uint8Array } {
   const random = seededRandom(seed);
-  const size = options.size ?? 64;
-  const pen = options.pen ?? 2 + random() * 6;
-  const margin = Math.ceil(pen) + 4;
-  const full = size + 2 * margin;
-  const cover = new Float32Array(full * full);
-  // A random aspect and slant, as hands vary.
-  const sx = 0.7 + random() * 0.3;
-  const sy = 0.7 + random() * 0.3;
-  const slant = (random() - 0.5) * 0.4;
-  const at = ([u, v]: Point): Point => [
-    margin + size * (0.5 + (u - 0.5) * sx + slant * (v - 0.5)),
-    margin + size * (0.5 + (v - 0.5) * sy),
-  ];
+  const f = penField(random, options);
+  const { full, size, cover } = f;
   if (kind === 'smudge') {
     const rx = size * (0.2 + random() * 0.25);
     const ry = size * (0.12 + random() * 0.2);
@@ -237,7 +258,352 @@ export function drawnMark(
       }
   } else
     for (const path of markPaths(kind, random))
-      for (let i = 1; i < path.length; i++) stroke(cover, full, full, [...at(path[i - 1]), ...at(path[i])], pen);
-  const data = Uint8Array.from(cover, (c) => Math.round(245 - c * (245 - 25)));
-  return { width: full, height: full, channels: 1, data };
+      for (let i = 1; i < path.length; i++) stroke(cover, full, full, [...f.at(path[i - 1]), ...f.at(path[i])], f.pen);
+  return onPaper(f);
+}
+
+/**
+ * Training characters (all in NON_DIGIT_CHARS.train) as a hand writes them: strokes in the unit square, y down;
+ * lower-case letters sit on the line with their body from 0.4 to 1. Printed type alone taught the verifier that
+ * crisp glyphs are letters; these teach it that a pen's letters are no digits either.
+ */
+export const DRAWN_CHARS: Readonly<Record<string, readonly Point[][]>> = {
+  A: [
+    [
+      [0.2, 1],
+      [0.5, 0],
+      [0.8, 1],
+    ],
+    [
+      [0.32, 0.6],
+      [0.68, 0.6],
+    ],
+  ],
+  C: [arc(0.52, 0.5, 0.3, 0.48, -45, -315)],
+  D: [
+    [
+      [0.25, 0],
+      [0.25, 1],
+    ],
+    [[0.25, 0], [0.4, 0], ...arc(0.4, 0.5, 0.35, 0.5, -90, 90), [0.25, 1]],
+  ],
+  E: [
+    [
+      [0.75, 0],
+      [0.25, 0],
+      [0.25, 1],
+      [0.75, 1],
+    ],
+    [
+      [0.25, 0.5],
+      [0.65, 0.5],
+    ],
+  ],
+  H: [
+    [
+      [0.25, 0],
+      [0.25, 1],
+    ],
+    [
+      [0.75, 0],
+      [0.75, 1],
+    ],
+    [
+      [0.25, 0.5],
+      [0.75, 0.5],
+    ],
+  ],
+  K: [
+    [
+      [0.25, 0],
+      [0.25, 1],
+    ],
+    [
+      [0.75, 0],
+      [0.25, 0.55],
+    ],
+    [
+      [0.4, 0.42],
+      [0.78, 1],
+    ],
+  ],
+  M: [
+    [
+      [0.15, 1],
+      [0.2, 0],
+      [0.5, 0.6],
+      [0.8, 0],
+      [0.85, 1],
+    ],
+  ],
+  N: [
+    [
+      [0.25, 1],
+      [0.25, 0],
+      [0.75, 1],
+      [0.75, 0],
+    ],
+  ],
+  R: [
+    [[0.25, 1], [0.25, 0], [0.45, 0], ...arc(0.45, 0.25, 0.28, 0.25, -90, 90), [0.25, 0.5]],
+    [
+      [0.45, 0.5],
+      [0.78, 1],
+    ],
+  ],
+  U: [[[0.22, 0], [0.22, 0.65], ...arc(0.5, 0.65, 0.28, 0.35, 180, 0), [0.78, 0]]],
+  V: [
+    [
+      [0.2, 0],
+      [0.5, 1],
+      [0.8, 0],
+    ],
+  ],
+  X: [
+    [
+      [0.2, 0],
+      [0.8, 1],
+    ],
+    [
+      [0.8, 0],
+      [0.2, 1],
+    ],
+  ],
+  Y: [
+    [
+      [0.2, 0],
+      [0.5, 0.5],
+      [0.8, 0],
+    ],
+    [
+      [0.5, 0.5],
+      [0.5, 1],
+    ],
+  ],
+  c: [arc(0.5, 0.7, 0.25, 0.3, -45, -315)],
+  e: [[[0.28, 0.7], [0.72, 0.7], ...arc(0.5, 0.7, 0.22, 0.3, 0, -300)]],
+  h: [
+    [
+      [0.25, 0],
+      [0.25, 1],
+    ],
+    [[0.25, 0.65], ...arc(0.5, 0.65, 0.25, 0.22, 180, 360), [0.75, 1]],
+  ],
+  k: [
+    [
+      [0.25, 0],
+      [0.25, 1],
+    ],
+    [
+      [0.7, 0.4],
+      [0.25, 0.72],
+      [0.72, 1],
+    ],
+  ],
+  m: [
+    [
+      [0.15, 1],
+      [0.15, 0.42],
+    ],
+    [[0.15, 0.6], ...arc(0.32, 0.6, 0.17, 0.16, 180, 360), [0.49, 1]],
+    [[0.49, 0.6], ...arc(0.66, 0.6, 0.17, 0.16, 180, 360), [0.83, 1]],
+  ],
+  n: [
+    [
+      [0.25, 1],
+      [0.25, 0.42],
+    ],
+    [[0.25, 0.62], ...arc(0.5, 0.62, 0.25, 0.2, 180, 360), [0.75, 1]],
+  ],
+  r: [
+    [
+      [0.3, 1],
+      [0.3, 0.42],
+    ],
+    [[0.3, 0.62], ...arc(0.55, 0.62, 0.25, 0.2, 180, 300)],
+  ],
+  u: [
+    [[0.25, 0.42], [0.25, 0.78], ...arc(0.5, 0.78, 0.25, 0.22, 180, 0), [0.75, 0.42]],
+    [
+      [0.75, 0.42],
+      [0.75, 1],
+    ],
+  ],
+  v: [
+    [
+      [0.22, 0.42],
+      [0.5, 1],
+      [0.78, 0.42],
+    ],
+  ],
+  x: [
+    [
+      [0.25, 0.42],
+      [0.75, 1],
+    ],
+    [
+      [0.75, 0.42],
+      [0.25, 1],
+    ],
+  ],
+  '=': [
+    [
+      [0.2, 0.38],
+      [0.8, 0.38],
+    ],
+    [
+      [0.2, 0.62],
+      [0.8, 0.62],
+    ],
+  ],
+  '?': [
+    [...arc(0.5, 0.28, 0.25, 0.25, -170, 60), [0.5, 0.72]],
+    [
+      [0.5, 0.93],
+      [0.51, 0.93],
+    ],
+  ],
+  '<': [
+    [
+      [0.8, 0.15],
+      [0.2, 0.5],
+      [0.8, 0.85],
+    ],
+  ],
+  '>': [
+    [
+      [0.2, 0.15],
+      [0.8, 0.5],
+      [0.2, 0.85],
+    ],
+  ],
+  '%': [
+    [
+      [0.8, 0.05],
+      [0.2, 0.95],
+    ],
+    arc(0.3, 0.22, 0.12, 0.14, 0, 360),
+    arc(0.7, 0.78, 0.12, 0.14, 0, 360),
+  ],
+  '(': [arc(0.85, 0.5, 0.45, 0.52, -130, -230)],
+  ')': [arc(0.15, 0.5, 0.45, 0.52, -50, 50)],
+  И: [
+    [
+      [0.25, 0],
+      [0.25, 1],
+      [0.75, 0],
+      [0.75, 1],
+    ],
+  ],
+  Ж: [
+    [
+      [0.5, 0],
+      [0.5, 1],
+    ],
+    [
+      [0.15, 0],
+      [0.5, 0.5],
+      [0.15, 1],
+    ],
+    [
+      [0.85, 0],
+      [0.5, 0.5],
+      [0.85, 1],
+    ],
+  ],
+  Φ: [
+    [
+      [0.5, 0],
+      [0.5, 1],
+    ],
+    arc(0.5, 0.5, 0.35, 0.25, 0, 360),
+  ],
+  π: [
+    [
+      [0.15, 0.45],
+      [0.85, 0.42],
+    ],
+    [
+      [0.35, 0.45],
+      [0.3, 1],
+    ],
+    [
+      [0.65, 0.45],
+      [0.7, 1],
+    ],
+  ],
+  '√': [
+    [
+      [0.1, 0.6],
+      [0.3, 1],
+      [0.55, 0],
+      [0.95, 0],
+    ],
+  ],
+  '∞': [arc(0.3, 0.5, 0.2, 0.18, 0, 360), arc(0.7, 0.5, 0.2, 0.18, 180, 540)],
+  '≠': [
+    [
+      [0.2, 0.38],
+      [0.8, 0.38],
+    ],
+    [
+      [0.2, 0.62],
+      [0.8, 0.62],
+    ],
+    [
+      [0.7, 0.1],
+      [0.3, 0.9],
+    ],
+  ],
+  '±': [
+    [
+      [0.5, 0.1],
+      [0.5, 0.65],
+    ],
+    [
+      [0.2, 0.38],
+      [0.8, 0.38],
+    ],
+    [
+      [0.2, 0.9],
+      [0.8, 0.9],
+    ],
+  ],
+  '÷': [
+    [
+      [0.15, 0.5],
+      [0.85, 0.5],
+    ],
+    [
+      [0.5, 0.2],
+      [0.51, 0.2],
+    ],
+    [
+      [0.5, 0.8],
+      [0.51, 0.8],
+    ],
+  ],
+};
+
+/**
+ * One training character of DRAWN_CHARS written with a pen of `pen` px (default 2–8 at random) in a `size`-px
+ * field (default 64), each point moved a little as a hand does: dark ink on white paper with a margin.
+ */
+export function drawnChar(
+  seed: number,
+  char: string,
+  options: { size?: number; pen?: number } = {},
+): { width: number; height: number; channels: 1; data: Uint8Array } {
+  const paths = DRAWN_CHARS[char];
+  if (!paths) throw new RangeError(`no drawn strokes for ${JSON.stringify(char)}`);
+  const random = seededRandom(seed);
+  const f = penField(random, options);
+  // A smooth wobble per stroke (a per-point jitter would draw a jagged line).
+  for (const path of paths) {
+    const [ax, ay, px, py] = [random() * 0.03, random() * 0.03, random() * 7, random() * 7];
+    const moved = path.map(([u, v]): Point => [u + ax * Math.sin(5 * v + px), v + ay * Math.sin(5 * u + py)]);
+    for (let i = 1; i < moved.length; i++)
+      stroke(f.cover, f.full, f.full, [...f.at(moved[i - 1]), ...f.at(moved[i])], f.pen);
+  }
+  return onPaper(f);
 }

@@ -1,5 +1,14 @@
 /** A round pen drawing anti-aliased segments into a coverage layer (0..1 per pixel). */
 
+/** An elliptical arc as a polyline; angles in degrees, 0 = right, 90 = down (y grows downwards), from a0 to a1. */
+export function arc(cx: number, cy: number, rx: number, ry: number, a0: number, a1: number): [number, number][] {
+  const steps = Math.max(4, Math.ceil(Math.abs(a1 - a0) / 12));
+  return Array.from({ length: steps + 1 }, (_, i) => {
+    const t = ((a0 + ((a1 - a0) * i) / steps) * Math.PI) / 180;
+    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
+  });
+}
+
 /** Distance from (px, py) to the segment (ax, ay)–(bx, by). */
 export function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   const dx = bx - ax;

@@ -184,11 +184,18 @@ function readByRules(s: Segmentation, model: DigitModel | Sequential, options: D
   return found;
 }
 
+/** Whether box b lies within box a (a pixel of slack): ink drawn inside other ink, like a hollow 0's inner outline. */
+const within = (b: Box, a: Box) =>
+  b.x >= a.x - 1 && b.y >= a.y - 1 && b.x + b.width <= a.x + a.width + 1 && b.y + b.height <= a.y + a.height + 1;
+
 /**
  * With a verifier: each line is read left to right by dynamic programming over its components. A stretch of 1–3
  * neighbouring components becomes one digit (joined), or one component becomes 1–3 digits (whole, split, a 1
  * peeled off), or a component is dropped as not a digit. A digit scores log(P(one whole digit) · confidence) +
  * DIGIT_BONUS, a dropped component DROP_COST + log(1 − P(one whole digit)); the reading with the highest total wins.
+ * Nobody writes a digit inside another: where a component lies within an earlier one's box (a hollow or doubled
+ * stroke's inner outline, a digit in a drawn circle), the two are joined or one of them is dropped, never read as
+ * two digits.
  */
 function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options: DetectOptions): Scored[] {
   const scored = scoreAll(s, lineCandidates(s), model, options);
@@ -199,21 +206,32 @@ function readByVerifier(s: Segmentation, model: DigitModel | Sequential, options
   const found: Scored[] = [];
   for (const line of s.lines) {
     const n = line.length;
-    const best = new Float64Array(n + 1).fill(-Infinity);
-    const choice: { from: number; digits: Candidate[] }[] = new Array(n + 1);
-    best[0] = 0;
+    // nested[k]: atom k lies within an atom before it, so a digit read at k may not follow a digit read before.
+    const nested = line.map((a, k) => line.slice(0, k).some((b) => within(a.cand, b.cand)));
+    // Best totals of atoms [0, j) whose last atom was read as a digit (0) or dropped (1).
+    const best = [new Float64Array(n + 1).fill(-Infinity), new Float64Array(n + 1).fill(-Infinity)];
+    const choice: { from: number; fromState: number; digits: Candidate[] }[][] = [new Array(n + 1), new Array(n + 1)];
+    best[1][0] = 0;
+    const before = (i: number) => (nested[i] ? 1 : best[0][i] > best[1][i] ? 0 : 1);
     for (let j = 1; j <= n; j++) {
       const whole = scored.get(candidateKey(line[j - 1].cand));
-      const drop = best[j - 1] + DROP_COST + Math.log(Math.max(1e-9, 1 - (whole?.single ?? 0)));
-      if (drop > best[j]) [best[j], choice[j]] = [drop, { from: j - 1, digits: [] }];
-      for (let i = Math.max(0, j - JOIN_ATOMS); i < j; i++)
+      const from = best[0][j - 1] > best[1][j - 1] ? 0 : 1;
+      best[1][j] = best[from][j - 1] + DROP_COST + Math.log(Math.max(1e-9, 1 - (whole?.single ?? 0)));
+      choice[1][j] = { from: j - 1, fromState: from, digits: [] };
+      for (let i = Math.max(0, j - JOIN_ATOMS); i < j; i++) {
+        const state = before(i);
         for (const digits of readingsOf(s, line, i, j)) {
-          const total = best[i] + digits.reduce((sum, c) => sum + logP(c) + DIGIT_BONUS, 0);
-          if (total > best[j]) [best[j], choice[j]] = [total, { from: i, digits }];
+          const total = best[state][i] + digits.reduce((sum, c) => sum + logP(c) + DIGIT_BONUS, 0);
+          if (total > best[0][j]) [best[0][j], choice[0][j]] = [total, { from: i, fromState: state, digits }];
         }
+      }
     }
     const picked: Candidate[] = [];
-    for (let j = n; j > 0; j = choice[j].from) picked.unshift(...choice[j].digits);
+    for (let j = n, state = best[0][n] > best[1][n] ? 0 : 1; j > 0;) {
+      const c = choice[state][j];
+      picked.unshift(...c.digits);
+      [j, state] = [c.from, c.fromState];
+    }
     for (const c of picked) found.push(scored.get(candidateKey(c))!);
   }
   return found;

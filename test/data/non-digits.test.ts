@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { digitString } from '../../src/data/digit-strings.js';
 import { loadMnist } from '../../src/data/index.js';
-import { drawnMark, MARK_KINDS, NON_DIGIT_CHARS, NON_DIGIT_FONTS, nonDigitFonts } from '../../src/data/non-digits.js';
+import {
+  DRAWN_CHARS,
+  drawnChar,
+  drawnMark,
+  MARK_KINDS,
+  NON_DIGIT_CHARS,
+  NON_DIGIT_FONTS,
+  nonDigitFonts,
+} from '../../src/data/non-digits.js';
 import { printedTexts } from '../../src/data/printed-digits.js';
 import { preprocess } from '../../src/vision/preprocess.js';
 import { segment } from '../../src/vision/segment.js';
@@ -40,6 +48,33 @@ describe('things that are not digits', () => {
         kind,
       ).toBe(true);
     }
+  });
+
+  it('drawn characters: training characters only, seeded, inked inside a white margin, spread over the field', () => {
+    const train = new Set<string>(NON_DIGIT_CHARS.train);
+    const chars = Object.keys(DRAWN_CHARS);
+    expect(chars.length).toBeGreaterThan(30);
+    for (const [k, c] of chars.entries()) {
+      expect(train.has(c), c).toBe(true);
+      const a = drawnChar(10 + k, c);
+      expect(drawnChar(10 + k, c).data).toEqual(a.data);
+      expect(drawnChar(99 + k, c).data).not.toEqual(a.data);
+      for (let x = 0; x < a.width; x++) {
+        expect(a.data[x], c).toBe(245);
+        expect(a.data[(a.height - 1) * a.width + x], c).toBe(245);
+      }
+      // Ink across a quarter of the field or more one way (a glyph, not a dot), and a thin pen stays thin.
+      const [rows, cols] = [new Set<number>(), new Set<number>()];
+      a.data.forEach((v, i) => v < 128 && rows.add(Math.floor(i / a.width)) && cols.add(i % a.width));
+      expect(Math.max(rows.size, cols.size), c).toBeGreaterThan(a.width / 4);
+      const thin = drawnChar(10 + k, c, { pen: 1 }).data.filter((v) => v < 128).length;
+      expect(thin, c).toBeLessThan(a.data.filter((v) => v < 128).length);
+      expect(
+        preprocess(a).pixels.some((v) => v > 128),
+        c,
+      ).toBe(true);
+    }
+    expect(() => drawnChar(1, '7')).toThrow(RangeError);
   });
 
   it('letters print as dark type on white in the training fonts', async () => {

@@ -218,6 +218,57 @@ describe('web page in Chromium', () => {
     await page.getByTestId('clear').click();
   }, 30_000);
 
+  it('reads a number drawn on the canvas with a thick pen and upright 1s, every digit of it', async () => {
+    if (page.url() === 'about:blank') await page.goto(url); // run alone (-t)
+    await page.getByTestId('clear').click();
+    // "31415" across the canvas, each digit about 140 px tall, the 1s plain bars: a person's quick number.
+    const y0 = 70;
+    const y1 = 210;
+    const three = (x: number): [number, number][][] => [
+      [
+        [x - 18, y0 + 5],
+        [x + 14, y0],
+        [x + 2, y0 + 62],
+        [x + 18, y0 + 95],
+        [x + 6, y1 - 5],
+        [x - 18, y1],
+      ],
+    ];
+    const one = (x: number): [number, number][][] => [
+      [
+        [x, y0],
+        [x, y1],
+      ],
+    ];
+    const four = (x: number): [number, number][][] => [
+      [
+        [x - 4, y0],
+        [x - 20, y0 + 90],
+        [x + 20, y0 + 90],
+      ],
+      [
+        [x + 10, y0 + 40],
+        [x + 10, y1],
+      ],
+    ];
+    const five = (x: number): [number, number][][] => [
+      [
+        [x + 18, y0],
+        [x - 14, y0],
+        [x - 16, y0 + 60],
+        [x + 10, y0 + 58],
+        [x + 18, y0 + 100],
+        [x + 4, y1],
+        [x - 18, y1 - 6],
+      ],
+    ];
+    await draw(page, [...three(35), ...one(90), ...four(140), ...one(192), ...five(245)]);
+    await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 15_000 }).toBe('31415');
+    expect(await page.getByTestId('confidence').textContent()).toBe('(5 digits)');
+    await page.screenshot({ path: join(shots, 'draw-31415.png') });
+    await page.getByTestId('clear').click();
+  }, 30_000);
+
   it('reads a photo of a written number uploaded through the file input and boxes its digits', async () => {
     const { s, file } = await numberPhoto(11, 6, 'upload.jpg');
     await page.getByTestId('upload').setInputFiles(file);
