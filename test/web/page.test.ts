@@ -265,6 +265,15 @@ describe('web page in Chromium', () => {
     await draw(page, [...three(35), ...one(90), ...four(140), ...one(192), ...five(245)]);
     await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 15_000 }).toBe('31415');
     expect(await page.getByTestId('confidence').textContent()).toBe('(5 digits)');
+    // No single 28×28 view for a number: the preview is blank, not the view of the first strokes.
+    const previewInk = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid="model-input"]') as HTMLCanvasElement;
+      return c
+        .getContext('2d')!
+        .getImageData(0, 0, 28, 28)
+        .data.filter((v, i) => i % 4 === 0 && v > 128).length;
+    });
+    expect(previewInk).toBe(0);
     await page.screenshot({ path: join(shots, 'draw-31415.png') });
     await page.getByTestId('clear').click();
   }, 30_000);

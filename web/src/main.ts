@@ -198,6 +198,7 @@ async function predictDrawing(): Promise<void> {
       $('prediction').textContent = d.text.replace(/\n/g, ' ') || '–';
       $('confidence').textContent = d.text ? `(${d.digits.length} digits)` : 'several digits, none read surely';
       showProbabilities(null);
+      showInput(undefined); // no single 28×28 view: a view of a first stroke would stay behind
       return;
     }
     $('prediction').textContent = r.is_digit ? String(r.label) : '–';
