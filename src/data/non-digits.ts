@@ -225,8 +225,22 @@ function penField(random: () => number, options: { size?: number; pen?: number }
   return { full, size, cover: new Float32Array(full * full), pen, at };
 }
 
+/** Draws a polyline of the unit square into the field, segment by segment. */
+function drawPath(f: PenField, path: readonly Point[]): void {
+  for (let i = 1; i < path.length; i++)
+    stroke(f.cover, f.full, f.full, [...f.at(path[i - 1]), ...f.at(path[i])], f.pen);
+}
+
+/** A picture drawn with a pen: gray pixels, dark ink on white paper. */
+export interface PenPicture {
+  width: number;
+  height: number;
+  channels: 1;
+  data: Uint8Array;
+}
+
 /** The field as dark ink on white paper. */
-function onPaper(f: PenField): { width: number; height: number; channels: 1; data: Uint8Array } {
+function onPaper(f: PenField): PenPicture {
   const data = Uint8Array.from(f.cover, (c) => Math.round(245 - c * (245 - 25)));
   return { width: f.full, height: f.full, channels: 1, data };
 }
@@ -235,11 +249,7 @@ function onPaper(f: PenField): { width: number; height: number; channels: 1; dat
  * One mark of `kind`, drawn with a pen of `pen` px (default 2–8 at random) in a `size`-px field (default 64),
  * dark ink on white paper with a margin, like a drawing or a scanned mark.
  */
-export function drawnMark(
-  seed: number,
-  kind: MarkKind,
-  options: { size?: number; pen?: number } = {},
-): { width: number; height: number; channels: 1; data: Uint8Array } {
+export function drawnMark(seed: number, kind: MarkKind, options: { size?: number; pen?: number } = {}): PenPicture {
   const random = seededRandom(seed);
   const f = penField(random, options);
   const { full, size, cover } = f;
@@ -256,9 +266,7 @@ export function drawnMark(
         const v = (-dx * Math.sin(t) + dy * Math.cos(t)) / ry;
         cover[y * full + x] = Math.min(1, Math.max(0, (1 - Math.hypot(u, v)) * 4));
       }
-  } else
-    for (const path of markPaths(kind, random))
-      for (let i = 1; i < path.length; i++) stroke(cover, full, full, [...f.at(path[i - 1]), ...f.at(path[i])], f.pen);
+  } else for (const path of markPaths(kind, random)) drawPath(f, path);
   return onPaper(f);
 }
 
@@ -589,11 +597,7 @@ export const DRAWN_CHARS: Readonly<Record<string, readonly Point[][]>> = {
  * One training character of DRAWN_CHARS written with a pen of `pen` px (default 2–8 at random) in a `size`-px
  * field (default 64), each point moved a little as a hand does: dark ink on white paper with a margin.
  */
-export function drawnChar(
-  seed: number,
-  char: string,
-  options: { size?: number; pen?: number } = {},
-): { width: number; height: number; channels: 1; data: Uint8Array } {
+export function drawnChar(seed: number, char: string, options: { size?: number; pen?: number } = {}): PenPicture {
   const paths = DRAWN_CHARS[char];
   if (!paths) throw new RangeError(`no drawn strokes for ${JSON.stringify(char)}`);
   const random = seededRandom(seed);
@@ -601,9 +605,10 @@ export function drawnChar(
   // A smooth wobble per stroke (a per-point jitter would draw a jagged line).
   for (const path of paths) {
     const [ax, ay, px, py] = [random() * 0.03, random() * 0.03, random() * 7, random() * 7];
-    const moved = path.map(([u, v]): Point => [u + ax * Math.sin(5 * v + px), v + ay * Math.sin(5 * u + py)]);
-    for (let i = 1; i < moved.length; i++)
-      stroke(f.cover, f.full, f.full, [...f.at(moved[i - 1]), ...f.at(moved[i])], f.pen);
+    drawPath(
+      f,
+      path.map(([u, v]): Point => [u + ax * Math.sin(5 * v + px), v + ay * Math.sin(5 * u + py)]),
+    );
   }
   return onPaper(f);
 }
