@@ -170,10 +170,12 @@ async function predictDrawing(): Promise<void> {
   };
   try {
     let r: Recognition;
-    const png = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    // The drawing as it is now (toBlob copies the canvas at once), for every request of this reading: a stroke begun
+    // while one is in flight must not reach a later one (detect read a half-drawn stroke, and said "none read surely").
+    const shot = new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
     if (inPage()) r = await predictInBrowser();
     else {
-      const blob = await png();
+      const blob = await shot;
       if (!blob) return;
       r = await api<Recognition>('/api/recognize', {
         method: 'POST',
@@ -189,7 +191,7 @@ async function predictDrawing(): Promise<void> {
     }
     if (r.reason === 'several digits: use detect') {
       // A number drawn: read it as detect() reads a photo.
-      const blob = await png();
+      const blob = await shot;
       if (!blob) return;
       const d = inPage()
         ? await detectInBrowser(blob)
