@@ -34,6 +34,7 @@ export type { ImageSet } from './data/dataset.js';
 export { digitString } from './data/digit-strings.js';
 export type { DigitModel } from './vision/digit-model.js';
 export { DEFAULT_MODEL_URL, loadModel, type BrowserLoadOptions } from './vision/model-browser.js';
+export { MIN_JUDGEMENT } from './vision/judge.js';
 export {
   decodeImage,
   ImageFormatError,

@@ -35,12 +35,16 @@ export {
   DRAWN_CHARS,
   drawnChar,
   drawnMark,
+  fontGlyphChars,
+  GLYPH_BLOCKS,
   MARK_KINDS,
+  NOT_TRAINED_CHARS,
   NON_DIGIT_CHARS,
   NON_DIGIT_FONTS,
   nonDigitFonts,
   type MarkKind,
 } from '../data/non-digits.js';
+export { cmapCodePoints, fontCodePoints } from '../data/font-cmap.js';
 export {
   installedFonts,
   printedDigits,

@@ -32,5 +32,6 @@ export {
 export { segment, type Segmentation, type Candidate, type Atom } from '../vision/segment.js';
 export { verifierExamples, type VerifierExamples } from '../vision/verifier-data.js';
 export { candidateDigitness, wholeViewInput, verifierDigitness } from '../vision/verifier.js';
+export { judgeDigitness, MIN_JUDGEMENT } from '../vision/judge.js';
 export { annotate } from '../vision/annotate.js';
 export { connectedComponents, type Component } from '../vision/components.js';

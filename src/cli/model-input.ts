@@ -48,27 +48,39 @@ export function inputScaling(o: ModelInputOptions, metadata: ModelMetadata | nul
   return { scale: scale ?? metadata?.scale ?? DEFAULT_SCALE, shift: shift ?? metadata?.shift ?? 0 };
 }
 
-/** Adds --verifier FILE and --no-verifier (commands that detect digits in larger images). */
+/** Adds --verifier FILE, --no-verifier, --judge FILE and --no-judge (commands that read digits in pictures). */
 export function addVerifierOptions(command: Command): Command {
   return command
     .option('--verifier <file>', 'verifier that judges what is one whole digit (default: the shipped one)')
-    .option('--no-verifier', 'no verifier: detect reads lines by rules, recognize takes any ink as a digit');
+    .option(
+      '--no-verifier',
+      'no verifier: detect reads lines by rules; only the judge (if any) tells what is not a digit',
+    )
+    .option('--judge <file>', 'digit judge that tells digits from letters and marks (default: the shipped one)')
+    .option('--no-judge', 'no digit judge: only the verifier tells what is not a digit');
 }
 
 /**
  * The model for recognize/detect: --model, or the shipped default; scaled as the flags or the file say; with the
- * segmentation verifier of --verifier / --no-verifier when `withVerifier` (else none).
+ * segmentation verifier of --verifier / --no-verifier and the digit judge of --judge / --no-judge when
+ * `withVerifier` (else neither).
  */
 export function loadImageModel(
-  o: ModelInputOptions & { model?: string; threads?: number; verifier?: string | boolean },
+  o: ModelInputOptions & { model?: string; threads?: number; verifier?: string | boolean; judge?: string | boolean },
   withVerifier = false,
 ): Promise<DigitModel> {
   return loadModel(o.model ?? DEFAULT_MODEL_FILE, {
     threads: o.threads,
     architecture: readArchitecture(o.arch),
     ...explicitScaling(o),
-    verifier: !withVerifier || o.verifier === false ? false : typeof o.verifier === 'string' ? o.verifier : undefined,
+    verifier: helperFile(withVerifier, o.verifier),
+    judge: helperFile(withVerifier, o.judge),
   });
+}
+
+/** A helper network's file from its flag: false for none, undefined for the shipped one. */
+function helperFile(wanted: boolean, flag: string | boolean | undefined): string | false | undefined {
+  return !wanted || flag === false ? false : typeof flag === 'string' ? flag : undefined;
 }
 
 /** The --arch file's JSON text (checked to be JSON here, so the error names this file). */

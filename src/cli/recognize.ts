@@ -38,7 +38,12 @@ function readingLine(r: Recognition): string {
   const reading = `${r.label}, ${(r.confidence * 100).toFixed(1)} %`;
   if (r.isDigit) return `${r.label} (${(r.confidence * 100).toFixed(1)} %)`;
   if (r.reason === 'blank') return 'blank (no ink)';
-  return `${r.reason} (the model would read ${reading}; one whole digit: ${((r.digitness ?? 0) * 100).toFixed(1)} %)`;
+  const pct = (p: number | undefined) => (p === undefined ? '' : `${(p * 100).toFixed(1)} %`);
+  const judged = [
+    r.digitness !== undefined ? `one whole digit: ${pct(r.digitness)}` : '',
+    r.judgement !== undefined ? `shaped like a digit: ${pct(r.judgement)}` : '',
+  ].filter(Boolean);
+  return `${r.reason} (the model would read ${reading}${judged.map((j) => `; ${j}`).join('')})`;
 }
 
 async function recognizeFiles(files: string[], o: RecognizeCliOptions): Promise<void> {

@@ -28,6 +28,62 @@ export const NON_DIGIT_CHARS = {
   heldOut: [...'FLPWfptwy', ...'{}[]^'],
 } as const;
 
+/**
+ * Characters in neither part: those a person reads as a digit, and near copies of the held-out characters (named
+ * in NON_DIGIT_CHARS's comment). fontGlyphChars() leaves out every character whose base letter is one of these.
+ */
+export const NOT_TRAINED_CHARS: readonly string[] = [
+  ...NON_DIGIT_CHARS.heldOut,
+  ...'OoQIiJjl|!ZzSsbGBgqT',
+  ...'ЗЭЧБбвдβδσ∃Θ◊',
+  ...'РрρуγλωτΛ∧↑Гг¶∫ƒ£⌈⌉⌊⌋',
+];
+
+/**
+ * Unicode blocks whose letters, symbols and punctuation serve as things that are not digits: Latin (with its
+ * extensions and IPA), Greek, Cyrillic, Armenian, Hebrew, Georgian, Canadian syllabics, Tifinagh, punctuation,
+ * currency, letterlike symbols, arrows, mathematical and technical symbols, box drawing, shapes, dingbats.
+ */
+export const GLYPH_BLOCKS: readonly (readonly [number, number])[] = [
+  [0x21, 0x7e],
+  [0xa1, 0x2af],
+  [0x370, 0x52f],
+  [0x531, 0x58a],
+  [0x5d0, 0x5ea],
+  [0x10a0, 0x10ff],
+  [0x1401, 0x167f],
+  [0x2010, 0x205e],
+  [0x20a0, 0x20bf],
+  [0x2100, 0x214f],
+  [0x2190, 0x23ff],
+  [0x2500, 0x27bf],
+  [0x2c60, 0x2c7f],
+  [0x2d30, 0x2d7f],
+  [0xa720, 0xa7ff],
+];
+
+/**
+ * Every character of GLYPH_BLOCKS that a font has (`codePoints`: fontCodePoints() of its file) and that is a
+ * letter, symbol or punctuation mark, leaving out numbers, combining marks, and any character whose base letter
+ * (accents removed) is in NOT_TRAINED_CHARS: a training set of thousands of shapes where NON_DIGIT_CHARS.train
+ * has 137, so that "not a digit" is learnt as a broad idea. Some of them still look like a digit or a held-out
+ * character (Ʒ like 3, ꞁ like ]); whoever trains on them should drop those by how they look.
+ */
+export function fontGlyphChars(codePoints: ReadonlySet<number>): string[] {
+  const out: string[] = [];
+  for (const [first, last] of GLYPH_BLOCKS)
+    for (let c = first; c <= last; c++) {
+      if (!codePoints.has(c)) continue;
+      const ch = String.fromCodePoint(c);
+      if (!/^[\p{L}\p{S}\p{P}]$/u.test(ch)) continue;
+      const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+      if ([...base].some((b) => NOT_TRAINED.has(b) || /\p{N}/u.test(b))) continue;
+      out.push(ch);
+    }
+  return out;
+}
+const NOT_TRAINED = new Set(NOT_TRAINED_CHARS);
+
 /** Font faces for the letters: DejaVu (npm package dejavu-fonts-ttf or Debian's) trains, Liberation is held out. */
 export const NON_DIGIT_FONTS: { train: readonly PrintedFont[]; heldOut: readonly PrintedFont[] } = {
   train: [

@@ -19,6 +19,7 @@
 import type { Sequential } from '../nn/sequential.js';
 import { classifyPreprocessed, type Classification, type ClassifyOptions } from './classify.js';
 import { decodeImage, type ImageInput } from './image-input.js';
+import { judgeDigitness, MIN_JUDGEMENT } from './judge.js';
 import { WORKING_SIDE } from './paper.js';
 import type { Preprocessed } from './preprocess.js';
 import type { DigitModel } from './digit-model.js';
@@ -59,6 +60,11 @@ export interface Detection {
 export interface DetectOptions extends ClassifyOptions {
   /** Candidates classified below this probability are not digits (default 0.5). */
   minConfidence?: number;
+  /**
+   * A digit read alone to which the digit judge gives less than this probability is not a digit (default
+   * MIN_JUDGEMENT, as for recognize()).
+   */
+  minJudgement?: number;
 }
 
 /** How much surer (mean log confidence) a split must be than the whole, for a candidate not too wide. */
@@ -261,9 +267,17 @@ export function readSegmentation(
 ): Detection {
   const verifier = 'network' in model && model.verifier;
   const minConfidence = options.minConfidence ?? 0.5;
-  const found = (verifier ? readByVerifier(s, model, options) : readByRules(s, model, options)).filter(
+  let found = (verifier ? readByVerifier(s, model, options) : readByRules(s, model, options)).filter(
     (f) => f.r.confidence >= minConfidence,
   );
+  // A digit read alone may still be a letter or a mark (a P read as 4): the picture is then what recognize() sees,
+  // so the digit judge has the say it has there. (Digits read among others it leaves alone: cut from a line, they
+  // are rougher views than the ones it learnt from, and at any bar it cost bench-detect and bench-real strings.)
+  const judge = 'network' in model ? model.judge : undefined;
+  if (judge && found.length === 1 && found[0].pre.pixels.length === 784) {
+    const [judgement] = judgeDigitness(judge, [found[0].pre.pixels]);
+    if (judgement < (options.minJudgement ?? MIN_JUDGEMENT)) found = [];
+  }
   const { order, line } = readingOrder(found.map((f) => f.cand));
   const digits = order.map((i) => {
     // In the input's pixels (the segmentation may have worked on a shrunk copy).

@@ -17,6 +17,12 @@ export interface DigitModel {
    * a pair or a smudge (class 0). Absent, detect() falls back to rules.
    */
   readonly verifier?: Sequential;
+  /**
+   * The digit judge recognize() and detect() tell digits from other things with: given the 28×28 view the
+   * classifier reads (pixels / 255), the probability that it shows one digit (class 1) rather than a letter, a
+   * symbol, a mark or several digits (class 0). Absent, only the verifier judges.
+   */
+  readonly judge?: Sequential;
   /** Stops the model's compute threads and frees its memory; the model cannot be used afterwards. */
   dispose(): Promise<void>;
 }
@@ -34,11 +40,19 @@ export function networkOf(
   };
 }
 
-/** A DigitModel from a loaded network (and verifier): input scaling from `scaling`, else the file, else 1/255. */
+/** The networks that help a digit model tell what is a digit (each optional). */
+export interface DigitHelpers {
+  verifier?: Sequential;
+  judge?: Sequential;
+}
+
+/**
+ * A DigitModel from a loaded network and its helpers: input scaling from `scaling`, else the file, else 1/255.
+ */
 export function digitModel(
   network: Sequential,
   metadata: ModelMetadata | null,
-  verifier: Sequential | undefined,
+  { verifier, judge }: DigitHelpers,
   scaling: { scale?: number; shift?: number },
 ): DigitModel {
   return {
@@ -47,9 +61,11 @@ export function digitModel(
     scale: scaling.scale ?? metadata?.scale ?? DEFAULT_SCALE,
     shift: scaling.shift ?? metadata?.shift ?? 0,
     ...(verifier ? { verifier } : {}),
+    ...(judge ? { judge } : {}),
     dispose: async () => {
       await network.kernels.dispose();
       await verifier?.kernels.dispose();
+      await judge?.kernels.dispose();
     },
   };
 }

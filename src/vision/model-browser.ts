@@ -13,6 +13,8 @@ import { digitModel, type DigitModel } from './digit-model.js';
 export const DEFAULT_MODEL_URL = new URL('../../models/default.h5', import.meta.url);
 /** The shipped segmentation verifier detect() reads lines with. */
 export const DEFAULT_VERIFIER_URL = new URL('../../models/verifier.h5', import.meta.url);
+/** The shipped digit judge recognize() and detect() tell digits from other things with. */
+export const DEFAULT_JUDGE_URL = new URL('../../models/judge.h5', import.meta.url);
 
 type ModelSource = string | URL | Uint8Array | ArrayBuffer | Blob;
 
@@ -27,6 +29,8 @@ export interface BrowserLoadOptions {
   shift?: number;
   /** The segmentation verifier for detect() (URL, bytes or Blob), or false for none. Default: the shipped one. */
   verifier?: ModelSource | false;
+  /** The digit judge (URL, bytes or Blob), or false for none. Default: the shipped one. */
+  judge?: ModelSource | false;
 }
 
 /** The bytes of a model given as bytes, a Blob, or a URL to fetch. */
@@ -73,7 +77,7 @@ async function loadNetwork(source: ModelSource, architecture?: string) {
 
 /**
  * Loads a Keras .h5 model in the browser: with no source, the shipped default model; otherwise its URL, bytes or a
- * Blob (a file the user picked). Also loads the segmentation verifier (options.verifier). Throws
+ * Blob (a file the user picked). Also loads the segmentation verifier and the digit judge (options.verifier, options.judge). Throws
  * ModelFormatError naming the source when it is not a usable model.
  */
 export async function loadModel(
@@ -82,11 +86,14 @@ export async function loadModel(
 ): Promise<DigitModel> {
   const { model, metadata } = await loadNetwork(source, options.architecture);
   let verifier: Sequential | undefined;
+  let judge: Sequential | undefined;
   try {
     if (options.verifier !== false) verifier = (await loadNetwork(options.verifier ?? DEFAULT_VERIFIER_URL)).model;
+    if (options.judge !== false) judge = (await loadNetwork(options.judge ?? DEFAULT_JUDGE_URL)).model;
   } catch (e) {
     await model.kernels.dispose();
+    await verifier?.kernels.dispose();
     throw e;
   }
-  return digitModel(model, metadata, verifier, options);
+  return digitModel(model, metadata, { verifier, judge }, options);
 }

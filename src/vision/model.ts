@@ -20,12 +20,20 @@ export const DEFAULT_MODEL_FILE = fileURLToPath(new URL('../../models/default.h5
 /** The shipped segmentation verifier detect() reads lines with (trained by `npm run train:verifier`). */
 export const DEFAULT_VERIFIER_FILE = fileURLToPath(new URL('../../models/verifier.h5', import.meta.url));
 
+/** The shipped digit judge recognize() and detect() tell digits from other things with (`npm run train:judge`). */
+export const DEFAULT_JUDGE_FILE = fileURLToPath(new URL('../../models/judge.h5', import.meta.url));
+
 export interface LoadModelOptions extends KernelOptions {
   /**
    * The segmentation verifier for detect(): a file, or false for none (detect() then reads by rules). Default:
    * the shipped one. It judges candidates, not digits, so it serves any digit model.
    */
   verifier?: string | false;
+  /**
+   * The digit judge (DigitModel.judge): a file, or false for none. Default: the shipped one. Like the verifier,
+   * it serves any digit model.
+   */
+  judge?: string | false;
   /** Keras model_config JSON for a weights-only file (see `LoadOptions.architecture`). */
   architecture?: string;
   /** Override the input scaling the file records (for models from elsewhere that expect e.g. x/255 − 0.5). */
@@ -65,17 +73,22 @@ async function fromFile(file: string, options: LoadModelOptions, name = file): P
     throw e;
   }
   const { model, metadata } = loaded;
+  // Helpers run on kernels like the model's (not its architecture or scaling: their files have their own).
+  const { backend, relaxedSimd, threads, native } = options;
+  const helper = async (chosen: string | false | undefined, shipped: string) => {
+    const f = chosen ?? shipped;
+    if (f === false || (f === shipped && !existsSync(f))) return undefined;
+    return (await loadModelFile(f, { backend, relaxedSimd, threads, native })).model;
+  };
   let verifier: Sequential | undefined;
-  const verifierFile = options.verifier ?? DEFAULT_VERIFIER_FILE;
-  if (verifierFile !== false && (verifierFile !== DEFAULT_VERIFIER_FILE || existsSync(verifierFile))) {
-    try {
-      // On kernels like the model's (not its architecture or scaling: the verifier file has its own).
-      const { backend, relaxedSimd, threads, native } = options;
-      verifier = (await loadModelFile(verifierFile, { backend, relaxedSimd, threads, native })).model;
-    } catch (e) {
-      await model.kernels.dispose();
-      throw e;
-    }
+  let judge: Sequential | undefined;
+  try {
+    verifier = await helper(options.verifier, DEFAULT_VERIFIER_FILE);
+    judge = await helper(options.judge, DEFAULT_JUDGE_FILE);
+  } catch (e) {
+    await model.kernels.dispose();
+    await verifier?.kernels.dispose();
+    throw e;
   }
-  return digitModel(model, metadata, verifier, options);
+  return digitModel(model, metadata, { verifier, judge }, options);
 }

@@ -1,15 +1,17 @@
 /**
  * One handwritten digit per image: decode, preprocess the MNIST way (preprocess.ts), classify, and say whether
- * the image holds one digit at all. That judgement is the segmentation verifier's (verifier.ts), asked about the
- * whole of the image's ink as segment() finds it: letters, symbols, scribbles, smudges and several digits are
- * "not one whole digit". With no verifier (a bare network, or loadModel(…, { verifier: false })) every inked
- * image counts as a digit.
- */
+ * the image holds one digit at all. The digit judge (judge.ts) decides that from the 28×28 view the classifier
+ * reads: letters, symbols, scribbles, smudges and several digits are not one digit. Without a judge the segmentation
+ * verifier (verifier.ts) decides instead, asked about the whole of the image's ink as segment() finds it; with both,
+ * the verifier has a say only when `minDigitness` is given (measured, it added only wrong rejections: docs/vision.md,
+ * Not a digit). With neither (a bare network, or loadModel(…, { verifier: false, judge: false })) every inked image
+ * counts as a digit. */
 import type { Sequential } from '../nn/sequential.js';
 import { classifyPreprocessed, type Classification, type ClassifyOptions } from './classify.js';
 import { readSegmentation } from './detect.js';
 import type { DigitModel } from './digit-model.js';
 import { decodeImage, type ImageInput } from './image-input.js';
+import { judgeDigitness, MIN_JUDGEMENT } from './judge.js';
 import { NoInkError, preprocess, type Preprocessed, type RawImage } from './preprocess.js';
 import { segment } from './segment.js';
 import { wholeViewInput, verifierDigitness } from './verifier.js';
@@ -26,11 +28,18 @@ export interface Recognition extends Classification {
   reason?: NotADigit;
   /** The verifier's probability that the ink is one whole digit (absent without a verifier). */
   digitness?: number;
+  /** The digit judge's probability that the 28×28 view shows one digit (absent without a judge). */
+  judgement?: number;
 }
 
 export type RecognizeOptions = ClassifyOptions & {
-  /** Below this verifier probability the image is not a digit (default MIN_DIGITNESS, 0.2). */
+  /**
+   * Below this verifier probability the image is not a digit. Default: MIN_DIGITNESS for a model without a digit
+   * judge; with a judge the verifier is not asked unless this is given.
+   */
   minDigitness?: number;
+  /** Below this digit-judge probability the image is not a digit (default MIN_JUDGEMENT). */
+  minJudgement?: number;
 };
 
 /**
@@ -40,7 +49,10 @@ export type RecognizeOptions = ClassifyOptions & {
  */
 export const RECOGNIZE_SIDE = 1024;
 
-/** Default of `minDigitness`: where 0.55 % of MNIST test and 1.44 % of USPS are wrongly rejected (README: Not a digit). */
+/**
+ * Default of `minDigitness` for a model without a digit judge: where the verifier alone wrongly rejects 0.55 % of
+ * MNIST test and 2.04 % of USPS (docs/vision.md: Not a digit).
+ */
 export const MIN_DIGITNESS = 0.2;
 
 /** Recognises the digit in each image, classifying them together in one batch. */
@@ -72,22 +84,37 @@ export async function recognizeAll(
     }
   }
   const classified = classifyPreprocessed(model, prepared, options);
-  const verifier = 'network' in model ? model.verifier : undefined;
+  const judge = 'network' in model ? model.judge : undefined;
+  const minDigitness = options.minDigitness ?? (judge ? undefined : MIN_DIGITNESS);
+  const verifier = 'network' in model && minDigitness !== undefined ? model.verifier : undefined;
+  const inputs = prepared.map((p, i) => (blank[i] ? null : p));
   const digitness = verifier
     ? verifierDigitness(
         verifier,
-        prepared.map((p, i) => (blank[i] ? null : wholeViewInput(p))),
+        inputs.map((p) => p && wholeViewInput(p)),
       )
     : null;
-  const minDigitness = options.minDigitness ?? MIN_DIGITNESS;
+  // The judge reads 28×28 views, as it was trained on.
+  const judgement = judge
+    ? judgeDigitness(
+        judge,
+        inputs.map((p) => (p?.pixels.length === 784 ? p.pixels : null)),
+      )
+    : null;
+  const minJudgement = options.minJudgement ?? MIN_JUDGEMENT;
   return classified.map((c, i): Recognition => {
     if (blank[i]) return { ...c, isDigit: false, reason: 'blank' };
-    if (!digitness) return { ...c, isDigit: true };
-    const p = digitness[i];
-    if (p >= minDigitness) return { ...c, isDigit: true, digitness: p };
-    // Not one whole digit: several, if detect() reads more than one in the picture.
+    const scores = {
+      ...(digitness ? { digitness: digitness[i] } : {}),
+      ...(judgement && prepared[i].pixels.length === 784 ? { judgement: judgement[i] } : {}),
+    };
+    const rejected =
+      (scores.digitness !== undefined && scores.digitness < minDigitness!) ||
+      (scores.judgement !== undefined && scores.judgement < minJudgement);
+    if (!rejected) return { ...c, isDigit: true, ...scores };
+    // Not one digit: several, if detect() reads more than one in the picture.
     const several = readSegmentation(segment(decoded[i], options.invert), model, options).digits.length >= 2;
-    return { ...c, isDigit: false, reason: several ? 'several digits: use detect' : 'not a digit', digitness: p };
+    return { ...c, isDigit: false, reason: several ? 'several digits: use detect' : 'not a digit', ...scores };
   });
 }
 

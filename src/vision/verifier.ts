@@ -4,8 +4,7 @@
  * readings with it; recognize() asks it about the whole of an image's ink.
  */
 import type { Sequential } from '../nn/sequential.js';
-import { predict } from '../train/evaluate.js';
-import { networkOf } from './digit-model.js';
+import { classOneProbability } from './judge.js';
 import type { Preprocessed } from './preprocess.js';
 import {
   contextView,
@@ -76,18 +75,5 @@ export function wholeViewInput(view: Preprocessed): Uint8Array | null {
 
 /** P(one whole digit) for each verifier input (28×56); 0 where there is none. */
 export function verifierDigitness(verifier: Sequential, inputs: readonly (Uint8Array | null)[]): Float32Array {
-  const out = new Float32Array(inputs.length);
-  const present = inputs.flatMap((x, i) => (x ? [i] : []));
-  if (present.length === 0) return out;
-  const size = VIEW_SIZE * VIEW_SIZE * 2;
-  const pixels = new Uint8Array(present.length * size);
-  present.forEach((i, k) => pixels.set(inputs[i]!, k * size));
-  const { network, scale, shift } = networkOf(verifier);
-  const p = predict(
-    network,
-    { count: present.length, height: VIEW_SIZE, width: VIEW_SIZE * 2, images: pixels, labels: null },
-    { scale, shift },
-  );
-  present.forEach((i, k) => (out[i] = p.probabilities[k * p.classes + 1]));
-  return out;
+  return classOneProbability(verifier, inputs, VIEW_SIZE, VIEW_SIZE * 2);
 }

@@ -534,6 +534,21 @@ describe('digits CLI', () => {
     const partial = lastJson(mixed.stdout).results as { label?: number; error?: string }[];
     expect(partial[0].label).toBe(test.labels![0]);
     expect(partial[1].error).toMatch(/notes\.txt: not a readable image/);
+    // A letter is not a digit, and the line says what both judges made of it; a missing judge file is named.
+    const { drawnMark } = await import('../../src/data/non-digits.js');
+    const star = drawnMark(9_100_002, 'star');
+    const starFile = join(dir, 'star.png');
+    await sharp(Buffer.from(star.data), { raw: { width: star.width, height: star.height, channels: 1 } })
+      .png()
+      .toFile(starFile);
+    const notDigit = await digits('recognize', starFile);
+    expect(notDigit.code, notDigit.stderr).toBe(0);
+    expect(notDigit.stdout).toMatch(
+      /star\.png: not a digit \(the model would read \d, [\d.]+ %; shaped like a digit: [\d.]+ %\)/,
+    );
+    const noJudge = await digits('recognize', starFile, '--judge', join(dir, 'nojudge.h5'));
+    expect(noJudge.code).not.toBe(0);
+    expect(noJudge.stderr.trim()).toMatch(/^error: .*nojudge\.h5: no such file$/);
   });
 
   it('detect reads a multi-digit image and annotates it; bench-detect scores synthetic strings', async () => {

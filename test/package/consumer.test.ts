@@ -95,6 +95,7 @@ describe('the packed package in a new project', () => {
       'dist/kernels/kernels-relaxed-unshared.wasm',
       'models/default.h5',
       'models/verifier.h5',
+      'models/judge.h5',
       'src/kernels/native/gemm.cc',
       'scripts/build-native.mjs',
       'web/dist/index.html',

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
 import { ModelFormatError } from '../../src/errors.js';
 import { predict } from '../../src/train/evaluate.js';
-import { DEFAULT_MODEL_FILE, DEFAULT_VERIFIER_FILE, loadModel as loadInNode } from '../../src/vision/model.js';
+import {
+  DEFAULT_JUDGE_FILE,
+  DEFAULT_MODEL_FILE,
+  DEFAULT_VERIFIER_FILE,
+  loadModel as loadInNode,
+} from '../../src/vision/model.js';
 import { loadModel as loadInBrowser } from '../../src/vision/model-browser.js';
 import { fixture, hasShared } from '../helpers/fixtures.js';
 
@@ -22,12 +27,13 @@ describe('loadModel for browsers', () => {
     };
     for (const file of [fixture('keras/kiljaeden_mnist.h5'), DEFAULT_MODEL_FILE]) {
       const bytes = new Uint8Array(readFileSync(file));
-      // Node's fetch cannot read file: URLs, so the shipped verifier is given as bytes, as a Blob.
+      // Node's fetch cannot read file: URLs, so the shipped verifier and judge are given as bytes, as Blobs.
       const verifier = new Uint8Array(readFileSync(DEFAULT_VERIFIER_FILE));
+      const judge = new Uint8Array(readFileSync(DEFAULT_JUDGE_FILE));
       const [node, browser, fromBlob] = await Promise.all([
         loadInNode(file, { threads: 1 }),
-        loadInBrowser(bytes, { verifier }),
-        loadInBrowser(new Blob([bytes]), { verifier: new Blob([verifier]) }),
+        loadInBrowser(bytes, { verifier, judge }),
+        loadInBrowser(new Blob([bytes]), { verifier: new Blob([verifier]), judge: new Blob([judge]) }),
       ]);
       try {
         expect(browser.network.paramCount).toBe(node.network.paramCount);
@@ -41,6 +47,10 @@ describe('loadModel for browsers', () => {
         const wantVerifier = predict(node.verifier!, pairs).probabilities;
         expect(predict(browser.verifier!, pairs).probabilities).toEqual(wantVerifier);
         expect(predict(fromBlob.verifier!, pairs).probabilities).toEqual(wantVerifier);
+        // And the judge, on the digits as they are.
+        const wantJudge = predict(node.judge!, few).probabilities;
+        expect(predict(browser.judge!, few).probabilities).toEqual(wantJudge);
+        expect(predict(fromBlob.judge!, few).probabilities).toEqual(wantJudge);
       } finally {
         await Promise.all([node.dispose(), browser.dispose(), fromBlob.dispose()]);
       }
