@@ -5,7 +5,8 @@
  * verifier (verifier.ts) decides instead, asked about the whole of the image's ink as segment() finds it; with both,
  * the verifier has a say only when `minDigitness` is given (measured, it added only wrong rejections: docs/vision.md,
  * Not a digit). With neither (a bare network, or loadModel(…, { verifier: false, judge: false })) every inked image
- * counts as a digit. */
+ * counts as a digit.
+ */
 import type { Sequential } from '../nn/sequential.js';
 import { classifyPreprocessed, type Classification, type ClassifyOptions } from './classify.js';
 import { readSegmentation } from './detect.js';
@@ -26,7 +27,7 @@ export interface Recognition extends Classification {
   isDigit: boolean;
   /** When `isDigit` is false, why. */
   reason?: NotADigit;
-  /** The verifier's probability that the ink is one whole digit (absent without a verifier). */
+  /** The verifier's probability that the ink is one whole digit (given when the verifier was asked: minDigitness). */
   digitness?: number;
   /** The digit judge's probability that the 28×28 view shows one digit (absent without a judge). */
   judgement?: number;
