@@ -148,6 +148,85 @@ function strokeMask(gray: Float32Array, n: number): Uint8Array {
   return best;
 }
 
+/** Chamfer (3-4) distance of each set pixel to the nearest unset one, in pixels. */
+function distanceInside(mask: Uint8Array, n: number): Float32Array {
+  const d = Float32Array.from(mask, (m) => (m ? 1e9 : 0));
+  const relax = (i: number, x: number, y: number, dx: number, dy: number, cost: number) => {
+    const xx = x + dx;
+    const yy = y + dy;
+    const other = xx < 0 || yy < 0 || xx >= n || yy >= n ? 0 : d[yy * n + xx];
+    if (other + cost < d[i]) d[i] = other + cost;
+  };
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++) {
+      const i = y * n + x;
+      if (!d[i]) continue;
+      relax(i, x, y, -1, 0, 3);
+      relax(i, x, y, 0, -1, 3);
+      relax(i, x, y, -1, -1, 4);
+      relax(i, x, y, 1, -1, 4);
+    }
+  for (let y = n - 1; y >= 0; y--)
+    for (let x = n - 1; x >= 0; x--) {
+      const i = y * n + x;
+      if (!d[i]) continue;
+      relax(i, x, y, 1, 0, 3);
+      relax(i, x, y, 0, 1, 3);
+      relax(i, x, y, 1, 1, 4);
+      relax(i, x, y, -1, 1, 4);
+    }
+  return d.map((v) => v / 3);
+}
+
+/**
+ * Deep ink in a piece smaller than this (px at 56×56) is where strokes cross or bend, not a filled loop (isolated
+ * accuracy of the redrawn MNIST test digits: 98.1 % with no loop opened, 98.6 % at 6–8, 98.5 % at 12).
+ */
+const MIN_LOOP_AREA = 8;
+
+/**
+ * A loop MNIST's fat pen filled shut (a 6's or 9's blob, an 8's lower loop) thins to a line, and the digit redrawn
+ * with a fine pen reads as another (an "L", a "|"). Ink lying deeper than 1.6 times the stroke's usual half-width
+ * (the median depth of its centre line), in a piece of at least MIN_LOOP_AREA pixels, is no stroke but a filled loop: it is opened, and thinning then keeps the loop around it. (Twice the half-width
+ * missed most filled loops; at 1.6, crossings and bends, about 1.4 deep, reach the limit only in small pieces.)
+ */
+function openFilledLoops(mask: Uint8Array, n: number): Uint8Array {
+  const depth = distanceInside(mask, n);
+  const centre = thin(mask.slice(), n, n);
+  const radii: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (centre[i]) radii.push(depth[i]);
+  if (radii.length === 0) return mask;
+  radii.sort((a, b) => a - b);
+  const limit = Math.max(2, 1.6 * radii[radii.length >> 1]);
+  // Deep ink in pieces too small for a loop (where strokes cross or bend) stays.
+  const deep = Uint8Array.from(depth, (d) => (d > limit ? 1 : 0));
+  const out = mask.slice();
+  const seen = new Uint8Array(n * n);
+  for (let start = 0; start < deep.length; start++) {
+    if (!deep[start] || seen[start]) continue;
+    const piece = [start];
+    seen[start] = 1;
+    for (let k = 0; k < piece.length; k++) {
+      const x = piece[k] % n;
+      const y = (piece[k] - x) / n;
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ]) {
+        const j = (y + dy) * n + x + dx;
+        if (x + dx >= 0 && x + dx < n && y + dy >= 0 && y + dy < n && deep[j] && !seen[j]) {
+          seen[j] = 1;
+          piece.push(j);
+        }
+      }
+    }
+    if (piece.length >= MIN_LOOP_AREA) for (const i of piece) out[i] = 0;
+  }
+  return out;
+}
+
 /** A digit's centre line as segments in its own 0..1 box (y down), from a 28×28 MNIST image at `off`. */
 function centreLine(images: Uint8Array, off: number): { segments: number[][]; aspect: number } {
   // Twice MNIST's resolution (bilinear) gives a smoother line than its own pixels.
@@ -167,7 +246,7 @@ function centreLine(images: Uint8Array, off: number): { segments: number[][]; as
       const value = (p(x0, y0) * (1 - fx) + p(x1, y0) * fx) * (1 - fy) + (p(x0, y1) * (1 - fx) + p(x1, y1) * fx) * fy;
       gray[y * n + x] = value;
     }
-  const mask = thin(strokeMask(gray, n), n, n);
+  const mask = thin(openFilledLoops(strokeMask(gray, n), n), n, n);
   let x0 = n;
   let y0 = n;
   let x1 = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/index.js';
-import { homography, scene, SCENE_KINDS, thin } from '../../src/data/scenes.js';
+import { homography, penDigit, scene, SCENE_KINDS, thin } from '../../src/data/scenes.js';
 
 describe('scenes: photos of written numbers', () => {
   it('thinning leaves a one-pixel centre line of a thick bar, and a ring stays a ring', () => {
@@ -35,6 +35,42 @@ describe('scenes: photos of written numbers', () => {
           for (let dx = -1; dx <= 1; dx++) if (dx || dy) near += ring[(y + dy) * n + x + dx];
         expect(near).toBeGreaterThanOrEqual(2);
       }
+  });
+
+  it('a loop a fat pen filled shut is redrawn as a loop (a 9 with a solid head is not a 1)', () => {
+    // A 9: a solid disc for the head, a 3-px stem down its right side.
+    const images = new Uint8Array(784);
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const head = Math.hypot(x - 13, y - 9) <= 6;
+        const stem = x >= 17 && x <= 19 && y >= 9 && y <= 25;
+        if (head || stem) images[y * 28 + x] = 255;
+      }
+    const d = penDigit({ images, labels: new Uint8Array([9]), count: 1, height: 28, width: 28 }, 0, 100, 3);
+    // Paper enclosed by ink (4-connected, not reaching the border): the head's hole.
+    const paper = Uint8Array.from(d.data, (v) => (v > 128 ? 1 : 0));
+    const seen = new Uint8Array(paper.length);
+    let enclosed = 0;
+    for (let start = 0; start < paper.length; start++) {
+      if (!paper[start] || seen[start]) continue;
+      const stack = [start];
+      seen[start] = 1;
+      let size = 0;
+      let border = false;
+      while (stack.length) {
+        const i = stack.pop()!;
+        const [x, y] = [i % d.width, Math.floor(i / d.width)];
+        size++;
+        if (x === 0 || y === 0 || x === d.width - 1 || y === d.height - 1) border = true;
+        for (const j of [x > 0 ? i - 1 : -1, x < d.width - 1 ? i + 1 : -1, i - d.width, i + d.width])
+          if (j >= 0 && j < paper.length && paper[j] && !seen[j]) {
+            seen[j] = 1;
+            stack.push(j);
+          }
+      }
+      if (!border && size > 40) enclosed++;
+    }
+    expect(enclosed).toBe(1);
   });
 
   it('the homography takes the four corners where asked', () => {
