@@ -33,6 +33,8 @@ export interface Scene {
   data: Uint8Array;
   /** The digits written, left to right. */
   text: string;
+  /** Each digit's index in the set it was drawn from, left to right (to read it alone: penDigit). */
+  sources: number[];
   kind: SceneKind;
   /** The pen's width in pixels. */
   pen: number;
@@ -566,7 +568,14 @@ export function scene(set: ImageSet, seed: number, kind: SceneKind, options: Sce
   const data = new Uint8Array(W * H * 3);
   for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(out[i])));
   const text = picks.map((i) => String(set.labels ? set.labels[i] : '?')).join('');
-  const truth = { text, kind, pen, digitHeight: Math.round(digitHeight), ...(owners ? { owners } : {}) };
+  const truth = {
+    text,
+    sources: picks,
+    kind,
+    pen,
+    digitHeight: Math.round(digitHeight),
+    ...(owners ? { owners } : {}),
+  };
   return { width: W, height: H, channels: 3, data, ...truth };
 }
 

@@ -645,10 +645,15 @@ describe('digits CLI', () => {
     const r = await digits(...args);
     expect(r.code, r.stderr).toBe(0);
     const j = lastJson(r.stdout) as {
-      kinds: Record<string, { strings: number; digits: number; ms: number; misread: string[] }>;
+      kinds: Record<
+        string,
+        { strings: number; digits: number; legible: number; legible_read: number | null; ms: number; misread: string[] }
+      >;
       pens: Record<string, number | null>;
       tight_accuracy: number;
       string_accuracy: number;
+      legible: number;
+      legible_string_accuracy: number | null;
       big: unknown;
     };
     expect(Object.keys(j.kinds)).toEqual(['plain', 'shadow']);
@@ -657,7 +662,11 @@ describe('digits CLI', () => {
       expect(k.strings).toBeLessThanOrEqual(1);
       expect(k.digits).toBeGreaterThan(0.5); // the shipped model reads most digits of any photo
       expect(k.ms).toBeGreaterThan(0);
+      // Most photos' digits, drawn alone, are read right.
+      expect(k.legible).toBeGreaterThanOrEqual(0.5);
+      expect(k.legible_read).not.toBeNull();
     }
+    expect(j.legible).toBeCloseTo((j.kinds.plain.legible + j.kinds.shadow.legible) / 2, 10);
     expect(Object.keys(j.pens)).toEqual(['1-2', '2.5-4', '4.5-6', '6.5-8']);
     expect(j.tight_accuracy).toBeGreaterThan(0.7);
     expect(j.big).toBeNull();

@@ -48,6 +48,32 @@ describe('segment', () => {
     expect(lineCandidates(seg)).toEqual([]);
   });
 
+  it('judges the digit height by the digits, not by the specks that outnumber them (a crease that broke up)', () => {
+    const s = digitString(test, 7, { length: 4, touching: 0 });
+    // The number on top, and below it 80 specks of 2×2 px along a diagonal, as many as a crease left.
+    const [w, h] = [Math.max(s.width, 400), s.height + 200];
+    const paper = s.darkOnLight ? 255 : 0;
+    const data = new Uint8Array(w * h).fill(paper);
+    for (let y = 0; y < s.height; y++) data.set(s.data.subarray(y * s.width, (y + 1) * s.width), y * w);
+    const inkLevel = s.darkOnLight ? Math.min(...s.data) : Math.max(...s.data);
+    for (let k = 0; k < 80; k++) {
+      const [x, y] = [10 + k * 4, s.height + 20 + k * 2];
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ])
+        data[(y + dy) * w + x + dx] = inkLevel;
+    }
+    const seg = segment({ width: w, height: h, channels: 1, data });
+    const tallest = Math.max(...s.boxes.map((b) => b.height));
+    expect(seg.digitHeight).toBeGreaterThanOrEqual(0.7 * tallest);
+    expect(seg.digitHeight).toBeLessThanOrEqual(1.3 * tallest);
+    // The specks are below a quarter of a digit: none is a candidate.
+    expect(seg.lines.flat().every((a) => a.cand.y < s.height)).toBe(true);
+  });
+
   it('shows a candidate at the line scale: a digit of typical height spans about 20 rows, centred', () => {
     const s = digitString(test, 7, { length: 4, touching: 0 });
     const seg = segment(gray(s));
