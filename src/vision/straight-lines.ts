@@ -83,7 +83,10 @@ export function removeStraightLines(
     }
     const near = xs.map((_, i) => i).filter((i) => keep[i]);
     const along = near.map((i) => (xs[i] - axis.cx) * axis.ux + (ys[i] - axis.cy) * axis.uy);
-    const length = Math.max(...along) - Math.min(...along);
+    // A loop, not Math.max(...along): a squared page's grid is one component of 10⁵–10⁶ pixels, past the stack.
+    let [lo, hi] = [Infinity, -Infinity];
+    for (const a of along) [lo, hi] = [Math.min(lo, a), Math.max(hi, a)];
+    const length = hi - lo;
     const spread = near.map(across).sort((a, b) => a - b);
     const thickness = 2 * spread[Math.floor(spread.length * 0.9)] + 1;
     // Straight and unbroken: long, thin, and its pixels cover its length.

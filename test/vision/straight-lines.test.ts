@@ -50,4 +50,22 @@ describe('long straight lines at any angle', () => {
     const one = connectedComponents(lone, w, h);
     expect(removeStraightLines(one.labels, one.components, w, h).components).toEqual(one.components);
   });
+
+  it('a squared page whose grid is one component of 200,000 pixels is measured without overflowing the stack', () => {
+    const [w, h] = [1600, 1200];
+    const mask = new Uint8Array(w * h);
+    // 2-px lines every 20 px, both ways, over the left three quarters: one connected grid; right of it, three
+    // rings (digits).
+    const ring = (x: number, y: number, cy: number) => Math.abs(Math.hypot(x - 1400, y - cy) - 30) < 3;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if ((x < 1200 && (x % 20 < 2 || y % 20 < 2)) || [300, 600, 900].some((cy) => ring(x, y, cy)))
+          mask[y * w + x] = 1;
+    const found = connectedComponents(mask, w, h);
+    expect(found.components).toHaveLength(4);
+    expect(Math.max(...found.components.map((c) => c.pixels))).toBeGreaterThan(200_000);
+    // The grid is no thin line: it stays.
+    const { components } = removeStraightLines(found.labels, found.components, w, h);
+    expect(components.reduce((sum, c) => sum + c.pixels, 0)).toBeGreaterThan(200_000);
+  });
 });
