@@ -45,6 +45,81 @@ function principalAxis(
   return { cx, cy, ux: Math.cos(angle), uy: Math.sin(angle) };
 }
 
+/** Pixels this close (px) to a line through two of them count for it. */
+const INLIER = 1.5;
+/** Pixels taken at each end of a component, and pixels (at most) counted for each line through a pair of them. */
+const ENDS = 30;
+const COUNTED = 3000;
+
+/**
+ * The line through the most of a component's pixels, among those through a pixel at one end of it and one at the
+ * other (along its longer side): a line longer than the digits it crosses spans the component, so its two ends
+ * are there. Pixels are counted on an even sample.
+ */
+function dominantLine(xs: number[], ys: number[]): { cx: number; cy: number; ux: number; uy: number } {
+  const n = xs.length;
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < n; i++)
+    [x0, x1, y0, y1] = [Math.min(x0, xs[i]), Math.max(x1, xs[i]), Math.min(y0, ys[i]), Math.max(y1, ys[i])];
+  const wide = x1 - x0 >= y1 - y0;
+  const [lo, hi] = wide ? [x0, x1] : [y0, y1];
+  const margin = Math.max(2, 0.03 * (hi - lo));
+  const at = (i: number) => (wide ? xs[i] : ys[i]);
+  const sample = (list: number[]) => list.filter((_, k) => k % Math.max(1, Math.floor(list.length / ENDS)) === 0);
+  const first = sample(xs.map((_, i) => i).filter((i) => at(i) <= lo + margin));
+  const last = sample(xs.map((_, i) => i).filter((i) => at(i) >= hi - margin));
+  const step = Math.max(1, Math.floor(n / COUNTED));
+  let best = { cx: xs[0], cy: ys[0], ux: wide ? 1 : 0, uy: wide ? 0 : 1 };
+  let bestCount = -1;
+  for (const i of first)
+    for (const j of last) {
+      const length = Math.hypot(xs[j] - xs[i], ys[j] - ys[i]);
+      const [ux, uy] = [(xs[j] - xs[i]) / length, (ys[j] - ys[i]) / length];
+      let count = 0;
+      for (let k = 0; k < n; k += step) if (Math.abs(-(xs[k] - xs[i]) * uy + (ys[k] - ys[i]) * ux) <= INLIER) count++;
+      if (count > bestCount) [best, bestCount] = [{ cx: xs[i], cy: ys[i], ux, uy }, count];
+    }
+  return best;
+}
+
+/**
+ * The straight, thin, unbroken line a component's pixels make, refitted three times from `start` to the pixels near
+ * it (from only those within INLIER of it when `near`), or null when they make none.
+ */
+function fitLine(
+  xs: number[],
+  ys: number[],
+  start: { cx: number; cy: number; ux: number; uy: number },
+  near: boolean,
+): { across: (i: number) => number; length: number; thickness: number } | null {
+  let axis = start;
+  const across = (i: number) => Math.abs(-(xs[i] - axis.cx) * axis.uy + (ys[i] - axis.cy) * axis.ux);
+  const keep = xs.map((_, i) => !near || across(i) <= INLIER);
+  for (let pass = 0; pass < 3; pass++) {
+    if (pass > 0 || near) axis = principalAxis(xs, ys, keep);
+    // From the start, the median of all pixels' distances (a line crossing a few strokes); from the line through
+    // the most pixels, of those near it only (the rest are mostly digits).
+    const d = xs.flatMap((_, i) => (keep[i] || !near ? [across(i)] : [])).sort((a, b) => a - b);
+    const limit = Math.max(2, 3 * d[Math.floor(d.length / 2)]);
+    for (let i = 0; i < xs.length; i++) keep[i] = across(i) <= limit;
+  }
+  axis = principalAxis(xs, ys, keep);
+  const kept = xs.map((_, i) => i).filter((i) => keep[i]);
+  if (kept.length === 0) return null;
+  // A loop, not Math.max(...along): a squared page's grid is one component of 10⁵–10⁶ pixels, past the stack.
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const i of kept) {
+    const a = (xs[i] - axis.cx) * axis.ux + (ys[i] - axis.cy) * axis.uy;
+    [lo, hi] = [Math.min(lo, a), Math.max(hi, a)];
+  }
+  const length = hi - lo;
+  const spread = kept.map(across).sort((a, b) => a - b);
+  const thickness = 2 * spread[Math.floor(spread.length * 0.9)] + 1;
+  // Straight and unbroken: thin, and its pixels cover its length.
+  if (thickness > LINE.maxThickness * length || kept.length < 0.8 * length) return null;
+  return { across, length, thickness };
+}
+
 /**
  * Removes long straight lines from the labelled ink (in place) and returns the labels and components anew, or
  * the same ones when there was none.
@@ -71,27 +146,22 @@ export function removeStraightLines(
           xs.push(x);
           ys.push(y);
         }
-    // Fit, then fit again to the pixels near the line, so that a digit it crosses does not pull it.
-    const keep = xs.map(() => true);
-    let axis = principalAxis(xs, ys, keep);
-    const across = (i: number) => Math.abs(-(xs[i] - axis.cx) * axis.uy + (ys[i] - axis.cy) * axis.ux);
-    for (let pass = 0; pass < 3; pass++) {
-      const d = xs.map((_, i) => across(i)).sort((a, b) => a - b);
-      const limit = Math.max(2, 3 * d[Math.floor(d.length / 2)]);
-      for (let i = 0; i < xs.length; i++) keep[i] = across(i) <= limit;
-      axis = principalAxis(xs, ys, keep);
-    }
-    const near = xs.map((_, i) => i).filter((i) => keep[i]);
-    const along = near.map((i) => (xs[i] - axis.cx) * axis.ux + (ys[i] - axis.cy) * axis.uy);
-    // A loop, not Math.max(...along): a squared page's grid is one component of 10⁵–10⁶ pixels, past the stack.
-    let [lo, hi] = [Infinity, -Infinity];
-    for (const a of along) [lo, hi] = [Math.min(lo, a), Math.max(hi, a)];
-    const length = hi - lo;
-    const spread = near.map(across).sort((a, b) => a - b);
-    const thickness = 2 * spread[Math.floor(spread.length * 0.9)] + 1;
-    // Straight and unbroken: long, thin, and its pixels cover its length.
-    if (length < minLength || thickness > LINE.maxThickness * length || near.length < 0.8 * length) continue;
-    for (let i = 0; i < xs.length; i++) if (across(i) <= thickness / 2 + 1) labels[ys[i] * width + xs[i]] = 0;
+    // A fit to all the pixels, then again to those near it, so that a digit the line crosses does not pull it; where
+    // that finds no line (a crease crossing four thick digits has a fifth of their ink, and a fit to all of it lies
+    // among the digits), the fit starts from the line through the most pixels instead.
+    const line =
+      fitLine(
+        xs,
+        ys,
+        principalAxis(
+          xs,
+          ys,
+          xs.map(() => true),
+        ),
+        false,
+      ) ?? fitLine(xs, ys, dominantLine(xs, ys), true);
+    if (!line || line.length < minLength) continue;
+    for (let i = 0; i < xs.length; i++) if (line.across(i) <= line.thickness / 2 + 1) labels[ys[i] * width + xs[i]] = 0;
     removed = true;
   }
   if (!removed) return { labels, components };

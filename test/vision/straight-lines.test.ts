@@ -68,4 +68,26 @@ describe('long straight lines at any angle', () => {
     const { components } = removeStraightLines(found.labels, found.components, w, h);
     expect(components.reduce((sum, c) => sum + c.pixels, 0)).toBeGreaterThan(200_000);
   });
+
+  it('a thin crease through four thick digits, with a fifth of their ink, is still found and taken out', () => {
+    const [w, h] = [600, 300];
+    const mask = new Uint8Array(w * h);
+    const onCrease = (x: number, y: number) => Math.abs(y - (120 + 0.15 * x)) < 1.5;
+    const centres = [120, 240, 360, 480];
+    const onDigit = (x: number, y: number) => centres.some((cx) => Math.abs(Math.hypot(x - cx, y - 170) - 45) < 10);
+    // A lone digit elsewhere sets the digit height.
+    const onLone = (x: number, y: number) => Math.abs(Math.hypot(x - 40, y - 60) - 25) < 4;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if (onCrease(x, y) || onDigit(x, y) || onLone(x, y)) mask[y * w + x] = 1;
+    const found = connectedComponents(mask, w, h);
+    expect(found.components).toHaveLength(2);
+    const { labels, components } = removeStraightLines(found.labels, found.components, w, h);
+    // The crease's pixels away from the digits are gone; the four digits are apart again (each cut where it crossed).
+    for (let x = 0; x < w; x += 7) {
+      const y = Math.round(120 + 0.15 * x);
+      if (!onDigit(x, y)) expect(labels[y * w + x]).toBe(0);
+    }
+    expect(components.every((c) => c.width <= 112)).toBe(true);
+    expect(components.reduce((sum, c) => sum + c.pixels, 0)).toBeGreaterThan(0.9 * 4 * Math.PI * 90 * 20);
+  });
 });
