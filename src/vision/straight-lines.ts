@@ -149,17 +149,8 @@ export function removeStraightLines(
     // A fit to all the pixels, then again to those near it, so that a digit the line crosses does not pull it; where
     // that finds no line (a crease crossing four thick digits has a fifth of their ink, and a fit to all of it lies
     // among the digits), the fit starts from the line through the most pixels instead.
-    const line =
-      fitLine(
-        xs,
-        ys,
-        principalAxis(
-          xs,
-          ys,
-          xs.map(() => true),
-        ),
-        false,
-      ) ?? fitLine(xs, ys, dominantLine(xs, ys), true);
+    const all = xs.map(() => true);
+    const line = fitLine(xs, ys, principalAxis(xs, ys, all), false) ?? fitLine(xs, ys, dominantLine(xs, ys), true);
     if (!line || line.length < minLength) continue;
     for (let i = 0; i < xs.length; i++) if (line.across(i) <= line.thickness / 2 + 1) labels[ys[i] * width + xs[i]] = 0;
     removed = true;
