@@ -88,6 +88,7 @@ async function benchReal(o: BenchRealOptions): Promise<void> {
     let allImages = 0;
     let allLegible = 0;
     let allLegibleRead = 0;
+    const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`);
     // Whether every digit of a photo, drawn alone as it is there (same digit, height and pen, cropped to its
     // strokes), is read right: what the classifier can do, so that what detect() loses on the paper shows apart.
     const legibleAlone = (s: Scene) => {
@@ -146,7 +147,6 @@ async function benchReal(o: BenchRealOptions): Promise<void> {
       allImages += o.count;
       allLegible += legible;
       allLegibleRead += legibleRead;
-      const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`);
       out.info(
         `${kind.padEnd(12)} strings ${percent(strings / o.count).padStart(7)}, digits ` +
           `${percent(byKind[kind].digits)}, of the ${legible} whose digits read alone ` +
@@ -159,12 +159,12 @@ async function benchReal(o: BenchRealOptions): Promise<void> {
     );
     if (allImages > 0)
       out.info(
-        `all ${allImages} photos: ${((allStrings / allImages) * 100).toFixed(1)} % read whole; by pen width (px): ` +
+        `all ${allImages} photos: ${percent(allStrings / allImages)} read whole; by pen width (px): ` +
           Object.entries(pens)
-            .map(([name, v]) => `${name}: ${v === null ? '–' : `${(v * 100).toFixed(1)} %`}`)
+            .map(([name, v]) => `${name}: ${percent(v)}`)
             .join(', ') +
           `; of the ${allLegible} whose digits all read alone, ` +
-          `${allLegible ? ((allLegibleRead / allLegible) * 100).toFixed(1) : '–'} % read whole`,
+          `${percent(allLegible ? allLegibleRead / allLegible : null)} read whole`,
       );
     // Tight crops: one digit per picture, 16–20 px tall, cropped to its strokes, dark on white.
     let tight: number | null = null;
