@@ -97,37 +97,43 @@ export function thin(mask: Uint8Array, w: number, h: number): Uint8Array {
   return mask;
 }
 
-/** Connected regions of a mask's set pixels (8-neighbours) or unset ones (4-neighbours) not touching the border. */
-function regions(mask: Uint8Array, n: number, set: boolean): number {
+/**
+ * The connected pieces of an n×n mask's pixels that are `set` (or unset), each as its pixel indices and whether it
+ * touches the border; 8-neighbours when `diagonal`, else 4.
+ */
+function pieces(mask: Uint8Array, n: number, set: boolean, diagonal: boolean): { pixels: number[]; border: boolean }[] {
   const seen = new Uint8Array(n * n);
-  const stack: number[] = [];
-  let count = 0;
+  const out: { pixels: number[]; border: boolean }[] = [];
   for (let start = 0; start < mask.length; start++) {
     if (seen[start] || Boolean(mask[start]) !== set) continue;
+    const pixels = [start];
     let border = false;
     seen[start] = 1;
-    stack.push(start);
-    while (stack.length) {
-      const i = stack.pop()!;
-      const x = i % n;
-      const y = (i - x) / n;
+    for (let k = 0; k < pixels.length; k++) {
+      const x = pixels[k] % n;
+      const y = (pixels[k] - x) / n;
       if (x === 0 || y === 0 || x === n - 1 || y === n - 1) border = true;
       for (let dy = -1; dy <= 1; dy++)
         for (let dx = -1; dx <= 1; dx++) {
-          if ((!dx && !dy) || (!set && dx && dy)) continue;
+          if ((!dx && !dy) || (!diagonal && dx && dy)) continue;
           const xx = x + dx;
           const yy = y + dy;
           if (xx < 0 || yy < 0 || xx >= n || yy >= n) continue;
           const j = yy * n + xx;
           if (!seen[j] && Boolean(mask[j]) === set) {
             seen[j] = 1;
-            stack.push(j);
+            pixels.push(j);
           }
         }
     }
-    if (set || !border) count++;
+    out.push({ pixels, border });
   }
-  return count;
+  return out;
+}
+
+/** How many pieces a mask's ink makes (8-neighbours), or how many holes (4-neighbours, off the border) it has. */
+function regions(mask: Uint8Array, n: number, set: boolean): number {
+  return set ? pieces(mask, n, true, true).length : pieces(mask, n, false, false).filter((p) => !p.border).length;
 }
 
 /**
@@ -195,10 +201,12 @@ const MIN_LOOP_AREA = 8;
  * with a fine pen reads as another (an "L", a "|"). Ink lying deeper than 1.6 times the stroke's usual half-width
  * (the median depth of its centre line), in a piece of at least MIN_LOOP_AREA pixels, is no stroke but a filled
  * loop: it is opened, and thinning then keeps the loop around it. (Twice the half-width missed most filled loops;
- * at 1.6, crossings and bends, about 1.4 deep, reach the limit only in small pieces.)
+ * at 1.6, crossings and bends, about 1.4 deep, reach the limit only in small pieces.) Depth is measured as if
+ * pinholes were ink: a blob left with a pinhole is as filled as one without, and thinned as it is, its loop
+ * shrinks to less than the pen's width.
  */
 function openFilledLoops(mask: Uint8Array, n: number): Uint8Array {
-  const depth = distanceInside(mask, n);
+  const depth = distanceInside(withoutPinholes(mask, n), n);
   const centre = thin(mask.slice(), n, n);
   const radii: number[] = [];
   for (let i = 0; i < mask.length; i++) if (centre[i]) radii.push(depth[i]);
@@ -208,29 +216,21 @@ function openFilledLoops(mask: Uint8Array, n: number): Uint8Array {
   // Deep ink in pieces too small for a loop (where strokes cross or bend) stays.
   const deep = Uint8Array.from(depth, (d) => (d > limit ? 1 : 0));
   const out = mask.slice();
-  const seen = new Uint8Array(n * n);
-  for (let start = 0; start < deep.length; start++) {
-    if (!deep[start] || seen[start]) continue;
-    const piece = [start];
-    seen[start] = 1;
-    for (let k = 0; k < piece.length; k++) {
-      const x = piece[k] % n;
-      const y = (piece[k] - x) / n;
-      for (const [dx, dy] of [
-        [1, 0],
-        [-1, 0],
-        [0, 1],
-        [0, -1],
-      ]) {
-        const j = (y + dy) * n + x + dx;
-        if (x + dx >= 0 && x + dx < n && y + dy >= 0 && y + dy < n && deep[j] && !seen[j]) {
-          seen[j] = 1;
-          piece.push(j);
-        }
-      }
-    }
-    if (piece.length >= MIN_LOOP_AREA) for (const i of piece) out[i] = 0;
-  }
+  for (const { pixels } of pieces(deep, n, true, false))
+    if (pixels.length >= MIN_LOOP_AREA) for (const i of pixels) out[i] = 0;
+  return out;
+}
+
+/**
+ * Holes smaller than this (px at 56×56) in a stroke are pinholes: what a nearly filled loop (a 9's blob) leaves open.
+ */
+const PINHOLE = 12;
+
+/** The mask with its pinholes filled: enclosed paper (4-connected, off the border) of fewer than PINHOLE pixels. */
+function withoutPinholes(mask: Uint8Array, n: number): Uint8Array {
+  const out = mask.slice();
+  for (const { pixels, border } of pieces(mask, n, false, false))
+    if (!border && pixels.length < PINHOLE) for (const i of pixels) out[i] = 1;
   return out;
 }
 
@@ -621,9 +621,13 @@ export function penDigit(
 ): { width: number; height: number; channels: 1; data: Uint8Array } {
   const { segments, aspect } = centreLine(set.images, index * 784);
   const inner = Math.max(1, height - pen);
-  const width = Math.max(1, Math.ceil(aspect * inner + pen));
+  const strokes = aspect * inner + pen;
+  // An upright 1 cropped to its stroke would be ink from side to side, a picture no one could tell from a blank
+  // one: a column of paper is left on each side (the strokes centred).
+  const width = Math.max(Math.ceil(strokes), Math.ceil(pen) + 2);
+  const left = (width - strokes) / 2;
   const cover = new Float32Array(width * height);
-  const at = (u: number, v: number) => [pen / 2 + u * inner, pen / 2 + v * inner];
+  const at = (u: number, v: number) => [left + pen / 2 + u * inner, pen / 2 + v * inner];
   for (const [ax, ay, bx, by] of segments) stroke(cover, width, height, [...at(ax, ay), ...at(bx, by)], pen);
   const data = Uint8Array.from(cover, (c) => Math.round(245 - c * (245 - 30)));
   return { width, height, channels: 1, data };

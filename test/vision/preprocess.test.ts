@@ -170,6 +170,18 @@ describe('preprocess, step by step', () => {
     // A 2's bottom bar along the crop's lower edge, apart from the rest, is a stroke, not a frame line.
     const two = draw(16, 16, (x, y) => (y <= 1 && x >= 3 && x <= 12) || (x === 12 && y <= 11) || (y >= 14 && x >= 1));
     expect(preprocess(two).box).toEqual({ x: 1, y: 0, width: 15, height: 16 });
+    // An upright 1 written with a 1-px pen in a field 3 px wide: its stroke runs along the frame and is all the
+    // ink there is, so it is the digit, not a frame line: an upright bar 20 px tall in the field.
+    const one = draw(3, 60, (x, y) => x === 0 && y >= 1 && y <= 58);
+    one.data = one.data.map((v) => 255 - v);
+    const read = preprocess(one);
+    expect(read.box).toEqual({ x: 0, y: 1, width: 1, height: 58 });
+    expect(inkBox(read.pixels).h).toBe(20);
+    expect(inkBox(read.pixels).w).toBeLessThanOrEqual(3);
+    // A frame line beside a digit is still not ink.
+    const framed = draw(40, 60, (x, y) => x === 0 || (x >= 18 && x <= 21 && y >= 10 && y <= 50));
+    framed.data = framed.data.map((v) => 255 - v);
+    expect(preprocess(framed).box).toEqual({ x: 18, y: 10, width: 4, height: 41 });
   });
 
   it("a 1-px pen keeps its strokes and they come out about as wide as MNIST's", () => {
