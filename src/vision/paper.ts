@@ -12,7 +12,7 @@
  */
 import { closing, filter1d, opening } from './morphology.js';
 import { shrinkFactor, type DecodedImage } from './image-input.js';
-import { departures, histogramMedian, PAPER_NOISE } from './polarity.js';
+import { departures, histogramMedian, histogramQuantile, PAPER_NOISE } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
 
 /** Longer side of the working picture: a digit a 25th of a photo's height is still ~40 px tall. */
@@ -110,6 +110,9 @@ export function darkInk(data: Uint8Array, width: number, height: number, block: 
  * line, it keeps its own ink above the line's. The ink is thickened across the run first (by a hundredth of the
  * run's length), so that a line tilted by a degree still holds a straight run.
  */
+/** The share of the picture's line opening taken as its noise floor (see removeLines). */
+const LINE_FLOOR = 0.2;
+
 export function removeLines(ink: Uint8Array, width: number, height: number): Uint8Array {
   const out = ink.slice();
   const tmp = new Uint8Array(ink.length);
@@ -123,10 +126,12 @@ export function removeLines(ink: Uint8Array, width: number, height: number): Uin
     filter1d(ink, band, width, height, Math.max(1, Math.round(0.01 * long)), !horizontal, true);
     filter1d(band, tmp, width, height, r, horizontal, false);
     filter1d(tmp, lines, width, height, r, horizontal, true);
-    // The opening of noisy paper is its noise floor, everywhere alike (the median): only what rises above it is a line.
+    // The opening of noisy paper is its noise floor, everywhere alike: only what rises above it is a line. Not its
+    // median: on squared paper with small cells the lines, thickened, cover most of the picture, the median is a
+    // line's own level, and no line went (a grid read as 13 digits); a fifth of the picture still lies between them.
     const hist = new Uint32Array(256);
     for (let i = 0; i < lines.length; i++) hist[lines[i]]++;
-    const floor = histogramMedian(hist, lines.length);
+    const floor = histogramQuantile(hist, lines.length, LINE_FLOOR);
     for (let i = 0; i < out.length; i++) {
       const line = lines[i] - floor;
       if (line > 0) out[i] = out[i] > line ? out[i] - line : 0;

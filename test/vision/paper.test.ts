@@ -73,6 +73,26 @@ describe('lines of ruled and squared paper', () => {
       }
   });
 
+  it('squared paper with cells smaller than the lines are thickened goes too, over a noisy page', async () => {
+    const { removeLines } = await import('../../src/vision/paper.js');
+    const [w, h] = [600, 400];
+    const ink = new Uint8Array(w * h);
+    // Paper noise 0–5 everywhere, grid lines (level 40) every 12 px both ways, and a 1 (level 150) in a column of cells.
+    let seed = 7;
+    for (let i = 0; i < ink.length; i++) ink[i] = (seed = (seed * 1103515245 + 12345) >>> 0) % 6;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x % 12 === 5 || y % 12 === 5) ink[y * w + x] = 40;
+    for (let y = 150; y < 230; y++) for (let x = 298; x < 302; x++) ink[y * w + x] = 150;
+    const out = removeLines(ink, w, h);
+    let left = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const onStroke = y >= 150 && y < 230 && x >= 298 && x < 302;
+        if (onStroke) expect(out[y * w + x]).toBeGreaterThanOrEqual(100);
+        else if (out[y * w + x] > 10) left++;
+      }
+    expect(left).toBe(0);
+  });
+
   it('a digit as tall as a small picture is not a line', async () => {
     const { removeLines } = await import('../../src/vision/paper.js');
     const [w, h] = [120, 100];
