@@ -611,7 +611,8 @@ export function homography(from: [number, number][], to: [number, number][]): nu
 
 /**
  * One MNIST digit drawn again with a pen of `pen` px, `height` px tall, cropped tightly to its strokes (no
- * margin), dark ink on white paper: what a form's box or a postal code's field gives `recognize`.
+ * margin, but a pixel of paper either side of an upright 1), dark ink on white paper: what a form's box or a postal
+ * code's field gives `recognize`.
  */
 export function penDigit(
   set: ImageSet,
