@@ -187,9 +187,9 @@ export function preprocess(image: RawImage, options: PreprocessOptions = {}): Pr
   for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;
   const { labels, components } = connectedComponents(mask, w, h);
   const dropped = edgeLines(labels, components, w, h, band);
-  // A picture whose only ink lies along its frame is a tight crop of that stroke (an upright 1 in a narrow field),
-  // not a frame around nothing.
-  if (components.every((c) => dropped.has(c.id) || c.pixels < 2)) dropped.clear();
+  // A narrow upright picture whose only ink lies along its frame is a tight crop of that stroke (an upright 1 in a
+  // field a few pixels wide), not a frame around nothing; an empty box or a lone frame line elsewhere stays blank.
+  if (h >= 3 * w && components.every((c) => dropped.has(c.id) || c.pixels < 2)) dropped.clear();
   let largest = 0;
   for (const c of components) if (!dropped.has(c.id)) largest = Math.max(largest, c.pixels);
   for (const c of components) if (c.pixels < Math.max(2, SPECK * largest)) dropped.add(c.id);

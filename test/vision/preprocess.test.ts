@@ -178,6 +178,10 @@ describe('preprocess, step by step', () => {
     expect(read.box).toEqual({ x: 0, y: 1, width: 1, height: 58 });
     expect(inkBox(read.pixels).h).toBe(20);
     expect(inkBox(read.pixels).w).toBeLessThanOrEqual(3);
+    // A lone line along the frame of a square crop is still nothing written.
+    const side = draw(40, 40, (x) => x === 0);
+    side.data = side.data.map((v) => 255 - v);
+    expect(() => preprocess(side)).toThrow(NoInkError);
     // A frame line beside a digit is still not ink.
     const framed = draw(40, 60, (x, y) => x === 0 || (x >= 18 && x <= 21 && y >= 10 && y <= 50));
     framed.data = framed.data.map((v) => 255 - v);
