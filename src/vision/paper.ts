@@ -103,6 +103,9 @@ export function darkInk(data: Uint8Array, width: number, height: number, block: 
   return dark > light;
 }
 
+/** The share of the picture's line opening taken as its noise floor (see removeLines). */
+const LINE_FLOOR = 0.2;
+
 /**
  * Ruled and squared paper's lines, and a sheet's straight edges, are narrow too, but far longer than any stroke
  * of a digit: what survives an opening of the ink by a horizontal run of `long` px (of `tall` px vertically) is a
@@ -110,9 +113,6 @@ export function darkInk(data: Uint8Array, width: number, height: number, block: 
  * line, it keeps its own ink above the line's. The ink is thickened across the run first (by a hundredth of the
  * run's length), so that a line tilted by a degree still holds a straight run.
  */
-/** The share of the picture's line opening taken as its noise floor (see removeLines). */
-const LINE_FLOOR = 0.2;
-
 export function removeLines(ink: Uint8Array, width: number, height: number): Uint8Array {
   const out = ink.slice();
   const tmp = new Uint8Array(ink.length);

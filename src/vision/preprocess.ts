@@ -188,7 +188,7 @@ export function preprocess(image: RawImage, options: PreprocessOptions = {}): Pr
   const { labels, components } = connectedComponents(mask, w, h);
   const dropped = edgeLines(labels, components, w, h, band);
   // A narrow upright picture whose only ink lies along its frame is a tight crop of that stroke (an upright 1 in a
-  // field a few pixels wide), not a frame around nothing; an empty box or a lone frame line elsewhere stays blank.
+  // field a few pixels wide), not a frame around nothing; a lone frame line in any other picture stays blank.
   if (h >= 3 * w && components.every((c) => dropped.has(c.id) || c.pixels < 2)) dropped.clear();
   let largest = 0;
   for (const c of components) if (!dropped.has(c.id)) largest = Math.max(largest, c.pixels);
