@@ -90,6 +90,8 @@ export function toGray(image: RawImage): GrayImage & { fromAlpha: boolean } {
 /**
  * Ink components that are lines along the image's edge (a frame, the edge of a sheet), not parts of a digit:
  * at least 90 % of their pixels lie within ~3 % of the image's size from its border, and they reach along it.
+ * None in a narrow upright picture whose only ink they are: that is a tight crop of the stroke (an upright 1 in a
+ * field a few pixels wide), not a frame around nothing; a lone frame line in any other picture is still one.
  */
 function edgeLines(labels: Int32Array, components: Component[], w: number, h: number, band: number): Set<number> {
   const inBand = new Uint32Array(components.length + 1);
@@ -105,6 +107,7 @@ function edgeLines(labels: Int32Array, components: Component[], w: number, h: nu
     const long = Math.max(c.width, c.height) > 4 * band;
     if (long && inBand[c.id] >= 0.9 * c.pixels) lines.add(c.id);
   }
+  if (h >= 3 * w && components.every((c) => lines.has(c.id) || c.pixels < 2)) lines.clear();
   return lines;
 }
 
@@ -187,9 +190,6 @@ export function preprocess(image: RawImage, options: PreprocessOptions = {}): Pr
   for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;
   const { labels, components } = connectedComponents(mask, w, h);
   const dropped = edgeLines(labels, components, w, h, band);
-  // A narrow upright picture whose only ink lies along its frame is a tight crop of that stroke (an upright 1 in a
-  // field a few pixels wide), not a frame around nothing; a lone frame line in any other picture stays blank.
-  if (h >= 3 * w && components.every((c) => dropped.has(c.id) || c.pixels < 2)) dropped.clear();
   let largest = 0;
   for (const c of components) if (!dropped.has(c.id)) largest = Math.max(largest, c.pixels);
   for (const c of components) if (c.pixels < Math.max(2, SPECK * largest)) dropped.add(c.id);
