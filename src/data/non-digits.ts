@@ -29,14 +29,15 @@ export const NON_DIGIT_CHARS = {
 } as const;
 
 /**
- * Characters in neither part: those a person reads as a digit, and near copies of the held-out characters (named
- * in NON_DIGIT_CHARS's comment). fontGlyphChars() leaves out every character whose base letter is one of these.
+ * Characters in neither part: those a person reads as a digit (a ring such as ° or ○ is a 0), and near copies of
+ * the held-out characters (named in NON_DIGIT_CHARS's comment). fontGlyphChars() leaves out every character whose base letter is one of these.
  */
 export const NOT_TRAINED_CHARS: readonly string[] = [
   ...NON_DIGIT_CHARS.heldOut,
   ...'OoQIiJjl|!ZzSsbGBgqT',
   ...'ЗЭЧБбвдβδσ∃Θ◊',
   ...'РрρуγλωτΛ∧↑Гг¶∫ƒ£⌈⌉⌊⌋',
+  ...'°∘○◌◦◯⚪⚬',
 ];
 
 /**
