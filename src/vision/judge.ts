@@ -9,11 +9,11 @@ import { networkOf } from './digit-model.js';
 
 /**
  * Default least judge probability for an image to be a digit (recognize(), and detect() where it reads one digit
- * alone): where 0.02 % of MNIST test, 0.30 % of USPS and 1.3 % of MNIST test digits redrawn with a pen are wrongly
- * rejected, and 86.6 % of held-out letters and symbols are rejected (at 0.8: 0.07, 0.47 and 2.1 %, and 86.6 %;
- * docs/vision.md: Not a digit).
+ * alone): where 0.09 % of MNIST test, 0.32 % of USPS, 1.95 % of MNIST test digits redrawn with a pen and 0.6 % of
+ * digits printed in held-out fonts are wrongly rejected, and 81.3 % of held-out letters and symbols are rejected
+ * (docs/vision.md: Not a digit).
  */
-export const MIN_JUDGEMENT = 0.6;
+export const MIN_JUDGEMENT = 0.8;
 
 /** P(class 1) of a two-class network for each input of height × width pixels; 0 where there is none. */
 export function classOneProbability(
