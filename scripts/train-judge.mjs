@@ -184,7 +184,7 @@ for (let i = 0; i < 8000; i++) add(digitString(train, 4_200_000 + i, { length: 1
 const penFor = (i) => [16 + ((i * 7) % 45), 1 + ((i * 3) % 9) / 2];
 for (let i = 0; i < 15000; i++) add(penDigit(train, (i * 104_729) % train.count, ...penFor(i)), 1);
 // Printed digits, in the training fonts at four sizes, six times each (the augmentation varies them): without them
-// the judge took a digit in a font it had not seen for one more font glyph (Liberation's: 11 of 80 turned down).
+// the judge took a digit in a font it had not seen for one more font glyph (a sixth of Liberation's turned down).
 for (const size of [20, 32, 48, 72])
   for (const t of await printedTexts(nonDigitFonts('train'), [...'0123456789'], { size }))
     for (let r = 0; r < 6; r++) add(t, 1);

@@ -30,7 +30,8 @@ export const NON_DIGIT_CHARS = {
 
 /**
  * Characters in neither part: those a person reads as a digit (a ring such as ° or ○ is a 0), and near copies of
- * the held-out characters (named in NON_DIGIT_CHARS's comment). fontGlyphChars() leaves out every character whose base letter is one of these.
+ * the held-out characters (named in NON_DIGIT_CHARS's comment). fontGlyphChars() leaves out every character whose
+ * base letter is one of these.
  */
 export const NOT_TRAINED_CHARS: readonly string[] = [
   ...NON_DIGIT_CHARS.heldOut,
