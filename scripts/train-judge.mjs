@@ -47,7 +47,7 @@ const {
   penDigit,
   printedTexts,
 } = data;
-const { preprocess } = vision;
+const { connectedComponents, preprocess } = vision;
 const { Rng } = layers;
 
 const epochs = Number(process.argv[2] ?? 10);
@@ -101,28 +101,8 @@ const addPictureNotDigit = (picture) => {
  * Half of MNIST's training 1s are one; 15 of its other 53,258 digits.
  */
 function isLoneStraightStroke(v) {
-  const ink = (i) => v[i] >= 128;
-  const seen = new Uint8Array(784);
-  let pieces = 0;
-  for (let s = 0; s < 784; s++) {
-    if (!ink(s) || seen[s]) continue;
-    if (++pieces > 1) return false;
-    const stack = [s];
-    seen[s] = 1;
-    while (stack.length > 0) {
-      const i = stack.pop();
-      const [x, y] = [i % 28, Math.floor(i / 28)];
-      for (let yy = Math.max(0, y - 1); yy <= Math.min(27, y + 1); yy++)
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(27, x + 1); xx++) {
-          const j = yy * 28 + xx;
-          if (ink(j) && !seen[j]) {
-            seen[j] = 1;
-            stack.push(j);
-          }
-        }
-    }
-  }
-  if (pieces === 0) return false;
+  const ink = Uint8Array.from(v, (p) => (p >= 128 ? 1 : 0));
+  if (connectedComponents(ink, 28, 28).components.length !== 1) return false;
   let [mass, mx, my] = [0, 0, 0];
   for (let i = 0; i < 784; i++) [mass, mx, my] = [mass + v[i], mx + v[i] * (i % 28), my + v[i] * Math.floor(i / 28)];
   [mx, my] = [mx / mass, my / mass];
@@ -136,7 +116,7 @@ function isLoneStraightStroke(v) {
   const [ux, uy] = [Math.cos(axis), Math.sin(axis)];
   let [along0, along1, across0, across1, area] = [Infinity, -Infinity, Infinity, -Infinity, 0];
   for (let i = 0; i < 784; i++) {
-    if (!ink(i)) continue;
+    if (!ink[i]) continue;
     const [x, y] = [(i % 28) - mx, Math.floor(i / 28) - my];
     const [t, d] = [x * ux + y * uy, y * ux - x * uy];
     [along0, along1, across0, across1] = [
