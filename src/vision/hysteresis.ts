@@ -90,13 +90,24 @@ const LOW_SPREADS = 3;
 
 /**
  * The paper's level and texture in a levelled ink image: its median and the distance from the median to the upper
- * quartile (0.67σ of normal noise). Ink is under a quarter of a picture of writing, so both are the paper's.
+ * quartile (0.67σ of normal noise). Ink is under a quarter of a picture of writing, so both are the paper's —
+ * unless the upper quartile is itself ink: a bold digit cropped close covers a third of its picture, and a
+ * "texture" then puts the high threshold above every level there is. Then they are taken from the pixels at or
+ * below `inkFrom` (Otsu's threshold) alone.
  */
-export function textureOf(level: Uint8Array): { median: number; spread: number } {
+export function textureOf(level: Uint8Array, inkFrom: number): { median: number; spread: number } {
   const hist = new Uint32Array(256);
   for (let i = 0; i < level.length; i++) hist[level[i]]++;
-  const median = histogramMedian(hist, level.length);
-  return { median, spread: histogramQuantile(hist, level.length, 0.75) - median };
+  const of = (count: number) => {
+    const median = histogramMedian(hist, count);
+    return { median, spread: histogramQuantile(hist, count, 0.75) - median };
+  };
+  const all = of(level.length);
+  if (all.median + HIGH_SPREADS * all.spread <= 255) return all;
+  let count = level.length;
+  for (let v = inkFrom + 1; v < 256; v++) count -= hist[v];
+  hist.fill(0, inkFrom + 1);
+  return of(count);
 }
 
 /**
@@ -116,8 +127,9 @@ export function hysteresisInk(
   const level = new Uint8Array(clamped.buffer);
   // Textured paper (kraft's fibres, grain, sensor noise) fills the histogram, and Otsu's threshold then splits the
   // texture; both thresholds stay well above its spread (4σ and 2σ of a normal texture).
-  const { median, spread } = textureOf(level);
-  const high = Math.max(otsuThreshold(level), Math.round(median + HIGH_SPREADS * spread));
+  const otsu = otsuThreshold(level);
+  const { median, spread } = textureOf(level, otsu);
+  const high = Math.max(otsu, Math.round(median + HIGH_SPREADS * spread));
   const low = Math.max(
     Math.round(typical + fraction * Math.max(0, high - typical)),
     Math.round(median + LOW_SPREADS * spread),

@@ -10,6 +10,7 @@
  * Large photos are first shrunk, by averaging whole blocks of pixels, to what reading digits needs (the longer
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
+import { connectedComponents } from './components.js';
 import { closing, filter1d, opening } from './morphology.js';
 import { shrinkFactor, type DecodedImage } from './image-input.js';
 import { departures, histogramMedian, histogramQuantile, PAPER_NOISE } from './polarity.js';
@@ -132,12 +133,46 @@ export function removeLines(ink: Uint8Array, width: number, height: number): Uin
     const hist = new Uint32Array(256);
     for (let i = 0; i < lines.length; i++) hist[lines[i]]++;
     const floor = histogramQuantile(hist, lines.length, LINE_FLOOR);
+    const isLine = linesOfPaper(lines, floor, width, height, horizontal);
     for (let i = 0; i < out.length; i++) {
       const line = lines[i] - floor;
-      if (line > 0) out[i] = out[i] > line ? out[i] - line : 0;
+      // What the opening holds at the paper's noise level is the paper's wherever it is; above, only a line's.
+      if (line > 0 && (line <= PAPER_NOISE || isLine(i))) out[i] = out[i] > line ? out[i] - line : 0;
     }
   }
   return out;
+}
+
+/** Runs that reach no end of the picture are lines when it holds at least this many: ruled or squared paper. */
+const RULED_LINES = 3;
+
+/**
+ * Which of the runs an opening found (`lines` above `floor`) are the paper's lines rather than a digit's strokes.
+ * A run that reaches an end of the picture (within a fiftieth of its side) is a line: a sheet's lines run on to
+ * its edge, and so out of a photo the sheet fills. A run that stops short of both ends may be a stem: one digit in
+ * a small picture (a 1, a 4's or a t's stem, a narrow 0's sides) holds runs of 0.8 of its height. It is a line
+ * only among several — the lines of a ruled or squared sheet lying in the photo — where a digit or two hold one
+ * or two.
+ */
+function linesOfPaper(
+  lines: Uint8Array,
+  floor: number,
+  width: number,
+  height: number,
+  horizontal: boolean,
+): (i: number) => boolean {
+  const mask = new Uint8Array(lines.length);
+  for (let i = 0; i < lines.length; i++) mask[i] = lines[i] - floor > PAPER_NOISE ? 1 : 0;
+  const { labels, components } = connectedComponents(mask, width, height);
+  if (components.length >= RULED_LINES) return () => true;
+  const along = horizontal ? width : height;
+  const margin = Math.max(2, Math.round(0.02 * along));
+  const isLine = new Uint8Array(components.length + 1);
+  for (const c of components) {
+    const [start, extent] = horizontal ? [c.x, c.width] : [c.y, c.height];
+    isLine[c.id] = start < margin || start + extent > along - margin ? 1 : 0;
+  }
+  return (i) => isLine[labels[i]] === 1;
 }
 
 /** How much the thin features of one polarity must outweigh the other's to decide. */

@@ -101,6 +101,23 @@ describe('lines of ruled and squared paper', () => {
     for (let x = 30; x < 90; x++) ink[10 * w + x] = 200; // a 60-px bar (a 7's)
     expect(removeLines(ink, w, h)).toEqual(ink);
   });
+
+  it('a stem nearly as tall as its picture stays; three such runs are the lines of a sheet lying in the photo', async () => {
+    const { removeLines } = await import('../../src/vision/paper.js');
+    const [w, h] = [82, 116];
+    // A printed 1 at 96 px: a 12-px stem over 90 of the picture's 116 px, 12 px short of both ends.
+    const one = new Uint8Array(w * h);
+    for (let y = 13; y < 103; y++) for (let x = 36; x < 48; x++) one[y * w + x] = 255;
+    expect(removeLines(one, w, h)).toEqual(one);
+    // The same run reaching the picture's top is a line (the sheet's lines run out of the photo), and so are three
+    // runs side by side stopping short of both ends (ruled paper on a sheet smaller than the photo).
+    const toEdge = new Uint8Array(w * h);
+    for (let y = 0; y < 90; y++) for (let x = 36; x < 40; x++) toEdge[y * w + x] = 255;
+    expect(removeLines(toEdge, w, h).every((v) => v === 0)).toBe(true);
+    const ruled = new Uint8Array(w * h);
+    for (let y = 13; y < 103; y++) for (const x0 of [10, 40, 70]) ruled[y * w + x0] = ruled[y * w + x0 + 1] = 255;
+    expect(removeLines(ruled, w, h).every((v) => v === 0)).toBe(true);
+  });
 });
 
 describe('polarity by thin features', () => {
