@@ -69,7 +69,8 @@ describe('isDigit: recognize() says when an image holds no digit', () => {
     expect(r.filter((x) => !x.isDigit).length / images.length).toBeGreaterThanOrEqual(0.75);
     let empty = 0;
     for (const image of images) if ((await detect(model, image)).digits.length === 0) empty++;
-    expect(empty / images.length).toBeGreaterThanOrEqual(0.65); // measured 0.7
+    // Measured 0.95: a scribble is read; 0.8 while W, w and ^ were read in pieces, 0.7 while a t was read by its stem.
+    expect(empty / images.length).toBeGreaterThanOrEqual(0.85);
   });
 
   it('the judge decides; the verifier decides without a judge, and has a say beside it when asked', async () => {
@@ -169,6 +170,26 @@ describe('isDigit: recognize() says when an image holds no digit', () => {
     );
     // Measured: 1 of 160. Judges that had not learnt printed digits turned 23–39 down (6s, 0s, 3s, 5s, 8s, 9s).
     expect(missed.length, missed.join(', ')).toBeLessThanOrEqual(3);
+  });
+
+  it('detect() reads nothing in a letter it cuts in pieces (W, w, ^), and still reads touching digits', async () => {
+    const fonts = nonDigitFonts('heldOut').length ? nonDigitFonts('heldOut') : installedFonts(nonDigitFonts('train'));
+    const letters = await printedTexts(fonts, [...'Ww^']);
+    const read: string[] = [];
+    for (const t of letters) {
+      const d = await detect(model, { ...t, channels: 1 });
+      if (d.text) read.push(`${t.font} ${t.text} as ${d.text}`);
+    }
+    // Measured: none of 24 (Liberation). Before, 13 were read: W and w as 114 or 411 (the judge gives the 4 cut
+    // from a W's middle 0.00), ^ as 11 (its arms splay 0.8–1.0 apart).
+    expect(read.length, read.join(', ')).toBeLessThanOrEqual(2);
+    let pairs = 0;
+    for (let i = 0; i < 60; i++) {
+      const s = digitString(test, 7_000_003 + i, { length: [2, 3], touching: 1 });
+      if ((await detect(model, { width: s.width, height: s.height, channels: 1, data: s.data })).text === s.text)
+        pairs++;
+    }
+    expect(pairs).toBeGreaterThanOrEqual(58); // measured 59 of 60, with and without these two rules
   });
 
   it('detect() reads one printed digit alone in its small picture, at 48 and 96 px', async () => {
