@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { drawnString, STROKE_KINDS, type DrawnStringOptions } from '../data/drawn-digits.js';
+import { seededRandom } from '../data/seeded.js';
 import { detect } from '../vision/detect.js';
 import { editDistance } from './bench-detect.js';
 import { addModelInputOptions, addVerifierOptions, loadImageModel, type ModelInputOptions } from './model-input.js';
@@ -44,6 +45,20 @@ export function registerBenchStyles(program: Command): void {
 /** The broad-pen strings: as drawn in the web page's canvas (the verifier trains on other seeds). */
 const BROAD: DrawnStringOptions = { pen: [10, 24], height: [80, 130], gap: [0, 0.2], width: [0.45, 1.25] };
 const BROAD_SEEDS = 50_000_000;
+
+/**
+ * Short numbers whose digits touch or cross, as people often write them: neighbours from 0.06 of a digit's height
+ * overlapping to 0.02 apart (the strings the verifier trains on keep 0.12–0.45 apart).
+ */
+const TOUCHING: DrawnStringOptions = { gap: [-0.06, 0.02] };
+const TOUCHING_SEEDS = 60_000_000;
+
+/** 2–4 digits, from a seed. */
+function shortNumber(seed: number): string {
+  const random = seededRandom(seed);
+  const length = 2 + Math.floor(random() * 3);
+  return Array.from({ length }, () => String(Math.floor(random() * 10))).join('');
+}
 
 async function benchStyles(o: BenchStylesOptions): Promise<void> {
   const out = makeOutput(Boolean(o.json));
@@ -100,6 +115,16 @@ async function benchStyles(o: BenchStylesOptions): Promise<void> {
       const s = drawnString(BENCH_SEED + BROAD_SEEDS + o.seed * 100_003 + i, BROAD);
       if ((await detect(model, s)).text.replace(/\n/g, '') === s.text) broad++;
     }
+    const touchingCount = Math.max(1, Math.round(o.count / 2));
+    let touching = 0;
+    const touchingMisread: string[] = [];
+    for (let i = 0; i < touchingCount; i++) {
+      const seed = BENCH_SEED + TOUCHING_SEEDS + o.seed * 100_003 + i;
+      const s = drawnString(seed, { ...TOUCHING, text: shortNumber(seed) });
+      const text = (await detect(model, s)).text.replace(/\n/g, '');
+      if (text === s.text) touching++;
+      else if (touchingMisread.length < 5) touchingMisread.push(`${s.text}→${text || '∅'}`);
+    }
     const result = {
       count: o.count,
       seed: o.seed,
@@ -110,6 +135,7 @@ async function benchStyles(o: BenchStylesOptions): Promise<void> {
       styles,
       upright_31415: upright,
       broad: { count: broadCount, string_accuracy: broad / broadCount },
+      touching: { count: touchingCount, string_accuracy: touching / touchingCount, misread: touchingMisread },
       misread,
     };
     out.info(
@@ -135,6 +161,11 @@ async function benchStyles(o: BenchStylesOptions): Promise<void> {
     out.info(
       `${broadCount} strings written large, close and often narrow with a broad pen (digits 80–130 px, pens 10–24 px): ` +
         `${pct(result.broad.string_accuracy)} read whole`,
+    );
+    out.info(
+      `${touchingCount} numbers of 2–4 digits that touch or cross (gaps −0.06 to 0.02 digit heights): ` +
+        `${pct(result.touching.string_accuracy)} read whole` +
+        (touchingMisread.length ? ` (e.g. ${touchingMisread.join(', ')})` : ''),
     );
     out.result(result);
   } finally {

@@ -620,8 +620,13 @@ describe('digits CLI', () => {
       string_accuracy: number;
       upright_31415: Record<string, string>;
       kinds: Record<string, number | null>;
+      touching: { count: number; string_accuracy: number; misread: string[] };
     };
     expect(sj.string_accuracy).toBeGreaterThanOrEqual(0);
+    // Half as many touching numbers as strings (3 → 2), each misread one named with what was read.
+    expect(sj.touching.count).toBe(2);
+    expect(sj.touching.misread.length).toBe(Math.round((1 - sj.touching.string_accuracy) * 2));
+    expect(sj.touching.misread.every((m) => /^\d{2,4}→(\d+|∅)$/.test(m))).toBe(true);
     expect(Object.keys(sj.upright_31415)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     expect(Object.keys(sj.kinds)).toEqual(['plain', 'hollow', 'double']);
     const reject = await digits('bench-reject', '--count', '20', '--marks', '1', '--json');
