@@ -31,9 +31,15 @@ export interface Box {
   height: number;
 }
 
-/** A region of the image: the ink of components `ids` inside `box`. */
+/**
+ * A region of the image: the ink of components `ids` inside `box`, and, where the candidate was cut from touching
+ * digits along a path, only the ink right of `left` and left of `right` (per row of the box, image x: a pixel at
+ * x belongs when left[row] ≤ x < right[row]).
+ */
 export interface Candidate extends Box {
   ids: number[];
+  left?: Int32Array;
+  right?: Int32Array;
 }
 
 /** One component (or joined group) of a line, with the other ways to read it. */
@@ -104,12 +110,128 @@ export const JOIN_ATOMS = 3;
 const SPECK_SHARE = 0.05;
 const JOIN = { maxGap: 0.35, maxWidth: 1.6 };
 
+/** How far (× digit height) a cut between touching digits may wander from the column it starts from. */
+const PATH_REACH = 0.15;
+
 /** A candidate's identity (box and components), to classify each only once. */
-export const candidateKey = (c: Candidate) => `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}`;
+export const candidateKey = (c: Candidate) =>
+  `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}` +
+  (c.left ? `<${c.left.join(',')}` : '') +
+  (c.right ? `>${c.right.join(',')}` : '');
+
+/** Calls `visit(i, x, y)` for each pixel of the candidate's ink region (its components, inside its bounds). */
+export function forEachCandidatePixel(
+  s: { labels: Int32Array; width: number },
+  c: Candidate,
+  visit: (i: number, x: number, y: number) => void,
+): void {
+  const ids = c.ids.length === 1 ? null : new Set(c.ids);
+  const only = c.ids[0];
+  for (let y = c.y; y < c.y + c.height; y++) {
+    const from = Math.max(c.x, c.left ? c.left[y - c.y] : c.x);
+    const to = Math.min(c.x + c.width, c.right ? c.right[y - c.y] : c.x + c.width);
+    for (let x = from; x < to; x++) {
+      const i = y * s.width + x;
+      const label = s.labels[i];
+      if (ids ? ids.has(label) : label === only) visit(i, x, y);
+    }
+  }
+}
 
 /** Candidates `a` and `b` as one. */
 export function join(a: Candidate, b: Candidate): Candidate {
   return { ...union(a, b), ids: [...a.ids, ...b.ids] };
+}
+
+/** Cost of a cut path's step sideways, against ink levels of up to 255 per pixel crossed: straight when free. */
+const PATH_STEP = 2;
+
+/** A path is cut along only where it crosses at most this share of the ink the straight column crosses. */
+const PATH_GAIN = 0.5;
+
+/**
+ * The candidate cut in two along the path from its top row to its bottom one that crosses the least ink, staying
+ * within `reach` columns of image column `at` and moving at most one column per row: touching digits lean, overlap
+ * and meet at a point (a 6's loop against a 1), where a straight column would slice through one of them.
+ */
+export function cutAlongPath(
+  s: { data: Uint8Array; labels: Int32Array; threshold: number; width: number },
+  c: Candidate,
+  at: number,
+  reach: number,
+): [Candidate, Candidate] {
+  const x0 = Math.max(c.x + 1, at - reach);
+  const x1 = Math.min(c.x + c.width - 1, at + reach);
+  const span = x1 - x0 + 1;
+  const rows = c.height;
+  if (span < 1 || rows < 1) return cutAt(c, Math.min(Math.max(1, at - c.x), Math.max(1, c.width - 1)));
+  // A part already cut along a path is cut again only inside its own bounds.
+  const inside = (y: number, k: number) => (!c.left || x0 + k > c.left[y]) && (!c.right || x0 + k < c.right[y] - 1);
+  const ink = new Float64Array(rows * span);
+  forEachCandidatePixel(s, c, (i, x, y) => {
+    if (x >= x0 && x <= x1) ink[(y - c.y) * span + x - x0] = Math.max(0, s.data[i] - s.threshold);
+  });
+  // Cost so far and the column each step came from; a small pull toward `at` breaks ties on clean paper.
+  const cost = new Float64Array(rows * span);
+  const from = new Int32Array(rows * span);
+  const pull = (k: number) => (0.01 * Math.abs(x0 + k - at)) / Math.max(1, reach);
+  for (let k = 0; k < span; k++) cost[k] = inside(0, k) ? ink[k] + pull(k) : Infinity;
+  for (let y = 1; y < rows; y++)
+    for (let k = 0; k < span; k++) {
+      if (!inside(y, k)) {
+        cost[y * span + k] = Infinity;
+        continue;
+      }
+      let best = cost[(y - 1) * span + k];
+      let arg = k;
+      for (const d of [-1, 1]) {
+        const j = k + d;
+        if (j < 0 || j >= span) continue;
+        const v = cost[(y - 1) * span + j] + PATH_STEP;
+        if (v < best) [best, arg] = [v, j];
+      }
+      cost[y * span + k] = best + ink[y * span + k] + pull(k);
+      from[y * span + k] = arg;
+    }
+  let end = 0;
+  for (let k = 1; k < span; k++) if (cost[(rows - 1) * span + k] < cost[(rows - 1) * span + end]) end = k;
+  if (!Number.isFinite(cost[(rows - 1) * span + end])) return cutAt(c, Math.min(Math.max(x0, at), x1) - c.x);
+  const path = new Int32Array(rows);
+  for (let y = rows - 1, k = end; y >= 0; y--) {
+    path[y] = x0 + k;
+    k = from[y * span + k];
+  }
+  // The path is taken only where it crosses much less ink than the straight column (touching digits that lean or
+  // overlap): elsewhere — a single digit's two halves — both cross the same strokes, and the column stays.
+  // And only where it crosses ink once, where two digits meet: a path through a 0's or an 8's hole crosses its
+  // strokes twice, and cuts it in two halves that look whole (a 0 as 67).
+  let pathInk = 0;
+  let columnInk = 0;
+  let crossings = 0;
+  let columnCrossings = 0;
+  const column = Math.min(Math.max(at, x0), x1) - x0;
+  for (let y = 0; y < rows; y++) {
+    const v = ink[y * span + path[y] - x0];
+    const u = ink[y * span + column];
+    pathInk += v;
+    columnInk += u;
+    if (v > 0 && (y === 0 || ink[(y - 1) * span + path[y - 1] - x0] === 0)) crossings++;
+    if (u > 0 && (y === 0 || ink[(y - 1) * span + column] === 0)) columnCrossings++;
+  }
+  if (crossings > 1 || columnCrossings < 2 || pathInk > PATH_GAIN * columnInk) path.fill(x0 + column);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of path) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+  const leftPart: Candidate = { x: c.x, y: c.y, width: hi - c.x, height: rows, ids: c.ids, right: path };
+  const rightPart: Candidate = { x: lo, y: c.y, width: c.x + c.width - lo, height: rows, ids: c.ids, left: path };
+  if (c.left) leftPart.left = c.left;
+  if (c.right) rightPart.right = c.right;
+  // A straight path is a column cut: the same candidate as cutAt gives.
+  if (lo === hi) {
+    delete leftPart.right;
+    delete rightPart.left;
+  }
+  return [leftPart, rightPart];
 }
 
 /** Merges candidates that overlap mostly in x and are near in y (parts of one digit). */
@@ -148,12 +270,13 @@ function columnInk(c: Candidate, s: { data: Uint8Array; labels: Int32Array; thre
   return column;
 }
 
-/** The candidate cut in two at column `cut` (relative to its left edge). */
+/** The candidate cut in two at column `cut` (relative to its left edge), each part keeping its side's bound. */
 function cutAt(c: Candidate, cut: number): [Candidate, Candidate] {
-  return [
-    { x: c.x, y: c.y, width: cut, height: c.height, ids: c.ids },
-    { x: c.x + cut, y: c.y, width: c.width - cut, height: c.height, ids: c.ids },
-  ];
+  const left: Candidate = { x: c.x, y: c.y, width: cut, height: c.height, ids: c.ids };
+  const right: Candidate = { x: c.x + cut, y: c.y, width: c.width - cut, height: c.height, ids: c.ids };
+  if (c.left) left.left = c.left;
+  if (c.right) right.right = c.right;
+  return [left, right];
 }
 
 /**
@@ -303,10 +426,12 @@ export function segment(image: RawImage, invert?: boolean): Segmentation {
       for (const p of peels) at.add(p.parts[1].x - c.x);
       const minPart = Math.max(2, Math.round(0.1 * digitHeight));
       const xs = [...at].filter((x) => x >= minPart && x <= c.width - minPart).sort((a, b) => a - b);
+      const reach = Math.max(1, Math.round(PATH_REACH * Math.max(c.height, 0.8 * digitHeight)));
       for (const [i, x] of xs.entries()) {
-        const [left, rest] = cutAt(c, x);
+        const [left, rest] = cutAlongPath(s, c, c.x + x, reach);
         cuts.push([left, rest]);
-        for (const x2 of xs.slice(i + 1)) if (x2 - x >= minPart) cuts.push([left, ...cutAt(rest, x2 - x)]);
+        for (const x2 of xs.slice(i + 1))
+          if (x2 - x >= minPart) cuts.push([left, ...cutAlongPath(s, rest, c.x + x2, reach)]);
       }
     }
     return { cand: c, splits, peels, cuts };
@@ -347,13 +472,8 @@ export function lineCandidates(s: Segmentation): Candidate[] {
  * it; a caller making both passes the crop to each.
  */
 export function cropOf(s: Segmentation, c: Candidate): Uint8Array {
-  const ids = new Set(c.ids);
   const crop = new Uint8Array(c.width * c.height);
-  for (let y = 0; y < c.height; y++)
-    for (let x = 0; x < c.width; x++) {
-      const i = (c.y + y) * s.width + c.x + x;
-      if (ids.has(s.labels[i])) crop[y * c.width + x] = s.data[i];
-    }
+  forEachCandidatePixel(s, c, (i, x, y) => (crop[(y - c.y) * c.width + x - c.x] = s.data[i]));
   return crop;
 }
 

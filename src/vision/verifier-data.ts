@@ -6,6 +6,7 @@
  */
 import {
   candidateKey,
+  forEachCandidatePixel,
   contextView,
   cropOf,
   digitView,
@@ -59,17 +60,13 @@ export function verifierExamples(
     const key = candidateKey(c);
     if (seen.has(key)) continue;
     seen.add(key);
-    const ids = new Set(c.ids);
     const tally = new Map<number, number>();
     let total = 0;
-    for (let y = c.y; y < c.y + c.height; y++)
-      for (let x = c.x; x < c.x + c.width; x++) {
-        const i = y * s.width + x;
-        if (!ids.has(s.labels[i])) continue;
-        const v = s.data[i] - s.threshold;
-        total += v;
-        tally.set(owners[i], (tally.get(owners[i]) ?? 0) + v);
-      }
+    forEachCandidatePixel(s, c, (i) => {
+      const v = s.data[i] - s.threshold;
+      total += v;
+      tally.set(owners[i], (tally.get(owners[i]) ?? 0) + v);
+    });
     let main = 0;
     let mainInk = 0;
     for (const [owner, v] of tally) if (owner > 0 && v > mainInk) [main, mainInk] = [owner, v];

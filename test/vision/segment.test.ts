@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { digitString } from '../../src/data/digit-strings.js';
 import { loadMnist } from '../../src/data/index.js';
-import { contextView, lineCandidates, segment, verifierInput } from '../../src/vision/segment.js';
+import { contextView, cropOf, cutAlongPath, lineCandidates, segment, verifierInput } from '../../src/vision/segment.js';
 import { verifierExamples } from '../../src/vision/verifier-data.js';
 
 const test = loadMnist().test!;
@@ -40,6 +40,76 @@ describe('segment', () => {
       expect(Math.min(...cutXs.map((x) => Math.abs(x - meet)))).toBeLessThanOrEqual(0.25 * seg.digitHeight);
     }
     expect(checked).toBe(5);
+  });
+
+  /** Dark strokes on light paper, w×h: each [x0, y0, x1, y1, half-width] (1.6 px when not given). */
+  const strokes = (w: number, h: number, segments: number[][]) => {
+    const data = new Uint8Array(w * h).fill(235);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (const [ax, ay, bx, by, half = 1.6] of segments) {
+          const t = Math.max(
+            0,
+            Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)),
+          );
+          if (Math.hypot(x - ax - t * (bx - ax), y - ay - t * (by - ay)) <= half) data[y * w + x] = 25;
+        }
+    return { width: w, height: h, channels: 1 as const, data };
+  };
+
+  it('cuts two slanted digits joined by a thin stroke along the gap between them, where a column slices both', () => {
+    // Two 1s leaning far right, joined half-way up by a thin ligature: one component. A column between them crosses
+    // the top of the left one or the foot of the right one; the path down the gap crosses only the ligature.
+    const left = [20, 62, 40, 12, 2.5];
+    const right = [38, 62, 58, 12, 2.5];
+    const seg = segment(strokes(80, 75, [left, right, [30, 37, 48, 37, 0.6]]));
+    const atoms = seg.lines.flat();
+    expect(atoms).toHaveLength(1);
+    const whole = atoms[0].cand;
+    const inkOf = (c: typeof whole) => cropOf(seg, c).reduce((n, v) => n + (v > seg.threshold ? 1 : 0), 0);
+    // Pixels of a part on each stroke (away from the ligature's row).
+    const near = (x: number, y: number, [ax, ay, bx, by]: number[]) =>
+      Math.abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / Math.hypot(bx - ax, by - ay) <= 3;
+    const owners = (c: typeof whole) => {
+      const crop = cropOf(seg, c);
+      let l = 0;
+      let r = 0;
+      for (let y = 0; y < c.height; y++)
+        for (let x = 0; x < c.width; x++)
+          if (crop[y * c.width + x] > seg.threshold && Math.abs(c.y + y - 37) > 3) {
+            if (near(c.x + x, c.y + y, left)) l++;
+            if (near(c.x + x, c.y + y, right)) r++;
+          }
+      return { l, r };
+    };
+    const [a, b] = cutAlongPath(seg, whole, 44, 10);
+    expect(a.right).toBeDefined();
+    const [ao, bo] = [owners(a), owners(b)];
+    expect(ao.l).toBeGreaterThan(100);
+    expect(ao.r).toBe(0);
+    expect(bo.r).toBeGreaterThan(100);
+    expect(bo.l).toBe(0);
+    // The parts share the ink out: none lost, none counted twice.
+    expect(inkOf(a) + inkOf(b)).toBe(inkOf(whole));
+    // A straight column there slices the right one.
+    const [c, d] = cutAlongPath(seg, whole, 44, 0).map(owners);
+    expect(Math.min(c.r, d.r)).toBeGreaterThan(0);
+  });
+
+  it('cuts a ring straight, never along its hole: a path crossing ink twice makes two halves that look whole', () => {
+    const ring: number[][] = [];
+    for (let k = 0; k < 48; k++) {
+      const [t0, t1] = [(k / 48) * 2 * Math.PI, ((k + 1) / 48) * 2 * Math.PI];
+      ring.push([40 + 14 * Math.cos(t0), 35 + 24 * Math.sin(t0), 40 + 14 * Math.cos(t1), 35 + 24 * Math.sin(t1)]);
+    }
+    const seg = segment(strokes(80, 72, ring));
+    const c = seg.lines.flat()[0].cand;
+    for (let at = c.x + 4; at < c.x + c.width - 4; at++) {
+      const [l, r] = cutAlongPath(seg, c, at, 10);
+      expect(l.right).toBeUndefined();
+      expect(r.left).toBeUndefined();
+      expect(l.x + l.width).toBe(at);
+    }
   });
 
   it('reports nothing on a blank page', () => {
