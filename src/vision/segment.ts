@@ -113,7 +113,7 @@ const JOIN = { maxGap: 0.35, maxWidth: 1.6 };
 /** How far (× digit height) a cut between touching digits may wander from the column it starts from. */
 const PATH_REACH = 0.15;
 
-/** A candidate's identity (box and components), to classify each only once. */
+/** A candidate's identity (box, components and path bounds), to classify each only once. */
 export const candidateKey = (c: Candidate) =>
   `${c.x},${c.y},${c.width},${c.height},${c.ids.join('+')}` +
   (c.left ? `<${c.left.join(',')}` : '') +
