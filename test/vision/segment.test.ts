@@ -96,6 +96,22 @@ describe('segment', () => {
     expect(Math.min(c.r, d.r)).toBeGreaterThan(0);
   });
 
+  it('offers cuts of a 1 touching a 7, a pair not two thirds as wide as it is tall', () => {
+    const seg = segment(
+      strokes(60, 75, [
+        [12, 6, 12, 66],
+        [14, 6, 42, 6],
+        [42, 6, 26, 66],
+      ]),
+    );
+    const atoms = seg.lines.flat();
+    expect(atoms).toHaveLength(1);
+    const c = atoms[0].cand;
+    expect(c.width / c.height).toBeLessThan(0.6);
+    const between = atoms[0].cuts.filter((parts) => parts.length === 2 && parts[1].x >= 15 && parts[1].x <= 24);
+    expect(between.length).toBeGreaterThan(0);
+  });
+
   it('cuts a ring straight, never along its hole: a path crossing ink twice makes two halves that look whole', () => {
     const ring: number[][] = [];
     for (let k = 0; k < 48; k++) {
