@@ -13,6 +13,9 @@ import { connectedComponents, type Component } from './components.js';
  */
 const LINE = { minLength: 0.5, minDigits: 2.5, maxThickness: 0.06 };
 
+/** Components with less ink than this share of the inkiest other one are specks, not digits, when heights are taken. */
+const SPECK_SHARE = 0.05;
+
 /** The straight line through points (least squares, by their principal axis): centre and unit direction. */
 function principalAxis(
   xs: number[],
@@ -131,13 +134,11 @@ export function removeStraightLines(
   height: number,
 ): { labels: Int32Array; components: Component[] } {
   const long = LINE.minLength * Math.min(width, height);
-  const others = components.filter((c) => c.pixels >= 4 && Math.hypot(c.width, c.height) < long);
-  if (others.length === 0) return { labels, components };
-  const heights = others.map((c) => c.height).sort((a, b) => a - b);
-  const minLength = Math.max(long, LINE.minDigits * heights[heights.length >> 1]);
-  let removed = false;
+  // Every long component that is one straight, thin line (or has one through it).
+  const lines: { xs: number[]; ys: number[]; line: NonNullable<ReturnType<typeof fitLine>> }[] = [];
+  const lineIds = new Set<number>();
   for (const c of components) {
-    if (Math.hypot(c.width, c.height) < minLength) continue;
+    if (c.pixels < 4 || Math.hypot(c.width, c.height) < long) continue;
     const xs: number[] = [];
     const ys: number[] = [];
     for (let y = c.y; y < c.y + c.height; y++)
@@ -151,7 +152,24 @@ export function removeStraightLines(
     // among the digits), the fit starts from the line through the most pixels instead.
     const all = xs.map(() => true);
     const line = fitLine(xs, ys, principalAxis(xs, ys, all), false) ?? fitLine(xs, ys, dominantLine(xs, ys), true);
-    if (!line || line.length < minLength) continue;
+    if (!line || line.length < long) continue;
+    lines.push({ xs, ys, line });
+    lineIds.add(c.id);
+  }
+  // The digits' height, from the other components that are not specks: digits written large in a small picture
+  // are longer than `long` themselves and count (left out, a 1-px pen's 7 or 1 in a 371×162 picture was measured
+  // against the height of a 5's flag and taken out as a line).
+  const others = components.filter((c) => c.pixels >= 4 && !lineIds.has(c.id));
+  if (lines.length === 0 || others.length === 0) return { labels, components };
+  const most = others.reduce((m, c) => Math.max(m, c.pixels), 0);
+  const heights = others
+    .filter((c) => c.pixels >= SPECK_SHARE * most)
+    .map((c) => c.height)
+    .sort((a, b) => a - b);
+  const minLength = Math.max(long, LINE.minDigits * heights[heights.length >> 1]);
+  let removed = false;
+  for (const { xs, ys, line } of lines) {
+    if (line.length < minLength) continue;
     for (let i = 0; i < xs.length; i++) if (line.across(i) <= line.thickness / 2 + 1) labels[ys[i] * width + xs[i]] = 0;
     removed = true;
   }

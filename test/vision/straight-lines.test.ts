@@ -51,6 +51,26 @@ describe('long straight lines at any angle', () => {
     expect(removeStraightLines(one.labels, one.components, w, h).components).toEqual(one.components);
   });
 
+  it('a 1 written with a 1-px pen, as tall as the other digits filling a small picture, is not a line', () => {
+    // A 1, a 0 and a 5's loose flag in 370×160: the 1 and the 0 are longer than half the picture's side, and the
+    // digits' height was taken from the flag alone (3 px), so the 1 was a line 2.5 digits long.
+    const [w, h] = [370, 160];
+    const mask = new Uint8Array(w * h);
+    const onOne = (x: number, y: number) => y >= 36 && y < 124 && Math.abs(x - (60 + 0.15 * (124 - y))) < 0.8;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const ring = Math.abs(Math.hypot((x - 160) / 0.6, y - 80) - 44) < 1.2;
+        const flag = y === 40 && x >= 250 && x < 292;
+        if (onOne(x, y) || ring || flag) mask[y * w + x] = 1;
+      }
+    const found = connectedComponents(mask, w, h);
+    expect(found.components).toHaveLength(3);
+    const after = removeStraightLines(found.labels, found.components, w, h);
+    expect(after.components).toBe(found.components);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if (onOne(x, y)) expect(after.labels[y * w + x]).toBeGreaterThan(0);
+  });
+
   it('a squared page whose grid is one component of 200,000 pixels is measured without overflowing the stack', () => {
     const [w, h] = [1600, 1200];
     const mask = new Uint8Array(w * h);
