@@ -12,6 +12,12 @@ export interface Component {
   pixels: number;
 }
 
+/**
+ * A component with less ink than this share of the inkiest one's is a speck, not a digit or a piece of one, when
+ * the digits' height is judged (segment.ts, straight-lines.ts).
+ */
+export const SPECK_SHARE = 0.05;
+
 /** Labels the mask's components; returns the label image (0 = background) and the components. */
 export function connectedComponents(
   mask: Uint8Array,

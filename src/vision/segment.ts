@@ -10,7 +10,7 @@
  * - `context`: the same ink at the line's scale (a digit of typical height 20 px tall), centred on the box, so
  *   that size and width show: a pair is wide, a fragment small. The verifier reads both side by side.
  */
-import type { Component } from './components.js';
+import { SPECK_SHARE, type Component } from './components.js';
 import { hysteresisInk } from './hysteresis.js';
 import { paperInk } from './paper.js';
 import { removeStraightLines } from './straight-lines.js';
@@ -106,8 +106,6 @@ const union = (a: Box, b: Box): Box => {
 /** Joining neighbouring components into one digit: at most this many, with gaps under this × digit height. */
 export const JOIN_ATOMS = 3;
 
-/** A component with less ink than this share of the inkiest one's is a speck when the digit height is judged. */
-const SPECK_SHARE = 0.05;
 const JOIN = { maxGap: 0.35, maxWidth: 1.6 };
 
 /**
@@ -191,8 +189,7 @@ export function cutAlongPath(
       }
       let best = cost[(y - 1) * span + k];
       let arg = k;
-      for (const d of [-1, 1]) {
-        const j = k + d;
+      for (let j = k - 1; j <= k + 1; j += 2) {
         if (j < 0 || j >= span) continue;
         const v = cost[(y - 1) * span + j] + PATH_STEP;
         if (v < best) [best, arg] = [v, j];
@@ -213,7 +210,7 @@ export function cutAlongPath(
   // And only where it crosses ink once, where two digits meet: a path through a 0's or an 8's hole crosses its
   // strokes twice, and cuts it in two halves that look whole (a 0 as 67).
   let pathInk = 0;
-  let columnInk = 0;
+  let straightInk = 0;
   let crossings = 0;
   let columnCrossings = 0;
   const column = Math.min(Math.max(at, x0), x1) - x0;
@@ -221,23 +218,20 @@ export function cutAlongPath(
     const v = ink[y * span + path[y] - x0];
     const u = ink[y * span + column];
     pathInk += v;
-    columnInk += u;
+    straightInk += u;
     if (v > 0 && (y === 0 || ink[(y - 1) * span + path[y - 1] - x0] === 0)) crossings++;
     if (u > 0 && (y === 0 || ink[(y - 1) * span + column] === 0)) columnCrossings++;
   }
-  if (crossings > 1 || columnCrossings < 2 || pathInk > PATH_GAIN * columnInk) path.fill(x0 + column);
+  if (crossings > 1 || columnCrossings < 2 || pathInk > PATH_GAIN * straightInk) return cutAt(c, x0 + column - c.x);
   let lo = Infinity;
   let hi = -Infinity;
   for (const x of path) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+  // A straight path is a column cut.
+  if (lo === hi) return cutAt(c, lo - c.x);
   const leftPart: Candidate = { x: c.x, y: c.y, width: hi - c.x, height: rows, ids: c.ids, right: path };
   const rightPart: Candidate = { x: lo, y: c.y, width: c.x + c.width - lo, height: rows, ids: c.ids, left: path };
   if (c.left) leftPart.left = c.left;
   if (c.right) rightPart.right = c.right;
-  // A straight path is a column cut: the same candidate as cutAt gives.
-  if (lo === hi) {
-    delete leftPart.right;
-    delete rightPart.left;
-  }
   return [leftPart, rightPart];
 }
 
@@ -267,13 +261,8 @@ function mergePieces(cands: Candidate[], digitHeight: number): Candidate[] {
 
 /** The ink in each column of a candidate (its own components only). */
 function columnInk(c: Candidate, s: { data: Uint8Array; labels: Int32Array; threshold: number; width: number }) {
-  const ids = new Set(c.ids);
   const column = new Float64Array(c.width);
-  for (let y = c.y; y < c.y + c.height; y++)
-    for (let x = c.x; x < c.x + c.width; x++) {
-      const i = y * s.width + x;
-      if (ids.has(s.labels[i])) column[x - c.x] += s.data[i] - s.threshold;
-    }
+  forEachCandidatePixel(s, c, (i, x) => (column[x - c.x] += s.data[i] - s.threshold));
   return column;
 }
 

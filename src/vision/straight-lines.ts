@@ -4,7 +4,7 @@
  * strokes are short and curved; a digit it crosses is part of its component, so the line's own pixels are taken
  * out rather than the whole component, and what is left is labelled again.
  */
-import { connectedComponents, type Component } from './components.js';
+import { connectedComponents, SPECK_SHARE, type Component } from './components.js';
 
 /**
  * A line: this long at least, of the picture's shorter side and of the median height of the other components
@@ -12,9 +12,6 @@ import { connectedComponents, type Component } from './components.js';
  * most.
  */
 const LINE = { minLength: 0.5, minDigits: 2.5, maxThickness: 0.06 };
-
-/** Components with less ink than this share of the inkiest other one are specks, not digits, when heights are taken. */
-const SPECK_SHARE = 0.05;
 
 /** The straight line through points (least squares, by their principal axis): centre and unit direction. */
 function principalAxis(
