@@ -214,6 +214,12 @@ export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: n
 }
 
 /**
+ * Departures lighter than the picture's median below this share of the darker ones are no light ink: digits
+ * written large with a broad pen on white give none at all (0 of 1.7–10 million grey levels).
+ */
+const ONE_SIDED = 0.02;
+
+/**
  * The polarity of a picture of paper: its thin features when they decide, else the blocks' (darkInk). Thin light
  * features are also the paper left between the strokes of digits written close with a broad pen: light ink needs
  * the blocks to agree, or else the picture as a whole (ink departs from its median one way).
@@ -221,11 +227,14 @@ export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: n
 function inkIsDarkOnPaper(data: Uint8Array, width: number, height: number, r: number): boolean {
   const thin = thinInkIsDark(data, width, height);
   if (thin) return true;
-  const blocks = darkInk(data, width, height, 2 * r + 1);
-  if (thin === null || !blocks) return blocks;
   const hist = new Uint32Array(256);
   for (const v of data) hist[v]++;
   const { dark, light } = departures(hist, histogramMedian(hist, data.length));
+  // Light ink under half the picture departs lighter than its median; where next to nothing does, the ink is dark,
+  // however broad its strokes (strokes of a broad pen fill whole blocks, whose paper then departs light).
+  if (light < ONE_SIDED * dark) return true;
+  const blocks = darkInk(data, width, height, 2 * r + 1);
+  if (thin === null || !blocks) return blocks;
   return dark > light;
 }
 

@@ -142,4 +142,17 @@ describe('polarity by thin features', () => {
     const broad = Uint8Array.from({ length: w * h }, (_, i) => (i % w < 100 ? 60 : 200));
     expect(thinInkIsDark(broad, w, h)).toBeNull();
   });
+
+  it('numbers written large with a broad pen, dark on white as in the web page, are dark ink', async () => {
+    const { drawnString } = await import('../../src/data/drawn-digits.js');
+    const { thinInkIsDark, workingGray } = await import('../../src/vision/paper.js');
+    // Strokes 10–24 px wide fill the blocks that used to decide; the paper between them is the thin feature. These
+    // three were read as light ink, and their numbers as nothing or as the paper inside the loops.
+    for (const seed of [1003, 1024, 1050]) {
+      const s = drawnString(seed, { pen: [10, 24], height: [80, 130], gap: [0, 0.2], width: [0.45, 1.25] });
+      const g = workingGray(s);
+      expect(thinInkIsDark(g.data, g.width, g.height)).not.toBe(true); // the thin features do not decide it
+      expect(paperInk(s).inverted).toBe(true);
+    }
+  });
 });
