@@ -52,3 +52,4 @@ export {
   type Recognition,
 } from './vision/recognize.js';
 export { detect, type Detection, type DetectedDigit } from './vision/detect.js';
+export { MIN_JUDGED_DIGITNESS } from './vision/verifier.js';

@@ -31,7 +31,7 @@ export {
 } from '../vision/detect.js';
 export { segment, type Segmentation, type Candidate, type Atom } from '../vision/segment.js';
 export { verifierExamples, type VerifierExamples } from '../vision/verifier-data.js';
-export { candidateDigitness, wholeViewInput, verifierDigitness } from '../vision/verifier.js';
+export { candidateDigitness, MIN_JUDGED_DIGITNESS, pictureInput, verifierDigitness } from '../vision/verifier.js';
 export { judgeDigitness, MIN_JUDGEMENT } from '../vision/judge.js';
 export { annotate } from '../vision/annotate.js';
 export { connectedComponents, type Component } from '../vision/components.js';

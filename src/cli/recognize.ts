@@ -40,8 +40,8 @@ function readingLine(r: Recognition): string {
   if (r.reason === 'blank') return 'blank (no ink)';
   const pct = (p: number | undefined) => (p === undefined ? '' : `${(p * 100).toFixed(1)} %`);
   const judged = [
-    r.digitness !== undefined ? `one whole digit: ${pct(r.digitness)}` : '',
     r.judgement !== undefined ? `shaped like a digit: ${pct(r.judgement)}` : '',
+    r.digitness !== undefined ? `one whole digit: ${pct(r.digitness)}` : '',
   ].filter(Boolean);
   return `${r.reason} (the model would read ${reading}${judged.map((j) => `; ${j}`).join('')})`;
 }

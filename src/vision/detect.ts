@@ -36,7 +36,7 @@ import {
   type Candidate,
   type Segmentation,
 } from './segment.js';
-import { candidateDigitness } from './verifier.js';
+import { candidateDigitness, MIN_JUDGED_DIGITNESS } from './verifier.js';
 
 export type { Box } from './segment.js';
 
@@ -65,6 +65,11 @@ export interface DetectOptions extends ClassifyOptions {
    * MIN_JUDGEMENT, as for recognize()).
    */
   minJudgement?: number;
+  /**
+   * A digit read alone that the segmentation verifier gives less than this probability of being one whole digit
+   * is not a digit, whatever the judge says (default MIN_JUDGED_DIGITNESS, as for recognize()).
+   */
+  minDigitness?: number;
 }
 
 /**
@@ -307,13 +312,14 @@ export function readSegmentation(
   let found = (verifier ? readByVerifier(s, model, options) : readByRules(s, model, options)).filter(
     (f) => f.r.confidence >= minConfidence,
   );
-  // A digit read alone may still be a letter or a mark (a P read as 4): the picture is then what recognize() sees,
-  // so the digit judge has the say it has there. (Digits read among others it leaves alone: cut from a line, they
+  // A digit read alone may still be a letter or a mark (a P read as 4, a bracket as 1): the picture is then what
+  // recognize() sees, so the digit judge and the verifier have the say they have there. (Digits read among others it leaves alone: cut from a line, they
   // are rougher views than the ones it learnt from, and at any bar it cost bench-detect and bench-real strings.)
   const judge = 'network' in model ? model.judge : undefined;
   if (judge && found.length === 1 && found[0].pre.pixels.length === 784) {
     const [judgement] = judgeDigitness(judge, [found[0].pre.pixels]);
-    if (judgement < (options.minJudgement ?? MIN_JUDGEMENT)) found = [];
+    const minDigitness = options.minDigitness ?? MIN_JUDGED_DIGITNESS;
+    if (judgement < (options.minJudgement ?? MIN_JUDGEMENT) || found[0].single < minDigitness) found = [];
   }
   // One piece of ink read as several digits (touching digits, or a letter cut in pieces: a W as 114, a ^ as 11):
   // where the judge is sure one of the pieces is no digit at all, or two 1s splay apart, none is.

@@ -1,11 +1,10 @@
 /**
  * One handwritten digit per image: decode, preprocess the MNIST way (preprocess.ts), classify, and say whether
- * the image holds one digit at all. The digit judge (judge.ts) decides that from the 28×28 view the classifier
- * reads: letters, symbols, scribbles, smudges and several digits are not one digit. Without a judge the segmentation
- * verifier (verifier.ts) decides instead, asked about the whole of the image's ink as segment() finds it; with both,
- * the verifier has a say only when `minDigitness` is given (measured, it added only wrong rejections: docs/vision.md,
- * Not a digit). With neither (a bare network, or loadModel(…, { verifier: false, judge: false })) every inked image
- * counts as a digit.
+ * the image holds one digit at all. Two networks decide that: the digit judge (judge.ts), from the 28×28 view the
+ * classifier reads, and the segmentation verifier (verifier.ts), from the whole of the picture's ink as segment()
+ * finds it (its proportions, which the 28×28 view scales away: a bracket is not a 1). Letters, symbols, scribbles,
+ * smudges and several digits are not one digit. Without a judge the verifier decides alone, at a stricter bar; with
+ * neither (a bare network, or loadModel(…, { verifier: false, judge: false })) every inked image counts as a digit.
  */
 import type { Sequential } from '../nn/sequential.js';
 import { classifyPreprocessed, type Classification, type ClassifyOptions } from './classify.js';
@@ -15,7 +14,7 @@ import { decodeImage, type ImageInput } from './image-input.js';
 import { judgeDigitness, MIN_JUDGEMENT } from './judge.js';
 import { NoInkError, preprocess, type Preprocessed, type RawImage } from './preprocess.js';
 import { segment } from './segment.js';
-import { wholeViewInput, verifierDigitness } from './verifier.js';
+import { MIN_JUDGED_DIGITNESS, pictureInput, verifierDigitness } from './verifier.js';
 
 export { classifyPreprocessed } from './classify.js';
 
@@ -27,7 +26,7 @@ export interface Recognition extends Classification {
   isDigit: boolean;
   /** When `isDigit` is false, why. */
   reason?: NotADigit;
-  /** The verifier's probability that the ink is one whole digit (given when the verifier was asked: minDigitness). */
+  /** The verifier's probability that the picture's ink is one whole digit (absent without a verifier). */
   digitness?: number;
   /** The digit judge's probability that the 28×28 view shows one digit (absent without a judge). */
   judgement?: number;
@@ -35,8 +34,8 @@ export interface Recognition extends Classification {
 
 export type RecognizeOptions = ClassifyOptions & {
   /**
-   * Below this verifier probability the image is not a digit. Default: MIN_DIGITNESS for a model without a digit
-   * judge; with a judge the verifier is not asked unless this is given.
+   * Below this verifier probability the image is not a digit. Default: MIN_JUDGED_DIGITNESS beside a digit judge,
+   * MIN_DIGITNESS without one; 0 leaves the judge alone to decide.
    */
   minDigitness?: number;
   /** Below this digit-judge probability the image is not a digit (default MIN_JUDGEMENT). */
@@ -51,8 +50,8 @@ export type RecognizeOptions = ClassifyOptions & {
 export const RECOGNIZE_SIDE = 1024;
 
 /**
- * Default of `minDigitness` for a model without a digit judge: where the verifier alone wrongly rejects 0.55 % of
- * MNIST test and 2.04 % of USPS (docs/vision.md: Not a digit).
+ * Default of `minDigitness` for a model without a digit judge: where the verifier alone wrongly rejects 0.42 % of
+ * MNIST test and 0.71 % of USPS, and rejects 85 % of held-out letters (docs/vision.md: Not a digit).
  */
 export const MIN_DIGITNESS = 0.2;
 
@@ -86,13 +85,13 @@ export async function recognizeAll(
   }
   const classified = classifyPreprocessed(model, prepared, options);
   const judge = 'network' in model ? model.judge : undefined;
-  const minDigitness = options.minDigitness ?? (judge ? undefined : MIN_DIGITNESS);
-  const verifier = 'network' in model && minDigitness !== undefined ? model.verifier : undefined;
+  const verifier = 'network' in model ? model.verifier : undefined;
+  const minDigitness = options.minDigitness ?? (judge ? MIN_JUDGED_DIGITNESS : MIN_DIGITNESS);
   const inputs = prepared.map((p, i) => (blank[i] ? null : p));
   const digitness = verifier
     ? verifierDigitness(
         verifier,
-        inputs.map((p) => p && wholeViewInput(p)),
+        inputs.map((p, i) => p && pictureInput(decoded[i], p.inverted)),
       )
     : null;
   // The judge reads 28×28 views, as it was trained on.
@@ -110,7 +109,7 @@ export async function recognizeAll(
       ...(judgement && prepared[i].pixels.length === 784 ? { judgement: judgement[i] } : {}),
     };
     const rejected =
-      (scores.digitness !== undefined && scores.digitness < minDigitness!) ||
+      (scores.digitness !== undefined && scores.digitness < minDigitness) ||
       (scores.judgement !== undefined && scores.judgement < minJudgement);
     if (!rejected) return { ...c, isDigit: true, ...scores };
     // Not one digit: several, if detect() reads more than one in the picture.

@@ -480,11 +480,21 @@ export function digitView(
   options: PreprocessOptions = {},
   crop = cropOf(s, c),
 ): Preprocessed | null {
-  try {
-    return preprocess({ width: c.width, height: c.height, channels: 1, data: crop }, { ...options, invert: false });
-  } catch {
-    return null;
-  }
+  const view = (width: number, height: number, data: Uint8Array) => {
+    try {
+      return preprocess({ width, height, channels: 1, data }, { ...options, invert: false });
+    } catch {
+      return null;
+    }
+  };
+  const direct = view(c.width, c.height, crop);
+  if (direct || Math.min(c.width, c.height) > 2) return direct;
+  // A 1-px pen's upright 1 fills its 1-px-wide box: with no paper in the crop to tell the ink from, it came out
+  // empty (detect() read nothing in such a 1). The paper around it is given back.
+  const width = c.width + 2;
+  const framed = new Uint8Array(width * (c.height + 2));
+  for (let y = 0; y < c.height; y++) framed.set(crop.subarray(y * c.width, (y + 1) * c.width), (y + 1) * width + 1);
+  return view(width, c.height + 2, framed);
 }
 
 /** The candidate's ink at the line's scale (typical digit height → 20 px), centred on its box, 28×28. */

@@ -131,6 +131,9 @@ export function removeStraightLines(
   height: number,
 ): { labels: Int32Array; components: Component[] } {
   const long = LINE.minLength * Math.min(width, height);
+  // A line is measured against the other components: with one alone (a single digit) nothing is taken out, so its
+  // pixels are not fitted (that fit was most of the time of segmenting one digit).
+  if (components.filter((c) => c.pixels >= 4).length < 2) return { labels, components };
   // Every long component that is one straight, thin line (or has one through it).
   const lines: { xs: number[]; ys: number[]; line: NonNullable<ReturnType<typeof fitLine>> }[] = [];
   const lineIds = new Set<number>();

@@ -544,7 +544,7 @@ describe('digits CLI', () => {
     const notDigit = await digits('recognize', starFile);
     expect(notDigit.code, notDigit.stderr).toBe(0);
     expect(notDigit.stdout).toMatch(
-      /star\.png: not a digit \(the model would read \d, [\d.]+ %; shaped like a digit: [\d.]+ %\)/,
+      /star\.png: not a digit \(the model would read \d, [\d.]+ %; shaped like a digit: [\d.]+ %; one whole digit: [\d.]+ %\)/,
     );
     const noJudge = await digits('recognize', starFile, '--judge', join(dir, 'nojudge.h5'));
     expect(noJudge.code).not.toBe(0);

@@ -10,6 +10,7 @@ import type { DigitModel } from '../../src/vision/digit-model.js';
 import { loadModel } from '../../src/vision/model.js';
 import { MIN_JUDGEMENT } from '../../src/vision/judge.js';
 import { MIN_DIGITNESS, recognize, recognizeAll } from '../../src/vision/recognize.js';
+import { MIN_JUDGED_DIGITNESS } from '../../src/vision/verifier.js';
 
 const test = loadMnist().test!;
 const mnistDigit = (i: number) => ({
@@ -64,16 +65,31 @@ describe('isDigit: recognize() says when an image holds no digit', () => {
       ...['scribble', 'hash', 'star', 'wave', 'arrow', 'smudge'].map((k, i) => drawnMark(9_100_000 + i, k as 'star')),
     ];
     const r = await recognizeAll(model, images);
-    // Measured 0.75 in this one font: all but { } [ ] and a scribble (bench-reject, all 8 held-out fonts: 81.3 % of the
-    // characters, 98.5 % of marks). The judge that had not learnt printed digits rejected the brackets too (0.95).
-    expect(r.filter((x) => !x.isDigit).length / images.length).toBeGreaterThanOrEqual(0.75);
+    // Measured 0.95 in this one font: all but a scribble (bench-reject, all 8 held-out fonts: 96.4 % of the
+    // characters, 98.8 % of marks); 0.75 while the judge alone decided, letting { } [ ] through.
+    expect(r.filter((x) => !x.isDigit).length / images.length).toBeGreaterThanOrEqual(0.85);
     let empty = 0;
     for (const image of images) if ((await detect(model, image)).digits.length === 0) empty++;
     // Measured 0.95: a scribble is read; 0.8 while W, w and ^ were read in pieces, 0.7 while a t was read by its stem.
     expect(empty / images.length).toBeGreaterThanOrEqual(0.85);
   });
 
-  it('the judge decides; the verifier decides without a judge, and has a say beside it when asked', async () => {
+  it('braces and brackets, tall strokes the judge takes for 1s, are not digits: the verifier sees their shape', async () => {
+    const fonts = nonDigitFonts('heldOut').length ? nonDigitFonts('heldOut') : installedFonts(nonDigitFonts('train'));
+    const brackets = (await printedTexts(fonts, [...'{}[]'])).map((t) => ({ ...t, channels: 1 as const }));
+    const r = await recognizeAll(model, brackets);
+    // Measured: 3 of the 32 in the Liberation faces taken for digits (5 of 48 in DejaVu); 20 (20) by the judge alone.
+    expect(r.filter((x) => x.isDigit).length).toBeLessThanOrEqual(0.12 * brackets.length);
+    expect(r.every((x) => x.isDigit === (x.judgement! >= MIN_JUDGEMENT && x.digitness! >= MIN_JUDGED_DIGITNESS))).toBe(
+      true,
+    );
+    let read = 0;
+    for (const image of brackets) if ((await detect(model, image)).digits.length > 0) read++;
+    // Measured: detect() reads a 1 in 3 of 32 (5 of 48 in DejaVu); 6 while only the judge had a say over a lone digit.
+    expect(read).toBeLessThanOrEqual(0.12 * brackets.length);
+  });
+
+  it('the judge and the verifier decide together; the verifier alone without a judge', async () => {
     const fonts = nonDigitFonts('heldOut').length ? nonDigitFonts('heldOut') : installedFonts(nonDigitFonts('train'));
     const chars = await printedTexts(fonts.slice(0, 1), NON_DIGIT_CHARS.heldOut);
     const images = [
@@ -81,21 +97,23 @@ describe('isDigit: recognize() says when an image holds no digit', () => {
       ...['scribble', 'hash', 'star', 'wave', 'arrow', 'smudge'].map((k, i) => drawnMark(9_100_000 + i, k as 'star')),
     ];
     const rejected = (r: { isDigit: boolean }[]) => r.filter((x) => !x.isDigit).length;
-    const judged = await recognizeAll(model, images);
-    expect(judged.every((x) => x.judgement! >= 0 && x.digitness === undefined)).toBe(true);
+    const both = await recognizeAll(model, images);
+    expect(both.every((x) => x.judgement! >= 0 && x.digitness! >= 0)).toBe(true);
+    expect(
+      both.every((x) => x.isDigit === (x.judgement! >= MIN_JUDGEMENT && x.digitness! >= MIN_JUDGED_DIGITNESS)),
+    ).toBe(true);
+    // With the verifier's bar at 0, the judge alone decides: it lets more through.
+    const judged = await recognizeAll(model, images, { minDigitness: 0 });
     expect(judged.every((x) => x.isDigit === x.judgement! >= MIN_JUDGEMENT)).toBe(true);
-    // Asked, the verifier adds its own bar: nothing the judge rejected comes back.
-    const both = await recognizeAll(model, images, { minDigitness: 0.5 });
-    expect(both.every((x) => x.digitness! >= 0 && x.judgement !== undefined)).toBe(true);
-    expect(both.every((x, i) => x.isDigit === (judged[i].isDigit && x.digitness! >= 0.5))).toBe(true);
+    // Measured: 19 of these 20 rejected by both, 15 by the judge alone (it lets { } [ ] through).
+    expect(rejected(both)).toBeGreaterThan(rejected(judged));
     const verifierOnly = await loadModel(undefined, { threads: 1, judge: false });
     try {
       const alone = await recognizeAll(verifierOnly, images);
       expect(alone.every((x) => x.judgement === undefined && x.digitness! >= 0)).toBe(true);
       expect(alone.every((x) => x.isDigit === x.digitness! >= MIN_DIGITNESS)).toBe(true);
-      // Measured: the judge and the verifier alone reject 15 of these 20 each (not the same ones: the verifier takes
-      // P and t, the judge ] and }); on all held-out fonts, 81.3 % against 74.1 % (bench-reject).
-      expect(rejected(alone)).toBeLessThanOrEqual(rejected(judged));
+      // Measured: the verifier alone rejects 17.
+      expect(rejected(alone)).toBeLessThanOrEqual(rejected(both));
     } finally {
       await verifierOnly.dispose();
     }
@@ -152,6 +170,12 @@ describe('isDigit: recognize() says when an image holds no digit', () => {
     const r = await recognizeAll(model, pictures);
     const misread = r.flatMap((x, i) => (x.isDigit && x.label === 1 ? [] : [`${i}: ${x.reason ?? x.label}`]));
     expect(misread.length, misread.join(', ')).toBeLessThanOrEqual(1);
+    // detect() reads the 1 on paper. Measured: 20 of 20; 18 while a 1-px pen's 1, filling its 1-px-wide crop, had
+    // no digit view (and recognize() then rejected it too, once the verifier was asked about the picture).
+    let read = 0;
+    for (const picture of pictures.filter((_, i) => i % 2 === 1))
+      if ((await detect(model, picture)).text === '1') read++;
+    expect(read).toBeGreaterThanOrEqual(19);
   });
 
   it('digits printed in fonts the judge never saw are digits, and read right', async () => {
