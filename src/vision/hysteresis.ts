@@ -92,22 +92,34 @@ const LOW_SPREADS = 3;
  * The paper's level and texture in a levelled ink image: its median and the distance from the median to the upper
  * quartile (0.67σ of normal noise). Ink is under a quarter of a picture of writing, so both are the paper's —
  * unless the upper quartile is itself ink: a bold digit cropped close covers a third of its picture, and a
- * "texture" then puts the high threshold above every level there is. Then they are taken from the pixels at or
- * below `inkFrom` (Otsu's threshold) alone.
+ * "texture" then puts the high threshold above every level there is, or above the ink's own (a number drawn large
+ * with a broad pen, its ink a quarter of the picture, the quartile on its strokes' soft edges: read as nothing).
+ * Then they are taken from the pixels at or below `inkFrom` (Otsu's threshold) alone — when what lies above it is
+ * ink by that paper's measure. (Otsu's threshold also splits a blank textured sheet, but the upper half of a texture
+ * lies within a few of its spreads.)
  */
 export function textureOf(level: Uint8Array, inkFrom: number): { median: number; spread: number } {
   const hist = new Uint32Array(256);
   for (let i = 0; i < level.length; i++) hist[level[i]]++;
+  const inkCount = level.length - Array.from(hist.subarray(0, inkFrom + 1)).reduce((a, b) => a + b, 0);
+  // The median level of what lies above inkFrom, before those levels are cleared below.
+  let inkMedian = 255;
+  for (let v = inkFrom + 1, seen = 0; v < 256; v++)
+    if ((seen += hist[v]) >= inkCount / 2) {
+      inkMedian = v;
+      break;
+    }
   const of = (count: number) => {
     const median = histogramMedian(hist, count);
     return { median, spread: histogramQuantile(hist, count, 0.75) - median };
   };
   const all = of(level.length);
-  if (all.median + HIGH_SPREADS * all.spread <= 255) return all;
-  let count = level.length;
-  for (let v = inkFrom + 1; v < 256; v++) count -= hist[v];
+  const high = all.median + HIGH_SPREADS * all.spread;
+  if (high <= 255 && (high <= inkMedian || inkCount === 0)) return all;
   hist.fill(0, inkFrom + 1);
-  return of(count);
+  const paper = of(level.length - inkCount);
+  if (high > 255 || inkMedian >= paper.median + HIGH_SPREADS * paper.spread) return paper;
+  return all;
 }
 
 /**

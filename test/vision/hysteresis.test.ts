@@ -123,3 +123,29 @@ describe('hysteresisInk on a large photo', () => {
     expect(r.components[0].pixels).toBe(150 * 600);
   });
 });
+
+describe('hysteresisInk where the ink is a quarter of the picture', () => {
+  it('finds broad strokes whose soft edges hold the upper quartile (the high threshold was above the ink)', () => {
+    // 12 bars of level 185, each with a 1-px edge at 35: 22.5 % of the pixels are ink, 5.9 % edge, so the upper
+    // quartile lies on the edges and a "texture" of 33 put the high threshold at 200 (as in a number drawn large
+    // with a broad pen: read as nothing).
+    const [w, h] = [240, 120];
+    const rects: number[][] = [];
+    for (let k = 0; k < 12; k++) rects.push([4 + 20 * k, 29, 11, 62, 35], [5 + 20 * k, 30, 9, 60, 185]);
+    const data = inkPage(w, h, () => 2, rects);
+    const r = hysteresisInk(data, w, h);
+    expect(r.components).toHaveLength(12);
+    expect(r.components.every((c) => c.pixels >= 540)).toBe(true);
+  });
+
+  it('still finds nothing in a blank textured sheet (Otsu splits its texture, but its upper half is no ink)', () => {
+    const [w, h] = [240, 120];
+    let seed = 7;
+    const uniform = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+    // Roughly normal texture: the sum of four uniforms, σ ≈ 8 levels around 40.
+    const data = inkPage(w, h, () => 40 + 14 * (uniform() + uniform() + uniform() + uniform() - 2), []);
+    const r = hysteresisInk(data, w, h);
+    const pixels = r.components.reduce((n, c) => n + c.pixels, 0);
+    expect(pixels).toBeLessThan(0.001 * w * h);
+  });
+});
