@@ -220,16 +220,35 @@ export function thinInkIsDark(full: Uint8Array, fullWidth: number, fullHeight: n
 const ONE_SIDED = 0.02;
 
 /**
+ * Light departures are strokes, not a sheet, when no piece of them covers this share of the picture: a sheet lying on
+ * a darker table covers 24–50 % in our photos, the largest piece of a number drawn large with a broad pen (digits
+ * touching included) 1–16 %.
+ */
+const STROKES_SHARE = 0.2;
+
+/** Whether what departs lighter than `paper` by more than the noise is strokes (see STROKES_SHARE). */
+function lightIsStrokes(data: Uint8Array, width: number, height: number, paper: number): boolean {
+  const light = Uint8Array.from(data, (v) => (v > paper + PAPER_NOISE ? 1 : 0));
+  const { components } = connectedComponents(light, width, height);
+  return components.length > 0 && components.every((c) => c.pixels < STROKES_SHARE * data.length);
+}
+
+/**
  * The polarity of a picture of paper: its thin features when they decide, else the blocks' (darkInk). Thin light
  * features are also the paper left between the strokes of digits written close with a broad pen: light ink needs
- * the blocks to agree, or else the picture as a whole (ink departs from its median one way).
+ * the blocks to agree, or else the picture as a whole (ink departs from its median one way). Thin dark features
+ * are the paper left between broad light strokes in turn: where next to nothing departs darker than the median and
+ * what departs lighter is strokes, not a sheet, the ink is light (a number drawn with a broad pen on a black
+ * canvas, as MNIST's digits are).
  */
 function inkIsDarkOnPaper(data: Uint8Array, width: number, height: number, r: number): boolean {
-  const thin = thinInkIsDark(data, width, height);
-  if (thin) return true;
   const hist = new Uint32Array(256);
   for (const v of data) hist[v]++;
-  const { dark, light } = departures(hist, histogramMedian(hist, data.length));
+  const median = histogramMedian(hist, data.length);
+  const { dark, light } = departures(hist, median);
+  if (dark < ONE_SIDED * light && lightIsStrokes(data, width, height, median)) return false;
+  const thin = thinInkIsDark(data, width, height);
+  if (thin) return true;
   // Light ink under half the picture departs lighter than its median; where next to nothing does, the ink is dark,
   // however broad its strokes (strokes of a broad pen fill whole blocks, whose paper then departs light).
   if (light < ONE_SIDED * dark) return true;
