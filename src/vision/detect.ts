@@ -313,8 +313,9 @@ export function readSegmentation(
     (f) => f.r.confidence >= minConfidence,
   );
   // A digit read alone may still be a letter or a mark (a P read as 4, a bracket as 1): the picture is then what
-  // recognize() sees, so the digit judge and the verifier have the say they have there. (Digits read among others it leaves alone: cut from a line, they
-  // are rougher views than the ones it learnt from, and at any bar it cost bench-detect and bench-real strings.)
+  // recognize() sees, so the digit judge and the verifier have the say they have there. (Digits read among others
+  // the judge leaves alone: cut from a line, they are rougher views than the ones it learnt from, and at any bar it
+  // cost bench-detect and bench-real strings.)
   const judge = 'network' in model ? model.judge : undefined;
   if (judge && found.length === 1 && found[0].pre.pixels.length === 784) {
     const [judgement] = judgeDigitness(judge, [found[0].pre.pixels]);
