@@ -10,6 +10,7 @@ export default tseslint.config(
       'model/',
       'results/',
       'src/kernels/assembly/',
+      'src/kernels/morphology-wasm.ts',
       'web/dist/',
       'bench/browser/dist/',
       'test-output/',

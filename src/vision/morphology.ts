@@ -3,14 +3,41 @@
  * 1992, Gil and Werman 1993: each row or column is cut into blocks of the window's length, whose running maxima
  * from either end give any window's maximum from two of them). What the paper model is built on: a closing
  * (maximum, then minimum) wipes out dark strokes narrower than the window and keeps everything broader — the
- * paper, its shadows, the table around it — so the closing minus the picture is the ink alone.
+ * paper, its shadows, the table around it — so the closing minus the picture is the ink alone. The filters run
+ * in WebAssembly SIMD (kernels/morphology.ts) where they can; the TypeScript here defines what they compute.
  */
+import { morphologyKernels, type FilterPass } from '../kernels/morphology.js';
 
 /**
  * The maximum (or minimum) over a window of 2r + 1 pixels along each row (`horizontal`) or column, clipped at the
  * image's edges. Into `out` (which may not be `src`).
  */
 export function filter1d(
+  src: Uint8Array,
+  out: Uint8Array,
+  width: number,
+  height: number,
+  r: number,
+  horizontal: boolean,
+  max: boolean,
+): void {
+  filterPasses(src, out, width, height, [{ r, horizontal, max }]);
+}
+
+/** The passes in turn, in WebAssembly where it runs; into `out`. */
+function filterPasses(src: Uint8Array, out: Uint8Array, width: number, height: number, passes: FilterPass[]): void {
+  const fast = morphologyKernels();
+  if (fast) return fast.filter(src, out, width, height, passes);
+  let from = src;
+  for (const [i, { r, horizontal, max }] of passes.entries()) {
+    const to = i === passes.length - 1 ? out : new Uint8Array(src.length);
+    filter1dReference(from, to, width, height, r, horizontal, max);
+    from = to;
+  }
+}
+
+/** filter1d in TypeScript: the reference the WebAssembly kernels are tested against, and their fallback. */
+export function filter1dReference(
   src: Uint8Array,
   out: Uint8Array,
   width: number,
@@ -148,19 +175,26 @@ function filterColumns(src: Uint8Array, out: Uint8Array, width: number, height: 
 
 /** Maximum (dilation) or minimum (erosion) over a (2r + 1)² square, clipped at the edges. */
 export function squareFilter(src: Uint8Array, width: number, height: number, r: number, max: boolean): Uint8Array {
-  const tmp = new Uint8Array(src.length);
   const out = new Uint8Array(src.length);
-  filter1d(src, tmp, width, height, r, true, max);
-  filter1d(tmp, out, width, height, r, false, max);
+  filterPasses(src, out, width, height, square(r, max));
   return out;
 }
 
+const square = (r: number, max: boolean): FilterPass[] => [
+  { r, horizontal: true, max },
+  { r, horizontal: false, max },
+];
+
 /** Closing (dilation, then erosion) over a (2r + 1)² square: dark features narrower than the square vanish. */
 export function closing(src: Uint8Array, width: number, height: number, r: number): Uint8Array {
-  return squareFilter(squareFilter(src, width, height, r, true), width, height, r, false);
+  const out = new Uint8Array(src.length);
+  filterPasses(src, out, width, height, [...square(r, true), ...square(r, false)]);
+  return out;
 }
 
 /** Opening (erosion, then dilation): light features narrower than the square vanish. */
 export function opening(src: Uint8Array, width: number, height: number, r: number): Uint8Array {
-  return squareFilter(squareFilter(src, width, height, r, false), width, height, r, true);
+  const out = new Uint8Array(src.length);
+  filterPasses(src, out, width, height, [...square(r, false), ...square(r, true)]);
+  return out;
 }

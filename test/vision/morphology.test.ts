@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/nn/rng.js';
-import { closing, opening, squareFilter } from '../../src/vision/morphology.js';
+import { morphologyKernels } from '../../src/kernels/morphology.js';
+import { closing, filter1d, filter1dReference, opening, squareFilter } from '../../src/vision/morphology.js';
 
 /** The plain definition: the max (min) over the square window, clipped at the edges. */
 function reference(src: Uint8Array, w: number, h: number, r: number, max: boolean): Uint8Array {
@@ -16,6 +17,13 @@ function reference(src: Uint8Array, w: number, h: number, r: number, max: boolea
   return out;
 }
 
+/** Index of the first byte where a and b differ, or -1 (toEqual is slow on photo-sized arrays). */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
 describe('square morphology (van Herk / Gil-Werman)', () => {
   it('equals the plain max and min over the window on random images, windows wider than the image included', () => {
     const rng = new Rng(11);
@@ -28,6 +36,62 @@ describe('square morphology (van Herk / Gil-Werman)', () => {
     ]) {
       const src = Uint8Array.from({ length: w * h }, () => Math.floor(rng.next() * 256));
       for (const max of [true, false]) expect(squareFilter(src, w, h, r, max)).toEqual(reference(src, w, h, r, max));
+    }
+  });
+
+  it('the TypeScript reference alone equals the plain definition too (the fallback without WebAssembly SIMD)', () => {
+    const rng = new Rng(12);
+    for (const [w, h, r] of [
+      [1, 1, 1],
+      [23, 17, 2],
+      [9, 40, 12],
+    ]) {
+      const src = Uint8Array.from({ length: w * h }, () => Math.floor(rng.next() * 256));
+      for (const max of [true, false]) {
+        const tmp = new Uint8Array(w * h);
+        const out = new Uint8Array(w * h);
+        filter1dReference(src, tmp, w, h, r, true, max);
+        filter1dReference(tmp, out, w, h, r, false, max);
+        expect(out).toEqual(reference(src, w, h, r, max));
+      }
+    }
+  });
+
+  it('the WebAssembly SIMD kernels give the reference byte for byte, one pass or a closing and an opening in one call', () => {
+    expect(morphologyKernels()).not.toBeNull(); // Node 20 has WebAssembly SIMD
+    const rng = new Rng(13);
+    // Widths on either side of the 16-byte vectors, windows wider than the picture, and a photo-sized picture.
+    for (const [w, h, r] of [
+      [1, 1, 1],
+      [15, 4, 1],
+      [16, 9, 3],
+      [17, 33, 2],
+      [47, 5, 30],
+      [1102, 402, 25],
+    ]) {
+      // Smooth and noisy rows alike: a ramp with noise on it.
+      const src = Uint8Array.from({ length: w * h }, (_, i) =>
+        Math.min(255, Math.floor(((i % w) / w) * 180 + rng.next() * 76)),
+      );
+      for (const horizontal of [true, false])
+        for (const max of [true, false]) {
+          const fast = new Uint8Array(w * h);
+          const slow = new Uint8Array(w * h);
+          filter1d(src, fast, w, h, r, horizontal, max);
+          filter1dReference(src, slow, w, h, r, horizontal, max);
+          expect(firstDifference(fast, slow)).toBe(-1);
+        }
+      const passes = (first: boolean) => {
+        const out = new Uint8Array(w * h);
+        const tmp = new Uint8Array(w * h);
+        filter1dReference(src, tmp, w, h, r, true, first);
+        filter1dReference(tmp, out, w, h, r, false, first);
+        filter1dReference(out, tmp, w, h, r, true, !first);
+        filter1dReference(tmp, out, w, h, r, false, !first);
+        return out;
+      };
+      expect(firstDifference(closing(src, w, h, r), passes(true))).toBe(-1);
+      expect(firstDifference(opening(src, w, h, r), passes(false))).toBe(-1);
     }
   });
 
