@@ -21,11 +21,11 @@ export function filter1d(
   horizontal: boolean,
   max: boolean,
 ): void {
-  filterPasses(src, out, width, height, [{ r, horizontal, max }]);
+  filterInTurn(src, out, width, height, [{ r, horizontal, max }]);
 }
 
-/** The passes in turn, in WebAssembly where it runs; into `out`. */
-function filterPasses(src: Uint8Array, out: Uint8Array, width: number, height: number, passes: FilterPass[]): void {
+/** filter1d's passes one after the other (WebAssembly keeps the picture between them); into `out`. */
+export function filterInTurn(src: Uint8Array, out: Uint8Array, width: number, height: number, passes: FilterPass[]): void {
   const fast = morphologyKernels();
   if (fast) return fast.filter(src, out, width, height, passes);
   let from = src;
@@ -176,7 +176,7 @@ function filterColumns(src: Uint8Array, out: Uint8Array, width: number, height: 
 /** Maximum (dilation) or minimum (erosion) over a (2r + 1)² square, clipped at the edges. */
 export function squareFilter(src: Uint8Array, width: number, height: number, r: number, max: boolean): Uint8Array {
   const out = new Uint8Array(src.length);
-  filterPasses(src, out, width, height, square(r, max));
+  filterInTurn(src, out, width, height, square(r, max));
   return out;
 }
 
@@ -188,13 +188,13 @@ const square = (r: number, max: boolean): FilterPass[] => [
 /** Closing (dilation, then erosion) over a (2r + 1)² square: dark features narrower than the square vanish. */
 export function closing(src: Uint8Array, width: number, height: number, r: number): Uint8Array {
   const out = new Uint8Array(src.length);
-  filterPasses(src, out, width, height, [...square(r, true), ...square(r, false)]);
+  filterInTurn(src, out, width, height, [...square(r, true), ...square(r, false)]);
   return out;
 }
 
 /** Opening (erosion, then dilation): light features narrower than the square vanish. */
 export function opening(src: Uint8Array, width: number, height: number, r: number): Uint8Array {
   const out = new Uint8Array(src.length);
-  filterPasses(src, out, width, height, [...square(r, false), ...square(r, true)]);
+  filterInTurn(src, out, width, height, [...square(r, false), ...square(r, true)]);
   return out;
 }

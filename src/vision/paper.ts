@@ -11,7 +11,7 @@
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
 import { connectedComponents } from './components.js';
-import { closing, filter1d, opening } from './morphology.js';
+import { closing, filterInTurn, opening } from './morphology.js';
 import { shrinkFactor, type DecodedImage } from './image-input.js';
 import { departures, histogramMedian, histogramQuantile, PAPER_NOISE } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
@@ -116,17 +116,17 @@ const LINE_FLOOR = 0.2;
  */
 export function removeLines(ink: Uint8Array, width: number, height: number): Uint8Array {
   const out = ink.slice();
-  const tmp = new Uint8Array(ink.length);
-  const band = new Uint8Array(ink.length);
   const lines = new Uint8Array(ink.length);
   for (const horizontal of [true, false]) {
     const along = horizontal ? width : height;
     const long = Math.round(Math.max(0.5 * along, 0.8 * Math.min(width, height)));
     if (long >= along) continue;
     const r = Math.floor(long / 2);
-    filter1d(ink, band, width, height, Math.max(1, Math.round(0.01 * long)), !horizontal, true);
-    filter1d(band, tmp, width, height, r, horizontal, false);
-    filter1d(tmp, lines, width, height, r, horizontal, true);
+    filterInTurn(ink, lines, width, height, [
+      { r: Math.max(1, Math.round(0.01 * long)), horizontal: !horizontal, max: true },
+      { r, horizontal, max: false },
+      { r, horizontal, max: true },
+    ]);
     // The opening of noisy paper is its noise floor, everywhere alike: only what rises above it is a line. Not its
     // median: on squared paper with small cells the lines, thickened, cover most of the picture, the median is a
     // line's own level, and no line went (a grid read as 13 digits); a fifth of the picture still lies between them.
@@ -269,7 +269,10 @@ export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   const padded = new Uint8Array(pw * ph);
   for (let y = 0; y < ph; y++) {
     const row = Math.min(height - 1, Math.max(0, y - p)) * width;
-    for (let x = 0; x < pw; x++) padded[y * pw + x] = data[row + Math.min(width - 1, Math.max(0, x - p))];
+    const o = y * pw;
+    padded.fill(data[row], o, o + p);
+    padded.set(data.subarray(row, row + width), o + p);
+    padded.fill(data[row + width - 1], o + p + width, o + pw);
   }
   const ink = (dark: boolean) => {
     const paper = dark ? closing(padded, pw, ph, r) : opening(padded, pw, ph, r);
