@@ -25,7 +25,13 @@ export function filter1d(
 }
 
 /** filter1d's passes one after the other (WebAssembly keeps the picture between them); into `out`. */
-export function filterInTurn(src: Uint8Array, out: Uint8Array, width: number, height: number, passes: FilterPass[]): void {
+export function filterInTurn(
+  src: Uint8Array,
+  out: Uint8Array,
+  width: number,
+  height: number,
+  passes: FilterPass[],
+): void {
   const fast = morphologyKernels();
   if (fast) return fast.filter(src, out, width, height, passes);
   let from = src;
