@@ -276,15 +276,19 @@ function centreLine(images: Uint8Array, off: number): { segments: number[][]; as
     px[i] = i % n;
     py[i] = Math.floor(i / n);
   }
+  const set = (x: number, y: number) => x >= 0 && y >= 0 && x < n && y < n && mask[y * n + x] === 1;
+  // Neighbours along the line: a diagonal neighbour only where no pixel beside both joins them already (mixed
+  // adjacency). Linking every 8-neighbour made each stair-step of the thinned line a triangle, which the pen drew
+  // as a small knot (a 1-px pen's strokes were beaded with them).
   const near = (i: number) => {
     const out: number[] = [];
     const x = i % n;
     const y = (i - x) / n;
     for (let dy = -1; dy <= 1; dy++)
       for (let dx = -1; dx <= 1; dx++) {
-        const xx = x + dx;
-        const yy = y + dy;
-        if ((dx || dy) && xx >= 0 && yy >= 0 && xx < n && yy < n && mask[yy * n + xx]) out.push(yy * n + xx);
+        if ((!dx && !dy) || !set(x + dx, y + dy)) continue;
+        if (dx && dy && (set(x + dx, y) || set(x, y + dy))) continue;
+        out.push((y + dy) * n + x + dx);
       }
     return out;
   };
