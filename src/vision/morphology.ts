@@ -9,22 +9,9 @@
 import { morphologyKernels, type FilterPass } from '../kernels/morphology.js';
 
 /**
- * The maximum (or minimum) over a window of 2r + 1 pixels along each row (`horizontal`) or column, clipped at the
- * image's edges. Into `out` (which may not be `src`).
+ * Filter passes one after the other (see FilterPass), in WebAssembly where it runs (which keeps the picture between
+ * passes); into `out`.
  */
-export function filter1d(
-  src: Uint8Array,
-  out: Uint8Array,
-  width: number,
-  height: number,
-  r: number,
-  horizontal: boolean,
-  max: boolean,
-): void {
-  filterInTurn(src, out, width, height, [{ r, horizontal, max }]);
-}
-
-/** filter1d's passes one after the other (WebAssembly keeps the picture between them); into `out`. */
 export function filterInTurn(
   src: Uint8Array,
   out: Uint8Array,
@@ -42,7 +29,11 @@ export function filterInTurn(
   }
 }
 
-/** filter1d in TypeScript: the reference the WebAssembly kernels are tested against, and their fallback. */
+/**
+ * One pass in TypeScript: the maximum (or minimum) over a window of 2r + 1 pixels along each row (`horizontal`) or
+ * column, clipped at the image's edges, into `out` (which may not be `src`). The reference the WebAssembly kernels
+ * are tested against, and their fallback.
+ */
 export function filter1dReference(
   src: Uint8Array,
   out: Uint8Array,
@@ -100,7 +91,7 @@ export function filter1dReference(
 }
 
 /**
- * The same as filter1d along columns, a whole row at a time: the block maxima run down the rows, so memory is
+ * The same as filter1dReference along columns, a whole row at a time: the block maxima run down the rows, so memory is
  * read in order instead of a column's stride apart.
  */
 function filterColumns(src: Uint8Array, out: Uint8Array, width: number, height: number, r: number, max: boolean): void {
