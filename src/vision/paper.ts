@@ -257,6 +257,47 @@ function inkIsDarkOnPaper(data: Uint8Array, width: number, height: number, r: nu
   return dark > light;
 }
 
+/** The share of a block's pixels brighter than its paper bound (see paperBound): ringing and glints, not paper. */
+const BOUND_QUANTILE = 0.9;
+/** Levels the paper may lie above its bound. */
+const BOUND_MARGIN = 2;
+
+/**
+ * How light the paper can be around each block of `side` px: the brightest among the 3×3 blocks around it of
+ * each block's BOUND_QUANTILE level (for light ink on dark paper: how dark, from the other end). The closing takes
+ * the brightest pixel of its window for the paper, and beside a thin dark stroke a JPEG's ringing overshoots the
+ * paper by 5–15 levels: the paper came out that much too light in a square round every stroke, the "ink" there rose
+ * above hysteresis's low threshold on smooth paper, and a number's digits joined into one blob (a 1.5-px pen's
+ * "914484" read "91"). The overshoot is a few percent of a block's pixels; the paper is most of them. Where the
+ * light changes (a shadow's edge, the table beyond the sheet), the neighbouring blocks keep the bound at the
+ * lighter side's level, so it never falls below the paper.
+ */
+function paperBound(data: Uint8Array, width: number, height: number, side: number, dark: boolean) {
+  const bw = Math.ceil(width / side);
+  const bh = Math.ceil(height / side);
+  const levels = new Uint8Array(bw * bh);
+  const hist = new Uint32Array(256);
+  for (let by = 0; by < bh; by++)
+    for (let bx = 0; bx < bw; bx++) {
+      const [x0, y0] = [bx * side, by * side];
+      const [x1, y1] = [Math.min(width, x0 + side), Math.min(height, y0 + side)];
+      hist.fill(0);
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) hist[data[y * width + x]]++;
+      const q = histogramQuantile(hist, (x1 - x0) * (y1 - y0), dark ? BOUND_QUANTILE : 1 - BOUND_QUANTILE);
+      levels[by * bw + bx] = q;
+    }
+  const bound = new Uint8Array(bw * bh);
+  for (let by = 0; by < bh; by++)
+    for (let bx = 0; bx < bw; bx++) {
+      let b = dark ? 0 : 255;
+      for (let y = Math.max(0, by - 1); y <= Math.min(bh - 1, by + 1); y++)
+        for (let x = Math.max(0, bx - 1); x <= Math.min(bw - 1, bx + 1); x++)
+          b = dark ? Math.max(b, levels[y * bw + x]) : Math.min(b, levels[y * bw + x]);
+      bound[by * bw + bx] = dark ? Math.min(255, b + BOUND_MARGIN) : Math.max(0, b - BOUND_MARGIN);
+    }
+  return { at: (x: number, y: number) => bound[Math.floor(y / side) * bw + Math.floor(x / side)] };
+}
+
 /** The ink of a picture of paper (see the module comment). `invert` forces dark ink (true) or light (false). */
 export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   const { width, height, data, fromAlpha, scale } = workingGray(image);
@@ -276,12 +317,14 @@ export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   }
   const ink = (dark: boolean) => {
     const paper = dark ? closing(padded, pw, ph, r) : opening(padded, pw, ph, r);
+    const bound = paperBound(data, width, height, 2 * r + 1, dark);
     const out = new Uint8Array(data.length);
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
         const v = data[y * width + x];
+        const b = bound.at(x, y);
         const q = paper[(y + p) * pw + x + p];
-        out[y * width + x] = dark ? q - v : v - q;
+        out[y * width + x] = dark ? Math.max(0, Math.min(q, b) - v) : Math.max(0, v - Math.max(q, b));
       }
     return out;
   };

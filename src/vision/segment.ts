@@ -374,7 +374,7 @@ export function segment(image: RawImage, invert?: boolean): Segmentation {
       : { data: ink.data, low: max, labels: new Int32Array(w * h), components: [] };
   const { data, low: threshold } = found;
   // A crease or a sheet's edge across the picture is ink too, but a long straight line: out.
-  const { labels, components } = removeStraightLines(found.labels, found.components, w, h);
+  const { labels, components } = removeStraightLines(found.labels, found.components, data, w, h);
   const none = { width: w, height: h, data, threshold, inverted, scale, labels, digitHeight: 0, typicalWidth: 0 };
   // The tallest plausible component sets the digit height; specks and edge lines go.
   const band = Math.max(2, Math.round(0.03 * Math.min(w, h)));

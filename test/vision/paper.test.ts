@@ -35,6 +35,29 @@ describe('the paper model', () => {
     expect(elsewhere).toBeLessThan(20); // the table, the sheet's edges and the shadow's edge do not
   });
 
+  it("a JPEG's ringing beside thin strokes does not lift the paper round them: smooth paper stays free of ink", () => {
+    // Smooth paper at 219; 1-px strokes at 60 with an overshoot of 12 levels on each side, as a JPEG leaves them.
+    const [w, h] = [500, 200];
+    const data = new Uint8Array(w * h).fill(219);
+    const strokeAt = (x: number, y: number) => y >= 50 && y < 150 && x >= 100 && x < 400 && x % 37 === 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (strokeAt(x, y)) {
+          data[y * w + x] = 60;
+          data[y * w + x - 1] = data[y * w + x + 1] = 231;
+        }
+    const p = paperInk({ width: w, height: h, channels: 1, data });
+    expect(p.inverted).toBe(true);
+    let paper = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const v = p.data[y * w + x];
+        if (strokeAt(x, y)) expect(v).toBeGreaterThan(150);
+        else if (data[y * w + x] === 219) paper = Math.max(paper, v);
+      }
+    expect(paper).toBeLessThanOrEqual(2); // was 12 in a square round every stroke
+  });
+
   it('light ink on dark paper is light ink', () => {
     const dark = photo(300, 200, [0, 300], () => 1);
     dark.data = dark.data.map((v) => 255 - v);

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { connectedComponents } from '../../src/vision/components.js';
 import { removeStraightLines } from '../../src/vision/straight-lines.js';
 
+/** Ink of one level everywhere: strokes and lines alike. */
+const inkOf = (mask: Uint8Array) => Uint8Array.from(mask, (m) => m * 60);
+
 describe('long straight lines at any angle', () => {
   it('a diagonal crease crossing a ring (a 0 among other digits) is taken out; the ring stays, cut where it crossed', () => {
     const [w, h] = [300, 200];
@@ -17,7 +20,7 @@ describe('long straight lines at any angle', () => {
       for (let x = 0; x < w; x++) if (onCrease(x, y) || onRing(x, y) || others(x, y)) mask[y * w + x] = 1;
     const found = connectedComponents(mask, w, h);
     expect(found.components).toHaveLength(3); // crease and ring are one component
-    const { labels, components } = removeStraightLines(found.labels, found.components, w, h);
+    const { labels, components } = removeStraightLines(found.labels, found.components, inkOf(mask), w, h);
     let ring = 0;
     let ringKept = 0;
     for (let y = 0; y < h; y++)
@@ -42,13 +45,13 @@ describe('long straight lines at any angle', () => {
       for (let x = 0; x < w; x++) if (Math.abs(Math.hypot(x - 30, y - 50) - 25) < 3) mask[y * w + x] = 1;
     const found = connectedComponents(mask, w, h);
     const before = found.labels.slice();
-    const after = removeStraightLines(found.labels, found.components, w, h);
+    const after = removeStraightLines(found.labels, found.components, inkOf(mask), w, h);
     expect(after.labels).toEqual(before);
     expect(after.components).toBe(found.components);
     const lone = new Uint8Array(w * h);
     for (let y = 5; y < 95; y++) for (let x = 88; x < 92; x++) lone[y * w + x] = 1;
     const one = connectedComponents(lone, w, h);
-    expect(removeStraightLines(one.labels, one.components, w, h).components).toEqual(one.components);
+    expect(removeStraightLines(one.labels, one.components, inkOf(lone), w, h).components).toEqual(one.components);
   });
 
   it('a 1 written with a 1-px pen, as tall as the other digits filling a small picture, is not a line', () => {
@@ -65,7 +68,7 @@ describe('long straight lines at any angle', () => {
       }
     const found = connectedComponents(mask, w, h);
     expect(found.components).toHaveLength(3);
-    const after = removeStraightLines(found.labels, found.components, w, h);
+    const after = removeStraightLines(found.labels, found.components, inkOf(mask), w, h);
     expect(after.components).toBe(found.components);
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) if (onOne(x, y)) expect(after.labels[y * w + x]).toBeGreaterThan(0);
@@ -85,7 +88,7 @@ describe('long straight lines at any angle', () => {
     expect(found.components).toHaveLength(4);
     expect(Math.max(...found.components.map((c) => c.pixels))).toBeGreaterThan(200_000);
     // The grid is no thin line: it stays.
-    const { components } = removeStraightLines(found.labels, found.components, w, h);
+    const { components } = removeStraightLines(found.labels, found.components, inkOf(mask), w, h);
     expect(components.reduce((sum, c) => sum + c.pixels, 0)).toBeGreaterThan(200_000);
   });
 
@@ -101,7 +104,7 @@ describe('long straight lines at any angle', () => {
       for (let x = 0; x < w; x++) if (onCrease(x, y) || onDigit(x, y) || onLone(x, y)) mask[y * w + x] = 1;
     const found = connectedComponents(mask, w, h);
     expect(found.components).toHaveLength(2);
-    const { labels, components } = removeStraightLines(found.labels, found.components, w, h);
+    const { labels, components } = removeStraightLines(found.labels, found.components, inkOf(mask), w, h);
     // The crease's pixels away from the digits are gone; the four digits are apart again (each cut where it crossed).
     for (let x = 0; x < w; x += 7) {
       const y = Math.round(120 + 0.15 * x);
@@ -109,5 +112,44 @@ describe('long straight lines at any angle', () => {
     }
     expect(components.every((c) => c.width <= 112)).toBe(true);
     expect(components.reduce((sum, c) => sum + c.pixels, 0)).toBeGreaterThan(0.9 * 4 * Math.PI * 90 * 20);
+  });
+
+  it('a stroke running along a crease keeps its ink where it lies on the crease, its ink being above the crease', () => {
+    // A faint crease (ink 30–40) with a 6's left side running along it for 60 px (a pen's 120 over it) and a ring
+    // crossing it; two other rings set the digit height.
+    const [w, h] = [400, 300];
+    const mask = new Uint8Array(w * h);
+    const ink = new Uint8Array(w * h);
+    const onCrease = (x: number, y: number) => Math.abs(x - (100 + 0.1 * y)) < 2.5;
+    const onStroke = (x: number, y: number) => y >= 120 && y < 180 && Math.abs(x - (100 + 0.1 * y)) < 1.5;
+    const onRing = (x: number, y: number, cx: number) => Math.abs(Math.hypot(x - cx, y - 150) - 28) < 1.5;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (onCrease(x, y)) [mask[i], ink[i]] = [1, 30 + ((x * 7 + y * 13) % 11)];
+        if (onStroke(x, y) || [115, 250, 330].some((cx) => onRing(x, y, cx))) [mask[i], ink[i]] = [1, 120 + ink[i]];
+      }
+    const found = connectedComponents(mask, w, h);
+    const { labels } = removeStraightLines(found.labels, found.components, ink, w, h);
+    let crease = 0;
+    let creaseKept = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (onStroke(x, y) || onRing(x, y, 115)) expect(labels[i]).toBeGreaterThan(0);
+        else if (onCrease(x, y)) {
+          crease++;
+          if (labels[i]) creaseKept++;
+        }
+      }
+    expect(creaseKept).toBe(0);
+    expect(crease).toBeGreaterThan(1000);
+    // With the stroke no darker than the crease, it goes with it (what the line's median cannot tell apart).
+    const again = connectedComponents(mask, w, h);
+    const flat = removeStraightLines(again.labels, again.components, inkOf(mask), w, h);
+    let strokeKept = 0;
+    for (let y = 120; y < 180; y++)
+      for (let x = 0; x < w; x++) if (onStroke(x, y) && flat.labels[y * w + x]) strokeKept++;
+    expect(strokeKept).toBe(0);
   });
 });
