@@ -295,7 +295,7 @@ function paperBound(data: Uint8Array, width: number, height: number, side: numbe
           b = dark ? Math.max(b, levels[y * bw + x]) : Math.min(b, levels[y * bw + x]);
       bound[by * bw + bx] = dark ? Math.min(255, b + BOUND_MARGIN) : Math.max(0, b - BOUND_MARGIN);
     }
-  return { at: (x: number, y: number) => bound[Math.floor(y / side) * bw + Math.floor(x / side)] };
+  return { levels: bound, columns: bw };
 }
 
 /** The ink of a picture of paper (see the module comment). `invert` forces dark ink (true) or light (false). */
@@ -317,15 +317,19 @@ export function paperInk(image: RawImage, invert?: boolean): PaperInk {
   }
   const ink = (dark: boolean) => {
     const paper = dark ? closing(padded, pw, ph, r) : opening(padded, pw, ph, r);
-    const bound = paperBound(data, width, height, 2 * r + 1, dark);
+    const side = 2 * r + 1;
+    const bound = paperBound(data, width, height, side, dark);
+    const blockOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / side));
     const out = new Uint8Array(data.length);
-    for (let y = 0; y < height; y++)
+    for (let y = 0; y < height; y++) {
+      const bounds = Math.floor(y / side) * bound.columns;
       for (let x = 0; x < width; x++) {
         const v = data[y * width + x];
-        const b = bound.at(x, y);
+        const b = bound.levels[bounds + blockOf[x]];
         const q = paper[(y + p) * pw + x + p];
         out[y * width + x] = dark ? Math.max(0, Math.min(q, b) - v) : Math.max(0, v - Math.max(q, b));
       }
+    }
     return out;
   };
   const inverted = invert ?? (!fromAlpha && inkIsDarkOnPaper(data, width, height, r));

@@ -56,6 +56,10 @@ describe('the paper model', () => {
         else if (data[y * w + x] === 219) paper = Math.max(paper, v);
       }
     expect(paper).toBeLessThanOrEqual(2); // was 12 in a square round every stroke
+    // The same in light ink on dark paper (chalk on a board): the ringing's dark undershoot.
+    const light = paperInk({ width: w, height: h, channels: 1, data: data.map((v) => 255 - v) });
+    expect(light.inverted).toBe(false);
+    expect(light.data).toEqual(p.data);
   });
 
   it('light ink on dark paper is light ink', () => {
