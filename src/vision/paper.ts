@@ -3,9 +3,11 @@
  * tone, uneven light, a cast shadow, the table around the sheet and the sheet's edge against it — and ink is
  * what is narrow: strokes. A grey-level closing with a window wider than any stroke (morphology.ts) gives the
  * paper as it would look without the ink, shadows and table included; the paper minus the picture is the ink
- * (the "black-hat"), light on dark as MNIST's, level wherever the light falls. Light ink on dark paper (chalk,
- * MNIST itself) is the picture minus its opening; which of the two the picture holds is judged by its thin
- * features first (thinInkIsDark), by blocks where they do not decide (darkInk; inkIsDarkOnPaper).
+ * (the "black-hat"), light on dark as MNIST's, level wherever the light falls. The paper is taken no lighter than
+ * the blocks around it mostly are (paperBound): a JPEG's ringing beside thin strokes is lighter still. Light ink
+ * on dark paper (chalk, MNIST itself) is the picture minus its opening; which of the two the picture holds is
+ * judged by its thin features first (thinInkIsDark), by blocks where they do not decide (darkInk;
+ * inkIsDarkOnPaper).
  *
  * Large photos are first shrunk, by averaging whole blocks of pixels, to what reading digits needs (the longer
  * side WORKING_SIDE px), which bounds the work whatever the camera.
@@ -257,7 +259,7 @@ function inkIsDarkOnPaper(data: Uint8Array, width: number, height: number, r: nu
   return dark > light;
 }
 
-/** The share of a block's pixels brighter than its paper bound (see paperBound): ringing and glints, not paper. */
+/** The quantile of a block's levels taken as its paper's lightest (paperBound): the tenth above is ringing, glints. */
 const BOUND_QUANTILE = 0.9;
 /** Levels the paper may lie above its bound. */
 const BOUND_MARGIN = 2;
