@@ -6,6 +6,7 @@
  * page's brighter side.
  */
 import { connectedComponents, type Component } from './components.js';
+import { squareFilter } from './morphology.js';
 import { histogramMedian, histogramQuantile } from './polarity.js';
 import { otsuThreshold } from './preprocess.js';
 
@@ -30,7 +31,7 @@ export function localBackground(
   const block = blockSize(width, height);
   const bw = Math.max(1, Math.round(width / block));
   const bh = Math.max(1, Math.round(height / block));
-  const medians = new Float32Array(bw * bh);
+  const medians = new Uint8Array(bw * bh);
   const hist = new Uint32Array(256);
   for (let by = 0; by < bh; by++) {
     const y0 = Math.floor((by * height) / bh);
@@ -47,14 +48,7 @@ export function localBackground(
       medians[by * bw + bx] = v;
     }
   }
-  const lowest = new Float32Array(bw * bh);
-  for (let by = 0; by < bh; by++)
-    for (let bx = 0; bx < bw; bx++) {
-      let m = Infinity;
-      for (let y = Math.max(0, by - 1); y <= Math.min(bh - 1, by + 1); y++)
-        for (let x = Math.max(0, bx - 1); x <= Math.min(bw - 1, bx + 1); x++) m = Math.min(m, medians[y * bw + x]);
-      lowest[by * bw + bx] = m;
-    }
+  const lowest = squareFilter(medians, bw, bh, 1, false);
   const perPixel = new Float32Array(width * height);
   // Each column's two neighbour block centres and weight, computed once.
   const cx0 = new Int32Array(width);

@@ -13,7 +13,7 @@
  * side WORKING_SIDE px), which bounds the work whatever the camera.
  */
 import { connectedComponents } from './components.js';
-import { closing, filterInTurn, opening } from './morphology.js';
+import { closing, filterInTurn, opening, squareFilter } from './morphology.js';
 import { shrinkFactor, type DecodedImage } from './image-input.js';
 import { departures, histogramMedian, histogramQuantile, PAPER_NOISE } from './polarity.js';
 import { toGray, type RawImage } from './preprocess.js';
@@ -265,12 +265,12 @@ const BOUND_QUANTILE = 0.9;
 const BOUND_MARGIN = 2;
 
 /**
- * How light the paper can be around each block of `side` px: the brightest among the 3×3 blocks around it of
- * each block's BOUND_QUANTILE level (for light ink on dark paper: how dark, from the other end). The closing takes
- * the brightest pixel of its window for the paper, and beside a thin dark stroke a JPEG's ringing overshoots the
- * paper by 5–15 levels: the paper came out that much too light in a square round every stroke, the "ink" there rose
- * above hysteresis's low threshold on smooth paper, and a number's digits joined into one blob (a 1.5-px pen's
- * "914484" read "911"). The overshoot is a few percent of a block's pixels; the paper is most of them. Where the
+ * How light the paper can be around each block of `side` px: the brightest among the 3×3 blocks around it (a
+ * dilation of the blocks) of each block's BOUND_QUANTILE level (for light ink on dark paper: how dark, from the
+ * other end). The closing takes the brightest pixel of its window for the paper, and beside a thin dark stroke a
+ * JPEG's ringing overshoots the paper by 5–15 levels: the paper came out that much too light in a square round
+ * every stroke, the "ink" there rose above hysteresis's low threshold on smooth paper, and a number's digits joined
+ * into one blob (a 1.5-px pen's "914484" read "911"). The overshoot is a few percent of a block's pixels; the paper is most of them. Where the
  * light changes (a shadow's edge, the table beyond the sheet), the neighbouring blocks keep the bound at the
  * lighter side's level, so it never falls below the paper.
  */
@@ -288,15 +288,9 @@ function paperBound(data: Uint8Array, width: number, height: number, side: numbe
       const q = histogramQuantile(hist, (x1 - x0) * (y1 - y0), dark ? BOUND_QUANTILE : 1 - BOUND_QUANTILE);
       levels[by * bw + bx] = q;
     }
-  const bound = new Uint8Array(bw * bh);
-  for (let by = 0; by < bh; by++)
-    for (let bx = 0; bx < bw; bx++) {
-      let b = dark ? 0 : 255;
-      for (let y = Math.max(0, by - 1); y <= Math.min(bh - 1, by + 1); y++)
-        for (let x = Math.max(0, bx - 1); x <= Math.min(bw - 1, bx + 1); x++)
-          b = dark ? Math.max(b, levels[y * bw + x]) : Math.min(b, levels[y * bw + x]);
-      bound[by * bw + bx] = dark ? Math.min(255, b + BOUND_MARGIN) : Math.max(0, b - BOUND_MARGIN);
-    }
+  const bound = squareFilter(levels, bw, bh, 1, dark);
+  for (let i = 0; i < bound.length; i++)
+    bound[i] = dark ? Math.min(255, bound[i] + BOUND_MARGIN) : Math.max(0, bound[i] - BOUND_MARGIN);
   return { levels: bound, columns: bw };
 }
 
