@@ -97,6 +97,29 @@ describe('scenes: photos of written numbers', () => {
         expect(loops(penDigit(test, index, height, pen), 0)).toBe(0);
   });
 
+  it("a fat digit's centre line follows its strokes' bright cores, not the blur that fills the notch between them", () => {
+    // A "U" of bright 2-px strokes whose inside MNIST's blur filled with middling gray (above the stroke mask's
+    // level, so the mask is a solid block). Thinned as one flat shape it became a bar down the block's middle;
+    // peeled faint-first, it is the U again: paper between the arms, down to the bottom bar.
+    const images = new Uint8Array(784);
+    for (let y = 4; y <= 23; y++)
+      for (let x = 6; x <= 21; x++) images[y * 28 + x] = x <= 7 || x >= 20 || y >= 22 ? 255 : 140;
+    const u = { images, labels: new Uint8Array([0]), count: 1, height: 28, width: 28 };
+    for (const pen of [2, 5]) {
+      const d = penDigit(u, 0, 100, pen);
+      const ink = (x: number, y: number) => d.data[y * d.width + x] < 128;
+      const middle = Math.round(d.width / 2);
+      // The arms reach from top to bottom at both sides; the middle is paper but for the bottom bar.
+      expect(d.width).toBeGreaterThan(60);
+      for (const y of [10, 50]) {
+        expect(ink(Math.round(pen / 2), y)).toBe(true);
+        expect(ink(d.width - 1 - Math.round(pen / 2), y)).toBe(true);
+      }
+      for (let y = 0; y < d.height - pen - 6; y++) expect(ink(middle, y)).toBe(false);
+      expect(ink(middle, d.height - 1 - Math.round(pen / 2))).toBe(true);
+    }
+  });
+
   it('an upright 1 cropped to its strokes keeps paper on both sides', () => {
     const one = digit(1, (x, y) => x >= 13 && x <= 15 && y >= 4 && y <= 23);
     for (const pen of [1, 4]) {

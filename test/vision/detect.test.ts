@@ -187,8 +187,9 @@ describe('detect', () => {
 
   it('reads thin-penned numbers on creased paper whole: no blob from JPEG ringing, no stroke cut along the crease', async () => {
     // bench-real's crease photos 22 and 41 (seed 1), as it makes them: "914484" with a 1.5-px pen on smooth paper
-    // read "91" (the paper lifted round every stroke joined the digits into one blob), "9163573" read "9103573"
-    // (the 6's side ran along the crease and was taken out with it).
+    // and "9163573". Before the paper's bound (JPEG ringing lifted the paper round every stroke, joining digits into
+    // blobs) and the crease's stroke test (a 6's side along the crease was taken out with it), they read "91484" and
+    // "913573" ("911" and "9103573" before the generator's centre lines were peeled faint-first).
     const model = await loadModel(undefined, { threads: 1 });
     const sharp = await loadSharp();
     try {
