@@ -99,7 +99,7 @@ describe('scenes: photos of written numbers', () => {
 
   it("a fat digit's centre line follows its strokes' bright cores, not the blur that fills the notch between them", () => {
     // A "U" of bright 2-px strokes whose inside MNIST's blur filled with middling gray (above the stroke mask's
-    // level, so the mask is a solid block). Thinned as one flat shape it became a bar down the block's middle;
+    // level, so the mask is a solid block). Thinned as one flat shape it became a short bar in the block's middle;
     // peeled faint-first, it is the U again: paper between the arms, down to the bottom bar.
     const images = new Uint8Array(784);
     for (let y = 4; y <= 23; y++)
