@@ -238,8 +238,8 @@ function withoutPinholes(mask: Uint8Array, n: number): Uint8Array {
 /**
  * The mask is thinned in order of the ink's level: first only pixels fainter than 150 are peeled, then fainter than
  * 200, then 250, then the rest. MNIST's blur fills the notches between a fat digit's strokes (a 3's arcs) with
- * middling gray; thinned as one flat shape, the centre line ran down the middle of the blur, and a fat
- * 3's top became a stub (read 5 or 2) or a loop (9). Peeled faint-first, it follows the strokes' bright cores. Of
+ * middling gray; thinned as one flat shape, the centre line ran down the middle of the blur, and a fat 3's top
+ * became a stub (read 5 or 2) or a loop (9). Peeled faint-first, it follows the strokes' bright cores. Of
  * the MNIST test digits the shipped model reads right, 100 → 72 in 9,956 redrawn at MNIST's own size and pen read
  * otherwise (first 10,000 training digits: 92 → 79; the other level sets tried, from 125 in steps of 25 or 175,
  * 225, 250: 78–89), and of bench-real's plain and sheet-edge digits (2,018) 32 → 24 read otherwise alone.

@@ -41,11 +41,7 @@ export function localBackground(
       const x1 = Math.floor(((bx + 1) * width) / bw);
       hist.fill(0);
       for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) hist[data[y * width + x]]++;
-      const half = ((y1 - y0) * (x1 - x0)) / 2;
-      let seen = 0;
-      let v = 0;
-      while (v < 255 && seen + hist[v] < half) seen += hist[v++];
-      medians[by * bw + bx] = v;
+      medians[by * bw + bx] = histogramMedian(hist, (y1 - y0) * (x1 - x0));
     }
   }
   const lowest = squareFilter(medians, bw, bh, 1, false);

@@ -270,9 +270,9 @@ const BOUND_MARGIN = 2;
  * other end). The closing takes the brightest pixel of its window for the paper, and beside a thin dark stroke a
  * JPEG's ringing overshoots the paper by 5–15 levels: the paper came out that much too light in a square round
  * every stroke, the "ink" there rose above hysteresis's low threshold on smooth paper, and a number's digits joined
- * into one blob (a 1.5-px pen's "914484" read "911"). The overshoot is a few percent of a block's pixels; the paper is most of them. Where the
- * light changes (a shadow's edge, the table beyond the sheet), the neighbouring blocks keep the bound at the
- * lighter side's level, so it never falls below the paper.
+ * into one blob (a 1.5-px pen's "914484" read "911"). The overshoot is a few percent of a block's pixels; the paper
+ * is most of them. Where the light changes (a shadow's edge, the table beyond the sheet), the neighbouring blocks
+ * keep the bound at the lighter side's level, so it never falls below the paper.
  */
 function paperBound(data: Uint8Array, width: number, height: number, side: number, dark: boolean) {
   const bw = Math.ceil(width / side);
