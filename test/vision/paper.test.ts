@@ -62,6 +62,33 @@ describe('the paper model', () => {
     expect(light.data).toEqual(p.data);
   });
 
+  it('a sheet mostly in deep shadow, its lit corner under a fifth of the view, still has dark ink', () => {
+    // The lit triangle (x + y > 1050) covers 13 % of the 800×600 picture; the shadow halves the light elsewhere. Thin
+    // 1-px dark strokes run through the shadow and into the light, departing from the median a hundredth as
+    // much as the lit corner does. The lit corner is broad paper, not light strokes.
+    const [w, h] = [800, 600];
+    const lit = (x: number, y: number) => x + y > 1050;
+    const strokeAt = (x: number, y: number) => y >= 420 && y < 520 && x >= 200 && x < 780 && x % 100 === 0;
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) data[y * w + x] = Math.round((strokeAt(x, y) ? 40 : 225) * (lit(x, y) ? 1 : 0.5));
+    let litShare = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) litShare += lit(x, y) ? 1 / (w * h) : 0;
+    expect(litShare).toBeGreaterThan(0.1);
+    expect(litShare).toBeLessThan(0.2);
+    const p = paperInk({ width: w, height: h, channels: 1, data });
+    expect(p.inverted).toBe(true); // was false: the lit corner was taken for light strokes, and the number was lost
+    let strokes = 0;
+    let count = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (strokeAt(x, y)) {
+          count++;
+          if (p.data[y * w + x] > 20) strokes++;
+        }
+    expect(strokes).toBe(count); // in the shadow and in the light
+  });
+
   it('light ink on dark paper is light ink', () => {
     const dark = photo(300, 200, [0, 300], () => 1);
     dark.data = dark.data.map((v) => 255 - v);
