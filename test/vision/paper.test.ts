@@ -63,7 +63,7 @@ describe('the paper model', () => {
   });
 
   it('a sheet mostly in deep shadow, its lit corner under a fifth of the view, still has dark ink', () => {
-    // The lit triangle (x + y > 1050) covers 13 % of the 800×600 picture; the shadow halves the light elsewhere. Thin
+    // The lit triangle (x + y > 1050) covers 13 % of the 800×600 picture; the shadow halves the light elsewhere.
     // 1-px dark strokes run through the shadow and into the light, departing from the median a hundredth as
     // much as the lit corner does. The lit corner is broad paper, not light strokes.
     const [w, h] = [800, 600];
