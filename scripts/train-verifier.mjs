@@ -9,19 +9,19 @@
 //   (without them the verifier took a canvas's thick, hard-edged 3 for no digit and a narrow 4 for a piece: the page
 //   read "31415" as "1415" or "314"),
 //   each candidate labelled by where its ink came from (src/vision/verifier-data.ts);
-// - whole images as recognize() sees them (wholeViewInput): MNIST training digits as they are and cropped tight to
-//   fill a 16–32 px box (a digit cut from a form; USPS, held out, is made so), single digits,
+// - whole images as recognize() asks about them (scripts/whole-examples.mjs): MNIST training digits as they are and
+//   cropped tight to fill a 16–32 px box (a digit cut from a form; USPS, held out, is made so), single digits,
 //   letters, symbols and marks written as strings of one, single drawn digits, and strings of 2–4 digits (not one
-//   digit).
+//   digit). (From 2026-12-07 to 2026-12-08 this script asked for them by a function that no longer existed, and
+//   its catch-all for "no ink" swallowed the TypeError: it trained with no whole images at all. Only "no ink" is
+//   caught now. The shipped verifier was trained before that.)
 // The network is the `cnn` preset on 28×56 inputs (digit view | context view) with 2 classes. Seeded: the same
 // command gives the same file.
 // Usage: node scripts/train-verifier.mjs [strings=16000] [epochs=12] [out=models/verifier.h5]
-import { Adam, createKernels, data, evaluate, fit, loadMnist, preset, saveModelFile, vision } from '../dist/index.js';
+import { Adam, createKernels, evaluate, fit, loadMnist, preset, saveModelFile } from '../dist/index.js';
 import { nonDigitSet } from './non-digit-set.mjs';
 import { forEachStringCandidates } from './string-candidates.mjs';
-
-const { digitString, drawnString } = data;
-const { preprocess, wholeViewInput } = vision;
+import { wholeExample } from './whole-examples.mjs';
 
 const strings = Number(process.argv[2] ?? 16000);
 /** Every SCENES-th example image is a photo of a number on paper. */
@@ -36,77 +36,6 @@ const epochs = Number(process.argv[3] ?? 12);
 const out = process.argv[4] ?? 'models/verifier.h5';
 const train = loadMnist().train;
 const others = await nonDigitSet();
-
-/**
- * A 28×28 digit cropped to its ink and scaled to fill side × side, as a digit cut tightly from a form's box: its
- * height fills the box, its width too unless that would widen it more than 1.5× (a 1 stays a bar). Bilinear.
- */
-function tightFill(digit, side) {
-  let [x0, y0, x1, y1] = [28, 28, -1, -1];
-  for (let y = 0; y < 28; y++)
-    for (let x = 0; x < 28; x++)
-      if (digit[y * 28 + x] > 40)
-        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-  const data = new Uint8Array(side * side);
-  if (x1 < 0) return { width: side, height: side, channels: 1, data };
-  const [w, h] = [x1 - x0 + 1, y1 - y0 + 1];
-  const outW = Math.max(1, Math.min(side, Math.round(((w * side) / h) * 1.5)));
-  const left = Math.floor((side - outW) / 2);
-  for (let y = 0; y < side; y++)
-    for (let x = left; x < left + outW; x++) {
-      const u = x0 + ((x - left + 0.5) / outW) * w - 0.5;
-      const v = y0 + ((y + 0.5) / side) * h - 0.5;
-      const ua = Math.max(0, Math.min(27, Math.floor(u)));
-      const va = Math.max(0, Math.min(27, Math.floor(v)));
-      const [ub, vb] = [Math.min(27, ua + 1), Math.min(27, va + 1)];
-      const [fu, fv] = [Math.max(0, Math.min(1, u - ua)), Math.max(0, Math.min(1, v - va))];
-      const p = (a, b) => digit[b * 28 + a];
-      data[y * side + x] = Math.round(
-        (p(ua, va) * (1 - fu) + p(ub, va) * fu) * (1 - fv) + (p(ua, vb) * (1 - fu) + p(ub, vb) * fu) * fv,
-      );
-    }
-  return { width: side, height: side, channels: 1, data };
-}
-
-/** Whole image i of [from, from + count): one of five kinds in turn, as recognize() would see it. */
-function wholeExample(i) {
-  const seed = 3_000_017 * (i + 1);
-  let picture;
-  let label;
-  switch (i % 5) {
-    case 0: {
-      // an MNIST digit as it is, 28×28, or every other one cropped tight and stretched to fill a small box
-      const digit = train.images.subarray((i % train.count) * 784, ((i % train.count) + 1) * 784);
-      picture =
-        Math.floor(i / 5) % 2 === 0
-          ? { width: 28, height: 28, channels: 1, data: digit }
-          : tightFill(digit, 16 + (Math.floor(i / 10) % 17));
-      label = 1;
-      break;
-    }
-    case 1: // one digit written on paper
-      picture = digitString(train, seed, { length: 1, height: [16, 90] });
-      label = 1;
-      break;
-    case 2: // one letter, symbol or mark written on paper
-      picture = digitString(others, seed, { length: 1, height: [16, 90] });
-      label = 0;
-      break;
-    case 3: // several digits
-      picture = digitString(train, seed, { length: [2, 4], height: [16, 90] });
-      label = 0;
-      break;
-    default: // one digit drawn in a style MNIST lacks (every digit in turn)
-      picture = drawnString(seed, { text: String(Math.floor(i / 5) % 10), height: [16, 90] });
-      label = 1;
-  }
-  try {
-    const input = wholeViewInput(preprocess({ channels: 1, ...picture }));
-    return input ? { input, label } : null;
-  } catch {
-    return null; // no ink
-  }
-}
 
 async function examples(from, count) {
   const inputs = [];
@@ -123,7 +52,7 @@ async function examples(from, count) {
     { scenes: SCENES, others, drawn: DRAWN, broad: BROAD },
   );
   for (let i = Math.round(from * WHOLE); i < Math.round((from + count) * WHOLE); i++) {
-    const e = wholeExample(i);
+    const e = wholeExample(i, train, others);
     if (e) {
       inputs.push(e.input);
       labels.push(e.label);
