@@ -1,7 +1,8 @@
 // What the verifier and the shipped model's second stage learn from: detect()'s candidates on synthetic strings
 // made from a digit set, every third JPEG-compressed as bench-detect does, and, with `scenes`, on photos of
-// numbers written with a pen on paper (src/data/scenes.ts: every `scenes`-th string, every kind in turn, smaller
-// than bench-real's and with other seeds), each labelled by where its ink came from (src/vision/verifier-data.ts).
+// numbers written with a pen on paper (src/data/scenes.ts: every `scenes`-th string, every kind in turn, with other
+// seeds than bench-real's, and by default smaller than its photos: `sceneSize(i)` gives photo i's size options, {}
+// for the generator's own), each labelled by where its ink came from (src/vision/verifier-data.ts).
 // With `others` (an image set of things that are not digits), strings hold them too: every tenth string is made
 // only of them, the rest have one in eight items from them. With `drawn`, every `drawn`-th string is written with
 // a pen in the styles of src/data/drawn-digits.ts (upright and flagged 1s, barred 7s, open 4s and 9s, hollow and
@@ -18,6 +19,12 @@ const { segment, verifierExamples } = vision;
  */
 const BROAD_PEN = { pen: [10, 24], height: [80, 130], gap: [0, 0.2], width: [0.45, 1.25] };
 
+/** Photo i's size where the caller gives none: 520–760 px wide, smaller than bench-real's 900–1400. */
+function smallScene(i) {
+  const width = 520 + (i % 7) * 40;
+  return { width, height: Math.round(width * 0.72) };
+}
+
 /** The picture as a JPEG of `quality` would give it back, decoded. */
 async function throughJpeg(s, channels, quality) {
   const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels } })
@@ -33,7 +40,7 @@ export async function forEachStringCandidates(
   from,
   count,
   each,
-  { scenes = 0, others, drawn = 0, broad = 0 } = {},
+  { scenes = 0, sceneSize = smallScene, others, drawn = 0, broad = 0 } = {},
 ) {
   for (let i = from; i < from + count; i++) {
     if (drawn > 0 && i % drawn === 3) {
@@ -45,8 +52,7 @@ export async function forEachStringCandidates(
     }
     if (scenes > 0 && i % scenes === scenes - 1) {
       const kind = SCENE_KINDS[Math.floor(i / scenes) % SCENE_KINDS.length];
-      const width = 520 + (i % 7) * 40;
-      const s = scene(set, seedStep * (i + 1), kind, { width, height: Math.round(width * 0.72), owners: true });
+      const s = scene(set, seedStep * (i + 1), kind, { ...sceneSize(i), owners: true });
       each(verifierExamples(segment(await throughJpeg(s, 3, 60 + ((i * 13) % 31))), s.owners), s);
       continue;
     }

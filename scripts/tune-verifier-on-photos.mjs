@@ -12,24 +12,10 @@
 // Seeded: the same command gives the same file.
 // Usage: node scripts/tune-verifier-on-photos.mjs [in=models/verifier.h5] [out=models/verifier.h5] [photos=1500]
 //        [strings=3000] [epochs=2]
-import sharp from 'sharp';
-import {
-  Adam,
-  data,
-  decodeImage,
-  evaluate,
-  fit,
-  layers,
-  loadMnist,
-  loadModelFile,
-  saveModelFile,
-  vision,
-} from '../dist/index.js';
+import { Adam, evaluate, fit, layers, loadMnist, loadModelFile, saveModelFile } from '../dist/index.js';
 import { nonDigitSet } from './non-digit-set.mjs';
 import { forEachStringCandidates } from './string-candidates.mjs';
 
-const { scene, SCENE_KINDS } = data;
-const { segment, verifierExamples } = vision;
 const { Rng } = layers;
 
 const input = process.argv[2] ?? 'models/verifier.h5';
@@ -40,7 +26,7 @@ const epochs = Number(process.argv[6] ?? 2);
 const learningRate = 1e-4;
 /** Weight of the tuned weights in the shipped average (the first stage's: 1 − MIX). */
 const MIX = 0.5;
-/** Photo i's seed (bench-real's are seed · 1,000,003 + kind · 10,007 + i for its seeds 1 and 2: none of these). */
+/** Photo i's seed is this · (i + 1) (bench-real's are seed · 1,000,003 + kind · 10,007 + i for its seeds 1 and 2: none of these). */
 const PHOTO_SEED = 5_000_029;
 /** The strings' seed step (the first stage's was 7,000,003). */
 const STRING_SEED = 11_000_027;
@@ -50,30 +36,16 @@ const others = await nonDigitSet();
 const started = performance.now();
 const inputs = [];
 const labels = [];
-for (let i = 0; i < photos; i++) {
-  const kind = SCENE_KINDS[i % SCENE_KINDS.length];
-  const s = scene(train, (PHOTO_SEED * (i + 1)) >>> 0, kind, { owners: true });
-  const jpeg = await sharp(s.data, { raw: { width: s.width, height: s.height, channels: 3 } })
-    .jpeg({ quality: 60 + ((i * 13) % 31) })
-    .toBuffer();
-  const e = verifierExamples(segment(await decodeImage(new Uint8Array(jpeg))), s.owners);
+const collect = (e) => {
   inputs.push(...e.inputs);
   labels.push(...e.labels);
-}
+};
+// Every example a photo, at the generator's own size.
+await forEachStringCandidates(train, PHOTO_SEED, 0, photos, collect, { scenes: 1, sceneSize: () => ({}) });
 const fromPhotos = inputs.length;
 // As the first stage learnt from them: every eighth a (smaller) photo, every eighth drawn, letters and marks among
 // the digits; without them it would forget what it knows of strings and things that are not digits.
-await forEachStringCandidates(
-  train,
-  STRING_SEED,
-  0,
-  strings,
-  (e) => {
-    inputs.push(...e.inputs);
-    labels.push(...e.labels);
-  },
-  { scenes: 8, others, drawn: 8, broad: 3 },
-);
+await forEachStringCandidates(train, STRING_SEED, 0, strings, collect, { scenes: 8, others, drawn: 8, broad: 3 });
 console.log(
   `${fromPhotos} candidates from ${photos} photos, ${inputs.length - fromPhotos} from ${strings} strings; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s`,
